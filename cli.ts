@@ -1,0 +1,45 @@
+/**
+ * poly's command line: builds the commander program from src/cli/* and nothing else.
+ * main() returns the exit code; bin/poly.mjs sets process.exitCode from it.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError } from './src/cli/errors.ts';
+import { registerStubs } from './src/cli/stubs.ts';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(): Command {
+  const program = new Command('poly')
+    .description('Record Polymarket market data, replay it deterministically, paper-trade honestly.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerStubs(program, [
+    { name: 'record', issue: 3, summary: 'capture raw market data into Parquet' },
+    { name: 'markets', issue: 3, summary: 'discover markets over Gamma' },
+    { name: 'inspect', issue: 3, summary: 'summarize or query a recording' },
+    { name: 'exchange', issue: 3, summary: 'run the local Polymarket-compatible exchange simulator' },
+    { name: 'replay', issue: 4, summary: 'backtest a strategy over a recording' },
+    { name: 'live', issue: 5, summary: 'forward-test a strategy on the live feed (paper only)' },
+  ]);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      return err.exitCode;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`poly: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`poly: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,45 @@
+// Lint exists mainly for one rule: src/core/ is pure. It never reads the wall clock,
+// Math.random, timers or the environment, and imports nothing from node:* (habit 5 in STYLE.md).
+import tseslint from 'typescript-eslint';
+
+const impure = 'src/core is pure: time and randomness are passed in (Clock, Rng); I/O lives outside core.';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'reports/**', 'recordings/**', 'coverage/**', '**/*.mjs'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-var': 'error',
+      'prefer-const': 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error',
+        { name: 'Date', message: impure }, { name: 'setTimeout', message: impure },
+        { name: 'setInterval', message: impure }, { name: 'setImmediate', message: impure },
+        { name: 'clearTimeout', message: impure }, { name: 'clearInterval', message: impure },
+        { name: 'queueMicrotask', message: impure }, { name: 'performance', message: impure },
+        { name: 'process', message: impure }, { name: 'require', message: impure },
+        { name: 'fetch', message: impure }, { name: 'crypto', message: impure },
+      ],
+      'no-restricted-properties': ['error',
+        { object: 'Math', property: 'random', message: impure },
+        { object: 'globalThis', property: 'Date', message: impure },
+        { object: 'globalThis', property: 'process', message: impure },
+        { object: 'globalThis', property: 'setTimeout', message: impure },
+      ],
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*'], message: impure },
+        { group: ['fs', 'path', 'os', 'net', 'http', 'https', 'child_process', 'worker_threads', 'crypto', 'timers', 'timers/*', 'perf_hooks'], message: impure },
+        { group: ['ws', 'undici', '@duckdb/*', 'apache-arrow', 'commander'], message: impure },
+        { group: ['**/sources/**', '**/recorder/**', '**/engine/**', '**/io/**', '**/cli/**', '**/sim/**'], message: 'core imports only core' },
+      ] }],
+    },
+  },
+);

@@ -1,0 +1,18 @@
+/**
+ * CLI error convention: a command that cannot do its job throws CliError with ONE line that names
+ * the input and the fix; main() prints `poly: <message>` to stderr and exits with `exitCode`.
+ * Anything else escaping a command is a bug: printed with its stack, exit 70.
+ */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const notImplemented = (command: string, issue: number): never => {
+  throw new CliError(`'poly ${command}' is not implemented yet (tracked in issue #${issue})`, 2);
+};

@@ -1,0 +1,42 @@
+/**
+ * Market metadata: what poly knows about a market from Gamma, CLOB `/markets` or WS `new_market`.
+ * The recorder stores it with each recording; the fill engine reads tick size, min size and fees from it.
+ * Rates are decimal strings (exact); tick and min size are fixed-point (see fixed.ts).
+ */
+import type { Px, Qty } from './fixed.ts';
+
+export interface FeeSchedule {
+  /** fee = C x rate x (p(1-p))^exponent, C shares at price p. Decimal strings. */
+  readonly rate: string;
+  readonly exponent: string;
+  readonly takerOnly: boolean;
+  /** Share of taker fees rebated to makers, decimal string (e.g. "0.2"). */
+  readonly rebateRate: string;
+}
+
+export interface MarketToken {
+  readonly tokenId: string;
+  readonly outcome: string;
+}
+
+export interface MarketMeta {
+  /** 0x + 64 hex condition id. */
+  readonly conditionId: string;
+  readonly id: string | null;
+  readonly slug: string | null;
+  readonly question: string | null;
+  /** Token order = outcome order (index 0 is YES/Up for binaries). */
+  readonly tokens: readonly MarketToken[];
+  readonly tickSize: Px | null;
+  readonly minOrderSize: Qty | null;
+  readonly negRisk: boolean;
+  readonly feesEnabled: boolean;
+  readonly feeSchedule: FeeSchedule | null;
+  /** ISO-8601 end date, as published. */
+  readonly endDate: string | null;
+  readonly active: boolean | null;
+  readonly closed: boolean | null;
+  readonly acceptingOrders: boolean | null;
+  readonly eventSlug: string | null;
+  readonly tags: readonly string[];
+}
