@@ -1,0 +1,164 @@
+/**
+ * The Strategy API: one interface for replay and live (habit 6).
+ *
+ * A strategy module default-exports `defineStrategy({ name, params, create })`.
+ * `params` is a zod schema: `--param k=v` / `--params file.json` are validated against it before the run.
+ * `create(ctx)` is called once at start and returns the hooks; keep per-run state in its closure.
+ *
+ * Guarantees to a strategy
+ * - Hooks run one at a time, in the bus's total order; `ctx.now()` is the time of the event being handled
+ *   (virtual in replay, wall in live). Nothing a strategy sees depends on replay speed.
+ * - Book hooks fire once per changed token after the whole venue message was applied (both legs of a
+ *   binary price_change are visible together).
+ * - Commands are requests: `ctx.buy(...)` returns a clientId at once; acceptance, rejection, risk denial,
+ *   fills and cancels arrive later through onOrder/onFill (after the latency model's delay).
+ * - Randomness only from `ctx.rng` (seeded); time only from `ctx.now()`.
+ * - A hook that throws stops the strategy: its orders are cancelled, the error is reported, and the
+ *   run still writes its reports.
+ */
+import type { z } from 'zod';
+import type { Cash, D, Px, Qty } from '../types/fixed.ts';
+import type { BestBidAsk, FeedState, Level, MarketListed, MarketResolved, ReferencePrice, Side, TickSizeChanged, TradePrinted, BookSide } from '../types/events.ts';
+import type { MarketMeta } from '../types/market.ts';
+import type { OrderEvent, OrderFilled, TimeInForce } from '../types/orders.ts';
+import type { Rng } from '../rng.ts';
+
+/** Read-only view of one token's book (YES and NO views of a binary market are mirrors of one book). */
+export interface BookView {
+  readonly assetId: string;
+  readonly tickSize: Px | null;
+  readonly valid: boolean;
+  bestBid(): Px | null;
+  bestAsk(): Px | null;
+  bestBidQty(): Qty;
+  bestAskQty(): Qty;
+  qtyAt(side: BookSide, px: Px): Qty;
+  depth(side: BookSide, n: number): Level[];
+  levels(side: BookSide): IterableIterator<Level>;
+  mid(): D | null;
+  spread(): Px | null;
+  isCrossed(): boolean;
+  vwap(side: BookSide, qty: Qty): D | null;
+  sweep(side: BookSide, qty: Qty, limitPx?: Px): { filledQty: Qty; cost: Cash; fills: Level[]; complete: boolean };
+  sweepCash(side: BookSide, cash: Cash, limitPx?: Px): { filledQty: Qty; cost: Cash; fills: Level[]; complete: boolean };
+}
+
+export interface PositionInfo {
+  readonly assetId: string;
+  readonly qty: Qty;
+  /** Average cost per share, exact decimal (null when flat). */
+  readonly avgCost: D | null;
+  readonly realized: Cash;
+}
+
+export interface OpenOrderInfo {
+  readonly clientId: string;
+  readonly assetId: string;
+  readonly side: Side;
+  readonly px: Px;
+  readonly tif: TimeInForce;
+  /** Shares still open (for resting orders). */
+  readonly leavesQty: Qty;
+  readonly postOnly: boolean;
+}
+
+export interface LimitOrderSpec {
+  readonly assetId: string;
+  readonly px: Px;
+  readonly qty: Qty;
+  /** Default GTC. */
+  readonly tif?: 'GTC' | 'GTD' | 'FOK' | 'FAK';
+  readonly postOnly?: boolean;
+  /** GTD only: expiry time, ns since epoch. */
+  readonly expireNs?: bigint;
+}
+
+export interface MarketOrderSpec {
+  readonly assetId: string;
+  /** BUY: dollars to spend. */
+  readonly amount?: Cash;
+  /** SELL: shares to sell. */
+  readonly qty?: Qty;
+  /** Worst acceptable price (defaults: 1 - tick for buys, tick for sells). */
+  readonly worstPx?: Px;
+  /** FOK (default) or FAK. */
+  readonly tif?: 'FOK' | 'FAK';
+}
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface TimerInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly atNs: bigint;
+}
+
+export interface StrategyContext<P = unknown> {
+  readonly params: P;
+  readonly rng: Rng;
+  readonly log: Logger;
+  now(): bigint;
+  /** Markets known to the run (from the recording's manifest, REST metadata and new_market announcements). */
+  markets(): readonly MarketMeta[];
+  /** Market of a token id or condition id. */
+  market(id: string): MarketMeta | undefined;
+  /** The other token of a binary market. */
+  pairOf(assetId: string): string | undefined;
+  book(assetId: string): BookView | undefined;
+  position(assetId: string): PositionInfo;
+  positions(): readonly PositionInfo[];
+  cash(): Cash;
+  openOrders(assetId?: string): readonly OpenOrderInfo[];
+  /** Is trading allowed right now (not halted by risk, book fresh)? */
+  canTrade(assetId: string): boolean;
+  buy(spec: LimitOrderSpec): string;
+  sell(spec: LimitOrderSpec): string;
+  marketBuy(spec: MarketOrderSpec): string;
+  marketSell(spec: MarketOrderSpec): string;
+  cancel(clientId: string): void;
+  cancelAll(filter?: { market?: string; assetId?: string }): void;
+  /** Merge qty YES + qty NO of a binary market into qty dollars. */
+  merge(market: string, qty: Qty): void;
+  /** Timer at an absolute time (ns); returns its id. */
+  setTimer(name: string, atNs: bigint): number;
+  /** Timer after a delay (ns). */
+  setTimeout(name: string, delayNs: bigint): number;
+  cancelTimer(id: number): void;
+}
+
+export interface StrategyHooks {
+  onStart?(): void;
+  onStop?(): void;
+  onBook?(assetId: string, book: BookView): void;
+  onTrade?(trade: TradePrinted): void;
+  onBestBidAsk?(ev: BestBidAsk): void;
+  onTickSize?(ev: TickSizeChanged): void;
+  onMarket?(ev: MarketListed): void;
+  onResolved?(ev: MarketResolved): void;
+  onReferencePrice?(ev: ReferencePrice): void;
+  onFeed?(ev: FeedState): void;
+  onTimer?(timer: TimerInfo): void;
+  /** Every order event: accepted, rejected, denied, filled, canceled, merged, settled, halted. */
+  onOrder?(ev: OrderEvent): void;
+  onFill?(fill: OrderFilled): void;
+}
+
+export interface StrategyDefinition<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description?: string;
+  readonly params: S;
+  create(ctx: StrategyContext<z.output<S>>): StrategyHooks;
+}
+
+export function defineStrategy<S extends z.ZodType>(def: StrategyDefinition<S>): StrategyDefinition<S> {
+  return def;
+}
+
+export function isStrategyDefinition(value: unknown): value is StrategyDefinition {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['name'] === 'string' && typeof v['create'] === 'function' && typeof v['params'] === 'object' && v['params'] !== null;
+}

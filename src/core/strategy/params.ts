@@ -1,0 +1,82 @@
+/**
+ * Zod helpers for strategy parameters. `--param k=v` always arrives as a string; `--params file.json`
+ * may hold strings, numbers or booleans. These schemas accept both and produce exact values:
+ * prices -> Px, shares -> Qty, dollars -> Cash, durations -> bigint ns. A JSON number is read through
+ * its shortest decimal text (String(n)), which is exact for every literal of up to 15 significant digits.
+ * Defaults: use zod 4's `.prefault('0.01')` (the default is parsed like user input); `.default()` would skip parsing.
+ */
+import { z } from 'zod';
+import { parsePx, parseQty, CASH_DECIMALS, type Cash, type Px, type Qty } from '../types/fixed.ts';
+
+const text = z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? String(v) : v.trim()));
+
+export const pxParam = (): z.ZodType<Px, string | number> =>
+  text.transform((s, ctx) => {
+    const v = parsePx(s);
+    if (v === null) {
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not a price in [0, 1] on the 0.0001 grid` });
+      return z.NEVER;
+    }
+    return v;
+  });
+
+export const qtyParam = (): z.ZodType<Qty, string | number> =>
+  text.transform((s, ctx) => {
+    const v = parseQty(s);
+    if (v === null) {
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not a share quantity (>= 0, at most 6 decimals)` });
+      return z.NEVER;
+    }
+    return v;
+  });
+
+export const usdParam = (): z.ZodType<Cash, string | number> =>
+  text.transform((s, ctx) => {
+    const m = /^(-)?(\d+)(?:\.(\d{1,10}))?$/.exec(s);
+    if (m === null) {
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not a dollar amount` });
+      return z.NEVER;
+    }
+    const cash = BigInt(m[2]! + (m[3] ?? '').padEnd(CASH_DECIMALS, '0'));
+    return m[1] === undefined ? cash : -cash;
+  });
+
+export const intParam = (): z.ZodType<number, string | number> =>
+  text.transform((s, ctx) => {
+    if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not an integer` });
+      return z.NEVER;
+    }
+    return Number(s);
+  });
+
+export const boolParam = (): z.ZodType<boolean, string | boolean> =>
+  z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+    if (typeof v === 'boolean') return v;
+    const s = v.trim().toLowerCase();
+    if (s === 'true' || s === '1' || s === 'yes') return true;
+    if (s === 'false' || s === '0' || s === 'no') return false;
+    ctx.addIssue({ code: 'custom', message: `'${v}' is not a boolean (true/false)` });
+    return z.NEVER;
+  });
+
+const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n, d: 86_400_000_000_000n };
+
+/** "250ms", "10s", "5m", "1h", "2d" -> ns. A bare number means milliseconds. */
+export function parseDurationNs(s: string): bigint | null {
+  const m = /^(\d+)(ns|us|ms|s|m|h|d)?$/.exec(s.trim());
+  if (m === null) return null;
+  return BigInt(m[1]!) * UNIT_NS[m[2] ?? 'ms']!;
+}
+
+export const durationParam = (): z.ZodType<bigint, string | number> =>
+  text.transform((s, ctx) => {
+    const v = parseDurationNs(s);
+    if (v === null) {
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not a duration (e.g. 250ms, 10s, 5m, 1h)` });
+      return z.NEVER;
+    }
+    return v;
+  });
+
+export const p = { px: pxParam, qty: qtyParam, usd: usdParam, int: intParam, bool: boolParam, duration: durationParam };
