@@ -1,0 +1,255 @@
+/**
+ * BookRegistry: every book of a run, keyed by token id, fed with normalized MarketEvents.
+ *
+ * Routing
+ * - Binary pairs come from MarketMeta (`addMarket`, or a `market_meta` event): tokens[0] is YES,
+ *   tokens[1] NO, and both route into ONE BinaryBook (liquidity is never counted twice). Tokens without
+ *   a known pairing get a standalone L2Book, created by their first snapshot (or tick-size change).
+ * - A pairing that arrives after standalone books exist adopts the YES book's state (else the NO
+ *   book's, mirrored); a token already paired differently is left alone and counted in `pairConflicts`.
+ * - Books are created with `requireSnapshot`: level sets for a token with no snapshot yet, or after
+ *   a tick-size change, are dropped and counted in `ignoredSets` (PROTOCOL.md §1.6).
+ *
+ * Ordering and the return value of `apply`
+ * - Changes of one `book_delta` are applied in message order; the registry's checks run after each
+ *   change (venue top of book) and after the whole event (crossed book), never in between legs.
+ * - `apply` returns the token ids whose book changed, each once, in order of first change; for a
+ *   binary market the pair token follows the token that was touched (its view changed too).
+ *   A snapshot always counts as a change (an authoritative refresh); a level set only if it altered
+ *   the book (a resent or mirrored leg that sets the same size is not a change); a tick-size change
+ *   only if it invalidated the book. A `market_meta` event returns both tokens only when the new
+ *   pairing adopted an existing standalone book. Other event types return [] and touch nothing.
+ *
+ * Data-quality counters (never exceptions): `crossed` = (event, book) pairs leaving a valid book
+ * with bestBid >= bestAsk; `topMismatch` = level changes after which the venue's reported best_bid /
+ * best_ask ("0" / "1" meaning an empty side) differ from ours; `mirrorMismatch` = the two tokens of
+ * a binary market disagreeing (twin snapshots with the same exchange timestamp, or the two legs of
+ * one price_change setting one level to different sizes; the later one wins).
+ *
+ * Known limits: books are never dropped (a resolved market's book stays readable); markets with more
+ * or fewer than two tokens get standalone books per token.
+ */
+import type { BookDelta, BookSnapshot, MarketEvent, TickSizeChanged } from '../types/events.ts';
+import type { Px } from '../types/fixed.ts';
+import { PX_ONE } from '../types/fixed.ts';
+import type { MarketMeta } from '../types/market.ts';
+import { BinaryBook } from './binary.ts';
+import { L2Book } from './l2.ts';
+import { mirrorSide } from './mirror.ts';
+import type { BookReader } from './reader.ts';
+
+export interface BookRegistryStats {
+  /** Book events applied (snapshots, deltas, tick-size changes). */
+  readonly events: number;
+  readonly snapshots: number;
+  /** Level changes applied to a valid book (including no-op sets). */
+  readonly levelSets: number;
+  /** Level changes dropped: unknown token or invalid book (no snapshot yet / after a tick change). */
+  readonly ignoredSets: number;
+  readonly tickSizeChanges: number;
+  readonly crossed: number;
+  readonly topMismatch: number;
+  readonly mirrorMismatch: number;
+  readonly pairConflicts: number;
+}
+
+interface Entry {
+  /** The stored book (for a binary market: the YES book). */
+  readonly core: L2Book;
+  readonly binary: BinaryBook | null;
+  /** What `book(assetId)` returns for this token. */
+  readonly view: BookReader;
+}
+
+/** Per-event record of binary legs: (YES side, YES px) -> size and which token set it. */
+type LegMap = Map<number, { qty: number; fromNo: boolean }>;
+
+const validTick = (tick: Px | null | undefined): Px | null =>
+  tick != null && Number.isInteger(tick) && tick > 0 && tick <= PX_ONE ? tick : null;
+
+export class BookRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly binaries: BinaryBook[] = [];
+  private nEvents = 0;
+  private nSnapshots = 0;
+  private nSets = 0;
+  private nIgnored = 0;
+  private nTick = 0;
+  private nCrossed = 0;
+  private nTopMismatch = 0;
+  private nPairConflicts = 0;
+
+  constructor(markets: Iterable<MarketMeta> = []) {
+    for (const m of markets) this.addMarket(m);
+  }
+
+  /** Learns a market's pairing (binary = exactly two tokens). Returns the ids whose view changed. */
+  addMarket(meta: MarketMeta): string[] {
+    const [t0, t1] = meta.tokens;
+    if (meta.tokens.length !== 2 || t0 === undefined || t1 === undefined || t0.tokenId === t1.tokenId) return [];
+    const yes = t0.tokenId;
+    const no = t1.tokenId;
+    const ey = this.entries.get(yes);
+    const en = this.entries.get(no);
+    if (ey?.binary != null && ey.binary === en?.binary && ey.binary.yesAssetId === yes) return [];
+    if (ey?.binary != null || en?.binary != null) {
+      this.nPairConflicts++;
+      return [];
+    }
+    const tickSize = validTick(meta.tickSize) ?? ey?.core.tickSize ?? en?.core.tickSize ?? null;
+    const bin = new BinaryBook(yes, no, { requireSnapshot: true, tickSize });
+    const seed = ey?.core.valid === true ? ey.core : en?.core.valid === true ? en.core : undefined;
+    if (seed !== undefined) {
+      bin.applySnapshot(seed.assetId, seed.depth('bid', Infinity), seed.depth('ask', Infinity), seed.tickSize);
+    }
+    this.binaries.push(bin);
+    this.entries.set(yes, { core: bin.yesBook, binary: bin, view: bin.yesBook });
+    this.entries.set(no, { core: bin.yesBook, binary: bin, view: bin.noView });
+    return seed !== undefined ? [yes, no] : [];
+  }
+
+  /** Read-only view of a token's book; undefined until the registry has heard of the token. */
+  book(assetId: string): BookReader | undefined {
+    return this.entries.get(assetId)?.view;
+  }
+
+  /** The BinaryBook holding this token, if it is paired. */
+  binary(assetId: string): BinaryBook | undefined {
+    return this.entries.get(assetId)?.binary ?? undefined;
+  }
+
+  /** The other token of a known binary market. */
+  pairOf(assetId: string): string | undefined {
+    return this.entries.get(assetId)?.binary?.pairOf(assetId);
+  }
+
+  /** Every token with a book or a known pairing, in insertion order. */
+  assetIds(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  get stats(): BookRegistryStats {
+    let mirrorMismatch = 0;
+    for (const b of this.binaries) mirrorMismatch += b.mirrorMismatch;
+    return {
+      events: this.nEvents,
+      snapshots: this.nSnapshots,
+      levelSets: this.nSets,
+      ignoredSets: this.nIgnored,
+      tickSizeChanges: this.nTick,
+      crossed: this.nCrossed,
+      topMismatch: this.nTopMismatch,
+      mirrorMismatch,
+      pairConflicts: this.nPairConflicts,
+    };
+  }
+
+  /** Applies one event; returns the token ids whose book changed (see module notes). */
+  apply(ev: MarketEvent): string[] {
+    switch (ev.type) {
+      case 'book_snapshot':
+        return this.finish([this.onSnapshot(ev)]);
+      case 'book_delta':
+        return this.finish(this.onDelta(ev));
+      case 'tick_size_changed':
+        return this.finish(this.onTick(ev));
+      case 'market_meta':
+        return this.addMarket(ev.meta);
+      default:
+        return [];
+    }
+  }
+
+  private entry(assetId: string): Entry {
+    let e = this.entries.get(assetId);
+    if (e === undefined) {
+      const book = new L2Book(assetId, { requireSnapshot: true });
+      e = { core: book, binary: null, view: book };
+      this.entries.set(assetId, e);
+    }
+    return e;
+  }
+
+  private onSnapshot(ev: BookSnapshot): [string, Entry] {
+    const e = this.entry(ev.assetId);
+    const tick = validTick(ev.tickSize);
+    if (e.binary !== null) e.binary.applySnapshot(ev.assetId, ev.bids, ev.asks, tick, ev.exchMs);
+    else e.core.applySnapshot(ev.bids, ev.asks, tick);
+    this.nSnapshots++;
+    return [ev.assetId, e];
+  }
+
+  private onTick(ev: TickSizeChanged): Array<[string, Entry]> {
+    const tick = validTick(ev.newTick);
+    if (tick === null) return [];
+    const e = this.entry(ev.assetId);
+    this.nTick++;
+    const invalidated = e.binary !== null ? e.binary.onTickSizeChange(ev.assetId, tick) : e.core.onTickSizeChange(tick);
+    return invalidated ? [[ev.assetId, e]] : [];
+  }
+
+  private onDelta(ev: BookDelta): Array<[string, Entry]> {
+    const changed: Array<[string, Entry]> = [];
+    let legs: Map<BinaryBook, LegMap> | null = null;
+    for (const c of ev.changes) {
+      const e = this.entries.get(c.assetId);
+      if (e === undefined || !e.core.valid) {
+        this.nIgnored++;
+        continue;
+      }
+      const before = e.core.version;
+      if (e.binary !== null) {
+        const bin = e.binary;
+        const fromNo = c.assetId === bin.noAssetId;
+        const ySide = fromNo ? mirrorSide(c.side) : c.side;
+        const yPx = fromNo ? PX_ONE - c.px : c.px;
+        const key = (ySide === 'bid' ? 0 : PX_ONE + 1) + yPx;
+        if (ev.changes.length > 1) {
+          legs ??= new Map();
+          let m = legs.get(bin);
+          if (m === undefined) {
+            m = new Map();
+            legs.set(bin, m);
+          }
+          const prev = m.get(key);
+          if (prev !== undefined && prev.fromNo !== fromNo && prev.qty !== c.qty) bin.recordMirrorMismatch();
+          m.set(key, { qty: c.qty, fromNo });
+        }
+        bin.setLevel(c.assetId, c.side, c.px, c.qty);
+      } else {
+        e.core.setLevel(c.side, c.px, c.qty);
+      }
+      this.nSets++;
+      if (e.core.version !== before) changed.push([c.assetId, e]);
+      const view = e.view;
+      if ((c.bestBid !== null && c.bestBid !== (view.bestBid() ?? 0)) ||
+          (c.bestAsk !== null && c.bestAsk !== (view.bestAsk() ?? PX_ONE))) {
+        this.nTopMismatch++;
+      }
+    }
+    return changed;
+  }
+
+  /** Dedupes changed ids (pair token after the touched one) and runs the crossed-book check once per book. */
+  private finish(changed: ReadonlyArray<[string, Entry]>): string[] {
+    this.nEvents++;
+    if (changed.length === 0) return [];
+    const ids: string[] = [];
+    const seen = new Set<string>();
+    const books = new Set<L2Book>();
+    for (const [id, e] of changed) {
+      if (!seen.has(id)) {
+        seen.add(id);
+        ids.push(id);
+      }
+      const pair = e.binary?.pairOf(id);
+      if (pair !== undefined && !seen.has(pair)) {
+        seen.add(pair);
+        ids.push(pair);
+      }
+      books.add(e.core);
+    }
+    for (const b of books) if (b.valid && b.isCrossed()) this.nCrossed++;
+    return ids;
+  }
+}
