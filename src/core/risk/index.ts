@@ -1,0 +1,2 @@
+/** Public surface of the risk module (risk.ts): limits, their user-config schema, and the RiskEngine. */
+export * from './risk.ts';
