@@ -1,0 +1,854 @@
+/**
+ * PaperExchange: Polymarket's matching rules applied to simulated orders against recorded or live books.
+ * Pure: time comes in as arguments, randomness from the seeded Rng in the config; no I/O.
+ *
+ * Driving contract (the engine's job; same in replay and live)
+ * - `submit(cmd, now)` never emits: a command reaches the venue at now + latency (entry or cancel draw).
+ *   Commands reach the venue in submission order (arrival = max(now + latency, previous arrival)): a cancel
+ *   never overtakes the order it cancels. Submit returns [] (the array is kept for forward compatibility).
+ * - `nextWakeNs()` = earliest pending arrival / cancel / taker-delay release / GTD expiry. The engine must
+ *   call `onTime(t)` for every due time t BEFORE it applies market data stamped later than t (timers due at
+ *   t fire before data at t), so an order acts on the book exactly as it was when it arrived.
+ * - `onMarketEvent(ev, now)` is called AFTER the book registry applied `ev`.
+ *
+ * Ordering
+ * - onTime processes due items by (due time, scheduling sequence); each item's events are stamped with
+ *   its due time. Within one item: order_accepted, then fills (best level first), then order_canceled.
+ * - onMarketEvent: canonical tokens in order of first appearance in the event; per token: overlay decay,
+ *   queue updates (levels in creation order; one Rng draw per decreased level in the probabilistic model),
+ *   then trade-through fills in price-time priority. Trade prints fill strictly better-priced orders first
+ *   (price priority), then the print's level in queue order.
+ *
+ * Rules (PROTOCOL.md §5)
+ * - Validation on arrival -> OrderRejected with a stable `code: detail` reason (codes in REJECT_CODES),
+ *   first failing rule wins: duplicate clientId; sizing (GTC/GTD and FOK/FAK SELL: qty > 0; FOK/FAK BUY:
+ *   amount > 0); post-only only with GTC/GTD; GTD needs expireNs > arrival, expireNs only with GTD;
+ *   market known (metadata), not resolved/closed/refusing orders; book present, valid (not awaiting a
+ *   snapshot after a tick change) and not stale (feed loss); price a multiple of the tick (book's, else
+ *   the market's) within [tick, 1 - tick]; GTC/GTD qty >= orderMinSize (default 5 shares); worth >= $1 for
+ *   FOK/FAK (BUY: amount, SELL: qty x limit) and for a GTC/GTD BUY that crosses (qty x limit); post-only
+ *   rejected if any available (non-consumed) opposite liquidity lies within its limit.
+ * - Every accepted order emits order_accepted first. FOK that cannot fully fill: order_canceled fok_killed
+ *   (no fills; the venue reports a FOK kill as a CANCELLATION). FAK: fills, then order_canceled
+ *   fak_remainder for what is left (also when nothing filled).
+ * - Marketable orders walk the displayed book best-first, each level at its own price, up to the limit;
+ *   the consumed overlay (overlay.ts) hides liquidity our earlier fills took. FOK/FAK BUY spend `amount`
+ *   dollars (shares floored to 1e-6 per level); the order is complete when the unspent rest cannot buy
+ *   1e-6 share at the limit. GTC/GTD that cross fill as taker, the remainder rests.
+ * - Unified YES/NO book: everything that identifies liquidity (overlay keys, resting levels, prints) is
+ *   keyed in canonical terms: the lexicographically smaller token id of the pair is canonical, the other
+ *   token's (side, price) maps to (mirror side, 1 - price). A BUY NO at q and a SELL YES at 1 - q consume
+ *   the same canonical level, so they can never both take the same displayed shares. Book reads go
+ *   through each order's own view (mirrored by the book module), so this works with a BinaryBook or
+ *   with two standalone books.
+ * - Events and cancel-request outcomes: a cancel for an unknown or finished order changes nothing and
+ *   emits nothing (OrderEvent has no "cancel rejected"); it is counted in stats().cancelsIgnored.
+ * - Dollar-sized orders (FOK/FAK BUY) report `leavesQty` as the shares the unspent amount would buy at
+ *   the limit price (floored to 1e-6).
+ * - Resting orders: queue position per queue.ts. Fills as maker at the order's own limit price, from
+ *   (a) trade prints: a print with taker SELL at P hits canonical bids >= P (taker BUY: asks <= P); orders
+ *   strictly better than P were passed by the taker (their venue queue is gone), so they fill first from
+ *   the print's size; then the level at P in queue order beyond the shares ahead;
+ *   (b) trade-through: after a book change, displayed opposite liquidity at or through our price (e.g. a
+ *   venue ask <= our bid) would have matched us: we fill from it as maker at our price and consume it in
+ *   the overlay. Skipped while the view reports a crossed book (data-quality problem).
+ * - GTD: expires at `expireNs` (order_canceled expired). `expireNs` is the effective expiry: the venue's
+ *   one-minute security threshold is the order signer's concern, not modelled here.
+ * - Taker delay (`takerDelayNs`, off by default): markets with itode=true hold marketable orders 250 ms.
+ *   Accepted at arrival, matched at release against the book then; cancellable while held.
+ * - tick_size_changed: if it left the book invalid (a duplicate copy does not), the token is stale until
+ *   its next snapshot (no book-driven updates; trade prints still fill) and its overlay is cleared; in any
+ *   case resting/held orders whose price is off the new grid or outside [tick, 1 - tick] are canceled
+ *   (tick_size_changed). Others keep their queue state.
+ * - market_resolved: resting/held orders of the market are canceled (market_resolved); later arrivals are
+ *   rejected. feed_state close/error of market_ws: every token is stale until its next snapshot, the
+ *   overlay is cleared, and resting/held orders are canceled (feed_lost) unless `feedLoss: 'keep'`.
+ *   A REST snapshot (`via: 'rest'`) is a resync: it clears that token's overlay.
+ * - Ids: fill ids are `${idPrefix}-${n}` from a counter; nothing depends on time or randomness.
+ *
+ * Known limits
+ * - Paper orders never match each other (no self-trade); a paper taker fill at a level where we rest
+ *   advances our queue like a print.
+ * - No market impact: recorded prints and book changes are what they were, whatever we did.
+ * - Size precision rules of the venue (2 dp shares, amount decimals) and balance checks are not applied
+ *   here (balances are risk's job).
+ * - The token pairing (`pairOf`) must be known before orders of that market arrive.
+ */
+import type { Cash, Px, Qty } from '../types/fixed.ts';
+import { CASH_SCALE, PX_ONE, formatCash, formatPx, formatQty, notional } from '../types/fixed.ts';
+import type { BookSide, Level, MarketEvent, MarketResolved, Side, TickSizeChanged, TradePrinted } from '../types/events.ts';
+import type { MarketMeta } from '../types/market.ts';
+import type { CancelAll, CancelOrder, CancelReason, Liquidity, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
+import type { Rng } from '../rng.ts';
+import type { FeeModel } from './fees.ts';
+import { makerRebate, takerFee } from './fees.ts';
+import type { LatencyModel } from './latency.ts';
+import type { LevelReader } from './overlay.ts';
+import { ConsumedOverlay, levelKey } from './overlay.ts';
+import type { QueueModel } from './queue.ts';
+import { depthChangeAheads, normalizeAheads, tradeAtLevel } from './queue.ts';
+
+/** The read API the engine needs from a book view (L2Book, BinaryBook views and BookView all fit). */
+export interface MatchBookView {
+  readonly tickSize: Px | null;
+  readonly valid: boolean;
+  /** Best first. */
+  levels(side: BookSide): Iterable<Level>;
+  qtyAt(side: BookSide, px: Px): Qty;
+  isCrossed(): boolean;
+}
+
+/** assetId -> read view: a function, or anything with `book(assetId)` (e.g. BookRegistry). */
+export type BookLookup =
+  | ((assetId: string) => MatchBookView | undefined)
+  | { book(assetId: string): MatchBookView | undefined };
+
+export interface FillEngineConfig {
+  readonly latency: LatencyModel;
+  readonly queue: QueueModel;
+  readonly fees: FeeModel;
+  /** Hold marketable orders this long before matching (itode markets: 250 ms). Off when absent or 0. */
+  readonly takerDelayNs?: bigint;
+  /** Which markets the taker delay applies to (default: all, when takerDelayNs is set). */
+  readonly takerDelayApplies?: (meta: MarketMeta) => boolean;
+  readonly rng: Rng;
+  /** Minimum GTC/GTD size when the market does not say (default 5 shares). */
+  readonly defaultMinOrderSize?: Qty;
+  /** Minimum worth of a marketable order (default $1). */
+  readonly minMarketableNotional?: Cash;
+  /** What a market_ws disconnect does to resting orders (default 'cancel'). */
+  readonly feedLoss?: 'cancel' | 'keep';
+  /** Prefix of fill ids (default 'pf'). */
+  readonly idPrefix?: string;
+}
+
+export type OpenOrderState = 'in_flight' | 'held' | 'resting';
+
+export interface OpenOrderView {
+  readonly clientId: string;
+  readonly assetId: string;
+  readonly side: Side;
+  readonly px: Px;
+  readonly tif: TimeInForce;
+  readonly postOnly: boolean;
+  readonly qty: Qty | null;
+  readonly amount: Cash | null;
+  readonly filledQty: Qty;
+  /** Shares still open; for dollar-sized orders, the shares the unspent amount buys at the limit. */
+  readonly leavesQty: Qty;
+  readonly state: OpenOrderState;
+  /** Venue shares ahead in the queue (resting orders only). */
+  readonly queueAhead: Qty | null;
+  readonly expireNs: bigint | null;
+  /** Arrival at the venue (scheduled, for in-flight orders). */
+  readonly arrivalNs: bigint;
+}
+
+export interface ExchangeStats {
+  readonly takerFills: number;
+  readonly makerPrintFills: number;
+  readonly makerTradeThroughFills: number;
+  readonly rejected: number;
+  readonly cancelsIgnored: number;
+  readonly overlayLevels: number;
+  readonly restingOrders: number;
+}
+
+/** Stable reject codes (the part of OrderRejected.reason before ':'). */
+export const REJECT_CODES = [
+  'duplicate_client_id', 'invalid_size', 'post_only_not_allowed', 'expiry_not_in_future', 'expiry_without_gtd',
+  'unknown_asset', 'market_resolved', 'market_closed', 'not_accepting_orders', 'no_book', 'book_invalid',
+  'book_stale', 'unknown_tick_size', 'price_off_tick', 'price_out_of_range', 'below_min_size',
+  'below_min_notional', 'post_only_would_cross',
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
+
+type Status = OpenOrderState | 'done';
+
+interface OrderRec {
+  readonly cmd: PlaceOrder;
+  readonly duplicate: boolean;
+  status: Status;
+  arrivalNs: bigint;
+  filledQty: Qty;
+  spent: Cash;
+  ahead: Qty;
+  canon: string;
+  mirrored: boolean;
+  restKey: string;
+  meta: MarketMeta | undefined;
+}
+
+interface LevelQueue {
+  readonly key: string;
+  readonly canon: string;
+  readonly canonSide: BookSide;
+  readonly canonPx: Px;
+  readonly reader: LevelReader;
+  orders: OrderRec[];
+  lastQty: Qty;
+  tradedSince: Qty;
+}
+
+type Pending =
+  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'arrive' | 'release' | 'expire'; readonly rec: OrderRec }
+  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'cancel'; readonly cmd: CancelOrder }
+  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'cancel_all'; readonly cmd: CancelAll };
+
+interface PlannedFill {
+  readonly px: Px;
+  readonly qty: Qty;
+  readonly key: string;
+  readonly reader: LevelReader;
+}
+
+const before = (a: Pending, b: Pending): boolean => (a.atNs !== b.atNs ? a.atNs < b.atNs : a.seq < b.seq);
+
+/** Min-heap of pending items ordered by (atNs, seq). */
+class PendingHeap {
+  private readonly h: Pending[] = [];
+  get size(): number {
+    return this.h.length;
+  }
+  peek(): Pending | undefined {
+    return this.h[0];
+  }
+  push(p: Pending): void {
+    const h = this.h;
+    h.push(p);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+  pop(): Pending | undefined {
+    const h = this.h;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last !== undefined) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+const flipSide = (s: BookSide): BookSide => (s === 'bid' ? 'ask' : 'bid');
+const flipTaker = (s: Side): Side => (s === 'BUY' ? 'SELL' : 'BUY');
+const DEFAULT_MIN_SIZE: Qty = 5_000_000;
+
+export class PaperExchange {
+  private readonly lookup: (assetId: string) => MatchBookView | undefined;
+  private readonly rng: Rng;
+  private readonly minSize: Qty;
+  private readonly minNotional: Cash;
+  private readonly prefix: string;
+  private readonly pending = new PendingHeap();
+  private readonly live = new Map<string, OrderRec>();
+  private readonly seen = new Set<string>();
+  private readonly overlay = new ConsumedOverlay();
+  private readonly levelQueues = new Map<string, LevelQueue>();
+  private readonly levelsByCanon = new Map<string, Set<string>>();
+  private readonly resolved = new Set<string>();
+  private readonly tickStale = new Set<string>();
+  private readonly snapEpoch = new Map<string, number>();
+  private lossCount = 0;
+  private seq = 0;
+  private fillSeq = 0;
+  private lastArrival: bigint | null = null;
+  private counts = { takerFills: 0, makerPrintFills: 0, makerTradeThroughFills: 0, rejected: 0, cancelsIgnored: 0 };
+
+  constructor(
+    private readonly config: FillEngineConfig,
+    books: BookLookup,
+    private readonly markets: (assetId: string) => MarketMeta | undefined,
+    private readonly pairOf: (assetId: string) => string | undefined,
+  ) {
+    this.lookup = typeof books === 'function' ? books : (id) => books.book(id);
+    this.rng = config.rng;
+    this.minSize = config.defaultMinOrderSize ?? DEFAULT_MIN_SIZE;
+    this.minNotional = config.minMarketableNotional ?? CASH_SCALE;
+    this.prefix = config.idPrefix ?? 'pf';
+  }
+
+  // ---------------------------------------------------------------- commands and time
+
+  /** Schedules the command's arrival at the venue (see header). Always returns []. */
+  submit(cmd: PlaceOrder | CancelOrder | CancelAll, nowNs: bigint): OrderEvent[] {
+    const lat = cmd.type === 'place' ? this.config.latency.entryNs(this.rng) : this.config.latency.cancelNs(this.rng);
+    if (lat < 0n) throw new RangeError(`latency model returned a negative delay (${lat} ns)`);
+    let at = nowNs + lat;
+    if (this.lastArrival !== null && at < this.lastArrival) at = this.lastArrival;
+    this.lastArrival = at;
+    const seq = ++this.seq;
+    if (cmd.type === 'place') {
+      const duplicate = this.seen.has(cmd.clientId);
+      this.seen.add(cmd.clientId);
+      const rec: OrderRec = {
+        cmd, duplicate, status: 'in_flight', arrivalNs: at, filledQty: 0, spent: 0n, ahead: 0,
+        canon: cmd.assetId, mirrored: false, restKey: '', meta: undefined,
+      };
+      if (!duplicate) this.live.set(cmd.clientId, rec);
+      this.pending.push({ atNs: at, seq, kind: 'arrive', rec });
+    } else if (cmd.type === 'cancel') {
+      this.pending.push({ atNs: at, seq, kind: 'cancel', cmd });
+    } else {
+      this.pending.push({ atNs: at, seq, kind: 'cancel_all', cmd });
+    }
+    return [];
+  }
+
+  /** Earliest time something is due, or null. */
+  nextWakeNs(): bigint | null {
+    for (;;) {
+      const p = this.pending.peek();
+      if (p === undefined) return null;
+      if (this.obsolete(p)) {
+        this.pending.pop();
+        continue;
+      }
+      return p.atNs;
+    }
+  }
+
+  /** Processes everything due at or before nowNs, in (due time, sequence) order. */
+  onTime(nowNs: bigint): OrderEvent[] {
+    const out: OrderEvent[] = [];
+    for (;;) {
+      const p = this.pending.peek();
+      if (p === undefined || p.atNs > nowNs) break;
+      this.pending.pop();
+      if (this.obsolete(p)) continue;
+      const t = p.atNs;
+      switch (p.kind) {
+        case 'arrive':
+          this.arrive(p.rec, t, out);
+          break;
+        case 'release':
+          this.release(p.rec, t, out);
+          break;
+        case 'expire':
+          this.cancelRec(p.rec, 'expired', t, out);
+          break;
+        case 'cancel': {
+          const rec = this.live.get(p.cmd.clientId);
+          if (rec === undefined || rec.status === 'in_flight') this.counts.cancelsIgnored++;
+          else this.cancelRec(rec, 'user', t, out);
+          break;
+        }
+        case 'cancel_all':
+          for (const rec of [...this.live.values()]) {
+            if (rec.status === 'in_flight') continue;
+            if (p.cmd.assetId !== null && rec.cmd.assetId !== p.cmd.assetId) continue;
+            if (p.cmd.market !== null && rec.meta?.conditionId !== p.cmd.market) continue;
+            this.cancelRec(rec, 'cancel_all', t, out);
+          }
+          break;
+      }
+    }
+    return out;
+  }
+
+  private obsolete(p: Pending): boolean {
+    if (p.kind === 'expire') return p.rec.status !== 'resting' && p.rec.status !== 'held';
+    if (p.kind === 'release') return p.rec.status !== 'held';
+    return false;
+  }
+
+  // ---------------------------------------------------------------- market data
+
+  /** Reacts to a market event the book registry has already applied. */
+  onMarketEvent(ev: MarketEvent, nowNs: bigint): OrderEvent[] {
+    const out: OrderEvent[] = [];
+    switch (ev.type) {
+      case 'book_snapshot':
+        this.onBook([ev.assetId], nowNs, true, ev.via === 'rest', out);
+        break;
+      case 'book_delta':
+        this.onBook(ev.changes.map((c) => c.assetId), nowNs, false, false, out);
+        break;
+      case 'trade':
+        this.onTrade(ev, nowNs, out);
+        break;
+      case 'tick_size_changed':
+        this.onTickSize(ev, nowNs, out);
+        break;
+      case 'market_resolved':
+        this.onResolved(ev, nowNs, out);
+        break;
+      case 'feed_state':
+        if (ev.source === 'market_ws' && ev.state !== 'open') this.onFeedLoss(nowNs, out);
+        break;
+      default:
+        break;
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- views
+
+  /** Open orders (in flight, held by the taker delay, resting) in submission order. */
+  openOrders(): readonly OpenOrderView[] {
+    const out: OpenOrderView[] = [];
+    for (const r of this.live.values()) {
+      if (r.status === 'done') continue;
+      out.push({
+        clientId: r.cmd.clientId, assetId: r.cmd.assetId, side: r.cmd.side, px: r.cmd.px, tif: r.cmd.tif,
+        postOnly: r.cmd.postOnly, qty: r.cmd.qty, amount: r.cmd.amount, filledQty: r.filledQty,
+        leavesQty: this.leaves(r), state: r.status, queueAhead: r.status === 'resting' ? r.ahead : null,
+        expireNs: r.cmd.expireNs, arrivalNs: r.arrivalNs,
+      });
+    }
+    return out;
+  }
+
+  stats(): ExchangeStats {
+    let resting = 0;
+    for (const r of this.live.values()) if (r.status === 'resting') resting++;
+    return { ...this.counts, overlayLevels: this.overlay.size, restingOrders: resting };
+  }
+
+  /** Liquidity our fills consumed at a level, in the given token's own terms (for tests and diagnostics). */
+  consumedAt(assetId: string, side: BookSide, px: Px): Qty {
+    const c = this.canonicalOf(assetId);
+    const [cs, cp] = this.toCanon(c.mirrored, side, px);
+    return this.overlay.consumed(levelKey(c.canon, cs, cp));
+  }
+
+  // ---------------------------------------------------------------- canonical terms
+
+  private canonicalOf(assetId: string): { canon: string; mirrored: boolean } {
+    const pair = this.pairOf(assetId);
+    if (pair === undefined || pair === assetId || assetId < pair) return { canon: assetId, mirrored: false };
+    return { canon: pair, mirrored: true };
+  }
+
+  private toCanon(mirrored: boolean, side: BookSide, px: Px): [BookSide, Px] {
+    return mirrored ? [flipSide(side), PX_ONE - px] : [side, px];
+  }
+
+  private isStale(canon: string): boolean {
+    if (this.tickStale.has(canon)) return true;
+    return this.lossCount > 0 && (this.snapEpoch.get(canon) ?? -1) < this.lossCount;
+  }
+
+  private readonly readLevel = (r: LevelReader): Qty | null => {
+    const v = this.lookup(r.assetId);
+    return v !== undefined && v.valid ? v.qtyAt(r.side, r.px) : null;
+  };
+
+  // ---------------------------------------------------------------- arrival and matching
+
+  private arrive(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+    rec.arrivalNs = t;
+    const c = rec.cmd;
+    if (rec.duplicate) {
+      this.reject(c.clientId, `duplicate_client_id: ${c.clientId} was already used`, t, out);
+      return;
+    }
+    const canon = this.canonicalOf(c.assetId);
+    rec.canon = canon.canon;
+    rec.mirrored = canon.mirrored;
+    rec.meta = this.markets(c.assetId);
+    const problem = this.validate(rec, t);
+    if (problem !== null) {
+      this.finish(rec);
+      this.reject(c.clientId, problem, t, out);
+      return;
+    }
+    out.push({ type: 'order_accepted', tsNs: t, order: c });
+    // From here the order is 'held' until execute() decides: filled, killed, canceled or resting.
+    if (c.tif === 'GTD' && c.expireNs !== null) this.pending.push({ atNs: c.expireNs, seq: ++this.seq, kind: 'expire', rec });
+    const delay = this.takerDelay(rec);
+    if (delay > 0n && this.crossingPx(rec) !== null) {
+      rec.status = 'held';
+      this.pending.push({ atNs: t + delay, seq: ++this.seq, kind: 'release', rec });
+      return;
+    }
+    rec.status = 'held';
+    this.execute(rec, t, out);
+  }
+
+  private takerDelay(rec: OrderRec): bigint {
+    const d = this.config.takerDelayNs;
+    if (d === undefined || d <= 0n || rec.meta === undefined) return 0n;
+    const applies = this.config.takerDelayApplies;
+    return applies === undefined || applies(rec.meta) ? d : 0n;
+  }
+
+  private release(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+    const view = this.lookup(rec.cmd.assetId);
+    if (this.resolved.has(rec.cmd.assetId)) return this.cancelRec(rec, 'market_resolved', t, out);
+    if (view === undefined || !view.valid || this.isStale(rec.canon)) {
+      const reason: CancelReason = this.tickStale.has(rec.canon) || (view !== undefined && !view.valid) ? 'tick_size_changed' : 'feed_lost';
+      return this.cancelRec(rec, reason, t, out);
+    }
+    this.execute(rec, t, out);
+  }
+
+  private validate(rec: OrderRec, t: bigint): string | null {
+    const c = rec.cmd;
+    const resting = c.tif === 'GTC' || c.tif === 'GTD';
+    if (resting) {
+      if (c.qty === null || !(c.qty > 0) || c.amount !== null) return `invalid_size: ${c.tif} orders are sized in shares (qty > 0, amount null)`;
+    } else if (c.side === 'BUY') {
+      if (c.amount === null || c.amount <= 0n || c.qty !== null) return `invalid_size: ${c.tif} BUY orders are sized in dollars (amount > 0, qty null)`;
+    } else if (c.qty === null || !(c.qty > 0) || c.amount !== null) {
+      return `invalid_size: ${c.tif} SELL orders are sized in shares (qty > 0, amount null)`;
+    }
+    if (c.postOnly && !resting) return `post_only_not_allowed: post-only needs GTC or GTD, got ${c.tif}`;
+    if (c.tif === 'GTD') {
+      if (c.expireNs === null || c.expireNs <= t) return `expiry_not_in_future: GTD expireNs ${c.expireNs ?? 'null'} <= arrival ${t}`;
+    } else if (c.expireNs !== null) {
+      return `expiry_without_gtd: expireNs is only valid with GTD, got ${c.tif}`;
+    }
+    const meta = rec.meta;
+    if (meta === undefined) return `unknown_asset: no market metadata for token ${c.assetId}`;
+    if (this.resolved.has(c.assetId)) return `market_resolved: market ${meta.conditionId} is resolved`;
+    if (meta.closed === true) return `market_closed: market ${meta.conditionId} is closed`;
+    if (meta.acceptingOrders === false) return `not_accepting_orders: market ${meta.conditionId} is not accepting orders`;
+    const view = this.lookup(c.assetId);
+    if (view === undefined) return `no_book: no book for token ${c.assetId}`;
+    if (!view.valid) return `book_invalid: book of ${c.assetId} awaits a snapshot after a tick-size change`;
+    if (this.isStale(rec.canon)) return `book_stale: book of ${c.assetId} awaits a snapshot after a feed loss`;
+    const tick = view.tickSize ?? meta.tickSize;
+    if (tick === null || !(tick > 0)) return `unknown_tick_size: tick size of ${c.assetId} unknown`;
+    if (c.px % tick !== 0) return `price_off_tick: ${formatPx(c.px)} is not a multiple of tick ${formatPx(tick)}`;
+    if (c.px < tick || c.px > PX_ONE - tick) return `price_out_of_range: ${formatPx(c.px)} outside [${formatPx(tick)}, ${formatPx(PX_ONE - tick)}]`;
+    if (resting) {
+      const min = meta.minOrderSize ?? this.minSize;
+      if ((c.qty ?? 0) < min) return `below_min_size: ${formatQty(c.qty ?? 0)} shares < minimum ${formatQty(min)}`;
+    }
+    const cross = this.crossingPx(rec);
+    const worth = c.amount ?? notional(c.px, c.qty ?? 0);
+    const needsMin = !resting || (c.side === 'BUY' && cross !== null);
+    if (needsMin && worth < this.minNotional) {
+      return `below_min_notional: marketable order worth $${formatCash(worth)} < $${formatCash(this.minNotional)}`;
+    }
+    if (c.postOnly && cross !== null) return `post_only_would_cross: available liquidity at ${formatPx(cross)} within limit ${formatPx(c.px)}`;
+    return null;
+  }
+
+  /** Price of the first level with available (non-consumed) liquidity within the limit, or null. */
+  private crossingPx(rec: OrderRec): Px | null {
+    const view = this.lookup(rec.cmd.assetId);
+    if (view === undefined) return null;
+    const buy = rec.cmd.side === 'BUY';
+    const opp: BookSide = buy ? 'ask' : 'bid';
+    for (const lv of view.levels(opp)) {
+      if (buy ? lv.px > rec.cmd.px : lv.px < rec.cmd.px) break;
+      const [cs, cp] = this.toCanon(rec.mirrored, opp, lv.px);
+      if (lv.qty - this.overlay.consumed(levelKey(rec.canon, cs, cp)) > 0) return lv.px;
+    }
+    return null;
+  }
+
+  /** Walks the opposite side for a marketable order (no mutation). */
+  private plan(rec: OrderRec, view: MatchBookView): { fills: PlannedFill[]; complete: boolean } {
+    const c = rec.cmd;
+    const buy = c.side === 'BUY';
+    const opp: BookSide = buy ? 'ask' : 'bid';
+    const byCash = c.amount !== null;
+    let remQty: Qty = c.qty !== null ? c.qty - rec.filledQty : 0;
+    let remCash: Cash = c.amount !== null ? c.amount - rec.spent : 0n;
+    const limitCash = BigInt(c.px);
+    const fills: PlannedFill[] = [];
+    for (const lv of view.levels(opp)) {
+      if (buy ? lv.px > c.px : lv.px < c.px) break;
+      if (!(lv.px > 0)) continue;
+      const [cs, cp] = this.toCanon(rec.mirrored, opp, lv.px);
+      const key = levelKey(rec.canon, cs, cp);
+      const avail = lv.qty - this.overlay.consumed(key);
+      if (avail <= 0) continue;
+      let take: Qty;
+      if (byCash) {
+        const afford = remCash / BigInt(lv.px);
+        take = Number(afford < BigInt(avail) ? afford : BigInt(avail));
+        if (take <= 0) break;
+        remCash -= notional(lv.px, take);
+      } else {
+        take = Math.min(avail, remQty);
+        remQty -= take;
+      }
+      fills.push({ px: lv.px, qty: take, key, reader: { assetId: c.assetId, side: opp, px: lv.px } });
+      if (byCash ? remCash < limitCash : remQty === 0) break;
+    }
+    return { fills, complete: byCash ? remCash < limitCash : remQty === 0 };
+  }
+
+  /** Matches an accepted order against the book now: taker part, then rest / kill / cancel remainder. */
+  private execute(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+    const c = rec.cmd;
+    const view = this.lookup(c.assetId);
+    if (view === undefined) throw new Error(`paper exchange: book of ${c.assetId} vanished after validation`);
+    const { fills, complete } = this.plan(rec, view);
+    if (c.tif === 'FOK' && !complete) return this.cancelRec(rec, 'fok_killed', t, out);
+    for (const f of fills) {
+      this.overlay.add(rec.canon, f.key, f.reader, f.qty);
+      const lq = this.levelQueues.get(f.key);
+      if (lq !== undefined) for (const o of lq.orders) o.ahead = Math.max(0, o.ahead - f.qty);
+      this.counts.takerFills++;
+      out.push(this.fillEvent(rec, f.px, f.qty, 'taker', t));
+    }
+    if (c.tif === 'FOK' || c.tif === 'FAK') {
+      if (!complete) return this.cancelRec(rec, 'fak_remainder', t, out);
+      return this.finish(rec);
+    }
+    if (this.leaves(rec) > 0) this.rest(rec, view);
+    else this.finish(rec);
+  }
+
+  private rest(rec: OrderRec, view: MatchBookView): void {
+    const c = rec.cmd;
+    const side: BookSide = c.side === 'BUY' ? 'bid' : 'ask';
+    const [cs, cp] = this.toCanon(rec.mirrored, side, c.px);
+    const key = levelKey(rec.canon, cs, cp);
+    const shown = view.qtyAt(side, c.px);
+    rec.restKey = key;
+    rec.status = 'resting';
+    rec.ahead = Math.max(0, shown - this.overlay.consumed(key));
+    let lq = this.levelQueues.get(key);
+    if (lq === undefined) {
+      lq = { key, canon: rec.canon, canonSide: cs, canonPx: cp, reader: { assetId: c.assetId, side, px: c.px }, orders: [], lastQty: shown, tradedSince: 0 };
+      this.levelQueues.set(key, lq);
+      let set = this.levelsByCanon.get(rec.canon);
+      if (set === undefined) this.levelsByCanon.set(rec.canon, (set = new Set()));
+      set.add(key);
+    }
+    const last = lq.orders[lq.orders.length - 1];
+    if (last !== undefined) rec.ahead = Math.max(rec.ahead, last.ahead);
+    lq.orders.push(rec);
+  }
+
+  // ---------------------------------------------------------------- market-data handlers
+
+  private onBook(assetIds: readonly string[], t: bigint, snapshot: boolean, rest: boolean, out: OrderEvent[]): void {
+    const canons: string[] = [];
+    for (const a of assetIds) {
+      const c = this.canonicalOf(a).canon;
+      if (!canons.includes(c)) canons.push(c);
+    }
+    for (const canon of canons) {
+      if (snapshot) {
+        this.tickStale.delete(canon);
+        this.snapEpoch.set(canon, this.lossCount);
+        if (rest) this.overlay.clearAsset(canon);
+      }
+      if (this.isStale(canon)) continue;
+      this.overlay.decay(canon, this.readLevel);
+      this.updateQueues(canon, snapshot);
+      this.tradeThrough(canon, t, out);
+    }
+  }
+
+  private updateQueues(canon: string, snapshot: boolean): void {
+    const set = this.levelsByCanon.get(canon);
+    if (set === undefined) return;
+    for (const key of set) {
+      const lq = this.levelQueues.get(key);
+      if (lq === undefined) continue;
+      const shown = this.readLevel(lq.reader);
+      if (shown === null) continue;
+      const cap = shown - this.overlay.consumed(key);
+      const aheads = lq.orders.map((o) => o.ahead);
+      let next: Qty[];
+      if (shown !== lq.lastQty) {
+        next = depthChangeAheads(this.config.queue, aheads, lq.lastQty, shown, lq.tradedSince, cap, this.rng);
+        lq.lastQty = shown;
+        lq.tradedSince = 0;
+      } else {
+        next = normalizeAheads(aheads, cap);
+        if (snapshot) lq.tradedSince = 0;
+      }
+      lq.orders.forEach((o, i) => (o.ahead = next[i] ?? o.ahead));
+    }
+  }
+
+  /** Resting orders of a canonical token in price-time priority (bids best first, then asks). */
+  private restingByPriority(canon: string): OrderRec[] {
+    const set = this.levelsByCanon.get(canon);
+    if (set === undefined) return [];
+    const qs = [...set].map((k) => this.levelQueues.get(k)).filter((q): q is LevelQueue => q !== undefined);
+    qs.sort((a, b) =>
+      a.canonSide !== b.canonSide ? (a.canonSide === 'bid' ? -1 : 1) : a.canonSide === 'bid' ? b.canonPx - a.canonPx : a.canonPx - b.canonPx,
+    );
+    return qs.flatMap((q) => q.orders);
+  }
+
+  private tradeThrough(canon: string, t: bigint, out: OrderEvent[]): void {
+    for (const rec of this.restingByPriority(canon)) {
+      if (rec.status !== 'resting') continue;
+      const view = this.lookup(rec.cmd.assetId);
+      if (view === undefined || !view.valid || view.isCrossed()) continue;
+      const buy = rec.cmd.side === 'BUY';
+      const opp: BookSide = buy ? 'ask' : 'bid';
+      for (const lv of view.levels(opp)) {
+        if (buy ? lv.px > rec.cmd.px : lv.px < rec.cmd.px) break;
+        const [cs, cp] = this.toCanon(rec.mirrored, opp, lv.px);
+        const key = levelKey(rec.canon, cs, cp);
+        const avail = lv.qty - this.overlay.consumed(key);
+        if (avail <= 0) continue;
+        const take = Math.min(avail, this.leaves(rec));
+        this.overlay.add(rec.canon, key, { assetId: rec.cmd.assetId, side: opp, px: lv.px }, take);
+        rec.ahead = 0;
+        this.counts.makerTradeThroughFills++;
+        out.push(this.fillEvent(rec, rec.cmd.px, take, 'maker', t));
+        if (this.leaves(rec) === 0) {
+          this.finish(rec);
+          break;
+        }
+      }
+    }
+  }
+
+  private onTrade(ev: TradePrinted, t: bigint, out: OrderEvent[]): void {
+    const { canon, mirrored } = this.canonicalOf(ev.assetId);
+    const set = this.levelsByCanon.get(canon);
+    if (set === undefined || !(ev.qty > 0)) return;
+    const P = mirrored ? PX_ONE - ev.px : ev.px;
+    const taker = mirrored ? flipTaker(ev.takerSide) : ev.takerSide;
+    const hit: BookSide = taker === 'SELL' ? 'bid' : 'ask';
+    const better: LevelQueue[] = [];
+    let atLevel: LevelQueue | undefined;
+    for (const key of set) {
+      const lq = this.levelQueues.get(key);
+      if (lq === undefined || lq.canonSide !== hit) continue;
+      if (lq.canonPx === P) atLevel = lq;
+      else if (hit === 'bid' ? lq.canonPx > P : lq.canonPx < P) better.push(lq);
+    }
+    better.sort((a, b) => (hit === 'bid' ? b.canonPx - a.canonPx : a.canonPx - b.canonPx));
+    let budget = ev.qty;
+    for (const lq of better) {
+      for (const rec of [...lq.orders]) {
+        rec.ahead = 0;
+        if (budget === 0) continue;
+        const f = Math.min(budget, this.leaves(rec));
+        budget -= f;
+        this.makerPrintFill(rec, f, t, out);
+      }
+    }
+    if (atLevel === undefined) return;
+    atLevel.tradedSince += ev.qty;
+    const orders = [...atLevel.orders];
+    const res = tradeAtLevel(orders.map((o) => ({ ahead: o.ahead, leaves: this.leaves(o) })), budget);
+    orders.forEach((rec, i) => {
+      rec.ahead = res.aheads[i] ?? rec.ahead;
+      this.makerPrintFill(rec, res.fills[i] ?? 0, t, out);
+    });
+  }
+
+  private makerPrintFill(rec: OrderRec, qty: Qty, t: bigint, out: OrderEvent[]): void {
+    if (qty <= 0) return;
+    this.counts.makerPrintFills++;
+    out.push(this.fillEvent(rec, rec.cmd.px, qty, 'maker', t));
+    if (this.leaves(rec) === 0) this.finish(rec);
+  }
+
+  private onTickSize(ev: TickSizeChanged, t: bigint, out: OrderEvent[]): void {
+    const { canon } = this.canonicalOf(ev.assetId);
+    // A duplicate (the pair token's copy, or a resend) leaves the book valid: nothing to resync.
+    const view = this.lookup(ev.assetId);
+    if (view === undefined || !view.valid) {
+      this.tickStale.add(canon);
+      this.overlay.clearAsset(canon);
+    }
+    const tick = ev.newTick;
+    for (const rec of [...this.live.values()]) {
+      if ((rec.status !== 'resting' && rec.status !== 'held') || rec.canon !== canon) continue;
+      const px = rec.cmd.px;
+      if (px % tick !== 0 || px < tick || px > PX_ONE - tick) this.cancelRec(rec, 'tick_size_changed', t, out);
+    }
+  }
+
+  private onResolved(ev: MarketResolved, t: bigint, out: OrderEvent[]): void {
+    const ids = new Set(ev.assetIds);
+    for (const id of ev.assetIds) {
+      const pair = this.pairOf(id);
+      if (pair !== undefined) ids.add(pair);
+    }
+    for (const id of ids) this.resolved.add(id);
+    for (const rec of [...this.live.values()]) {
+      if (rec.status !== 'resting' && rec.status !== 'held') continue;
+      if (ids.has(rec.cmd.assetId) || rec.meta?.conditionId === ev.market) {
+        this.resolved.add(rec.cmd.assetId);
+        this.cancelRec(rec, 'market_resolved', t, out);
+      }
+    }
+  }
+
+  private onFeedLoss(t: bigint, out: OrderEvent[]): void {
+    this.lossCount++;
+    this.overlay.clearAll();
+    if ((this.config.feedLoss ?? 'cancel') === 'keep') return;
+    for (const rec of [...this.live.values()]) {
+      if (rec.status === 'resting' || rec.status === 'held') this.cancelRec(rec, 'feed_lost', t, out);
+    }
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  private leaves(rec: OrderRec): Qty {
+    const c = rec.cmd;
+    if (c.qty !== null) return c.qty - rec.filledQty;
+    const rem = (c.amount ?? 0n) - rec.spent;
+    return rem > 0n && c.px > 0 ? Number(rem / BigInt(c.px)) : 0;
+  }
+
+  private fillEvent(rec: OrderRec, px: Px, qty: Qty, liquidity: Liquidity, t: bigint): OrderFilled {
+    const c = rec.cmd;
+    if (!(qty > 0) || (c.qty !== null && qty > c.qty - rec.filledQty)) {
+      throw new Error(`paper exchange: corrupt fill of ${qty} for ${c.clientId} (filled ${rec.filledQty} of ${c.qty})`);
+    }
+    rec.filledQty += qty;
+    rec.spent += notional(px, qty);
+    if (c.amount !== null && rec.spent > c.amount) throw new Error(`paper exchange: ${c.clientId} overspent its amount`);
+    const terms = this.config.fees.terms(rec.meta, t);
+    const fee = liquidity === 'taker' ? takerFee(terms, c.side, px, qty) : { feeCash: 0n, feeQty: 0 };
+    return {
+      type: 'order_filled', tsNs: t, fillId: `${this.prefix}-${++this.fillSeq}`, clientId: c.clientId,
+      assetId: c.assetId, side: c.side, px, qty, liquidity, feeCash: fee.feeCash, feeQty: fee.feeQty,
+      rebateCash: liquidity === 'maker' ? makerRebate(terms, px, qty) : 0n, leavesQty: this.leaves(rec),
+    };
+  }
+
+  private finish(rec: OrderRec): void {
+    if (rec.status === 'resting') {
+      const lq = this.levelQueues.get(rec.restKey);
+      if (lq !== undefined) {
+        lq.orders = lq.orders.filter((o) => o !== rec);
+        if (lq.orders.length === 0) {
+          this.levelQueues.delete(lq.key);
+          const set = this.levelsByCanon.get(lq.canon);
+          set?.delete(lq.key);
+          if (set !== undefined && set.size === 0) this.levelsByCanon.delete(lq.canon);
+        }
+      }
+    }
+    rec.status = 'done';
+    if (this.live.get(rec.cmd.clientId) === rec) this.live.delete(rec.cmd.clientId);
+  }
+
+  private cancelRec(rec: OrderRec, reason: CancelReason, t: bigint, out: OrderEvent[]): void {
+    const leavesQty = this.leaves(rec);
+    this.finish(rec);
+    out.push({ type: 'order_canceled', tsNs: t, clientId: rec.cmd.clientId, reason, leavesQty });
+  }
+
+  private reject(clientId: string, reason: string, t: bigint, out: OrderEvent[]): void {
+    this.counts.rejected++;
+    out.push({ type: 'order_rejected', tsNs: t, clientId, reason });
+  }
+}
