@@ -1,0 +1,486 @@
+/**
+ * TradingKernel: the one pipeline that replay and live share.
+ *
+ *   raw record -> normalizer -> books -> risk (freshness) -> paper exchange -> portfolio -> strategy hooks
+ *   strategy commands -> risk check -> paper exchange (after latency) -> order events -> portfolio -> strategy
+ *
+ * Ordering: the bus (src/core/bus.ts) owns the clock, the timers and the total order; raw records are its
+ * data items (key: recvNs, source rank, seq), order events its derived events. On top of the bus rule:
+ * 1. `onRecord(r)` fires every timer due at or before r.recvNs first (timers due at t fire before data
+ *    at t), then handles r's normalized events in their order within the record (sub 0, 1, ...).
+ * 2. For one market event: data-quality counters, market metadata, books, risk freshness, paper exchange
+ *    (fills of resting orders on this event), portfolio (settlement), then strategy hooks: onBook once
+ *    per changed token in the order the book registry reports them, then the event-specific hook.
+ * 3. Order events update the journal and the portfolio at once (so the next command sees them), and reach
+ *    the strategy as the bus's derived events: after the current unit, FIFO. A strategy is never
+ *    re-entered from inside its own call.
+ * 4. The paper exchange's next wake-up (order arrival after latency, cancel arrival, GTD expiry) is a
+ *    kernel timer, re-armed after every step, so latency is simulated on the same clock.
+ * 5. Equity is sampled on a fixed clock grid (`equityIntervalNs`) by timers, never by data arrival, so
+ *    the equity series does not depend on replay speed; daily-loss risk is checked at each sample and
+ *    after each fill.
+ * The kernel never reads the wall clock: live mode feeds it wall-stamped records and advances it from a
+ * wall-clock timer driver; replay feeds recorded records. Same inputs, same outputs, byte for byte.
+ */
+import { BookRegistry } from '../book/index.ts';
+import { Kernel } from '../bus.ts';
+import type { Timer } from '../timers.ts';
+import { PaperExchange, type FillEngineConfig } from '../matching/index.ts';
+import { normalizeRecord } from '../normalize/index.ts';
+import { Portfolio } from '../portfolio/portfolio.ts';
+import { RunJournal } from '../reports/journal.ts';
+import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
+import { seededRng, type Rng } from '../rng.ts';
+import type { BookView, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
+import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
+import type { MarketEvent } from '../types/events.ts';
+import type { MarketMeta } from '../types/market.ts';
+import type { OrderCommand, OrderEvent, PlaceOrder } from '../types/orders.ts';
+import type { RawRecord } from '../types/raw.ts';
+
+export interface KernelConfig {
+  readonly strategy: StrategyDefinition;
+  /** Already validated against strategy.params. */
+  readonly params: unknown;
+  readonly markets: readonly MarketMeta[];
+  readonly initialCash: Cash;
+  readonly seed: number;
+  readonly risk: RiskLimits;
+  readonly fill: Omit<FillEngineConfig, 'rng'>;
+  readonly equityIntervalNs: bigint;
+  /** Where strategy log lines go (the engine writes them to a file / stderr). */
+  readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
+}
+
+export interface DataQuality {
+  records: number;
+  events: number;
+  byType: Record<string, number>;
+  normalizationErrors: number;
+  errorsByReason: Record<string, number>;
+  /** Feed closes / errors on market data connections (each one a potential gap). */
+  disconnects: number;
+  /** Connection opens after the first one per source. */
+  reconnects: number;
+  crossedBooks: number;
+  firstRecvNs: bigint | null;
+  lastRecvNs: bigint | null;
+}
+
+type TimerPayload = { kind: 'strategy'; name: string } | { kind: 'exchange' } | { kind: 'equity' };
+
+type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord } | { readonly kind: 'order'; readonly ev: OrderEvent };
+
+export class TradingKernel {
+  readonly journal = new RunJournal();
+  readonly books = new BookRegistry();
+  readonly portfolio: Portfolio;
+  readonly risk: RiskEngine;
+  readonly exchange: PaperExchange;
+  readonly quality: DataQuality = {
+    records: 0,
+    events: 0,
+    byType: {},
+    normalizationErrors: 0,
+    errorsByReason: {},
+    disconnects: 0,
+    reconnects: 0,
+    crossedBooks: 0,
+    firstRecvNs: null,
+    lastRecvNs: null,
+  };
+
+  private bus: Kernel<BusItem, TimerPayload> | null = null;
+  private finished = false;
+  private exchangeTimer: { id: number; atNs: bigint } | null = null;
+  private nextEquityNs: bigint | null = null;
+  private readonly markets = new Map<string, MarketMeta>();
+  private readonly byCondition = new Map<string, MarketMeta>();
+  private readonly pairs = new Map<string, string>();
+  private readonly hooks: StrategyHooks;
+  private strategyStopped = false;
+  private inHook = false;
+  private orderSeq = 0;
+  private readonly opened = new Set<string>();
+  private readonly rng: Rng;
+
+  constructor(private readonly config: KernelConfig) {
+    const master = seededRng(config.seed);
+    this.rng = master.fork();
+    for (const m of config.markets) this.addMarket(m);
+    this.portfolio = new Portfolio({ initialCash: config.initialCash, markets: (id) => this.markets.get(id) });
+    this.risk = new RiskEngine(config.risk);
+    this.exchange = new PaperExchange(
+      { ...config.fill, rng: master.fork() },
+      (assetId: string) => this.books.book(assetId),
+      (assetId: string) => this.markets.get(assetId),
+      (assetId: string) => this.pairs.get(assetId),
+    );
+    this.hooks = config.strategy.create(this.makeContext());
+  }
+
+  now(): bigint {
+    return this.bus?.now() ?? 0n;
+  }
+
+  /** Earliest pending timer, for the live timer driver. */
+  nextDueNs(): bigint | null {
+    return this.bus?.nextDueNs() ?? null;
+  }
+
+  /** Feeds one raw record (replay: from the recording; live: as received). Records must come in recorded order. */
+  onRecord(raw: RawRecord): void {
+    if (this.finished) throw new Error('TradingKernel: record after finish()');
+    (this.bus ?? this.start(raw.recvNs)).push({ kind: 'raw', raw });
+  }
+
+  /** Fires every timer due at or before t and moves the clock to t (end of data; live wake-ups). */
+  advanceTo(t: bigint): void {
+    this.bus?.advanceTo(t);
+  }
+
+  /** Ends the run at endNs (default: the last record's time): final equity sample, onStop. */
+  finish(endNs?: bigint): void {
+    if (this.finished) return;
+    const bus = this.bus;
+    this.finished = true;
+    if (bus === null) return;
+    const end = endNs ?? bus.now();
+    bus.advanceTo(end < bus.now() ? bus.now() : end);
+    // the final steps run as one derived unit so that their order events reach the strategy in order
+    bus.emit({ kind: 'order', ev: { type: 'trading_halted', tsNs: bus.now(), rule: 'end_of_run', reason: 'end of data' } });
+  }
+
+  market(id: string): MarketMeta | undefined {
+    return this.markets.get(id) ?? this.byCondition.get(id);
+  }
+
+  allMarkets(): MarketMeta[] {
+    return [...this.byCondition.values()];
+  }
+
+  /** Mark of a token for P&L: the book's mid, exact (may be a half tick); null when no two-sided book. */
+  markOf(assetId: string): D | null {
+    return this.books.book(assetId)?.mid() ?? null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private start(t: bigint): Kernel<BusItem, TimerPayload> {
+    const bus = new Kernel<BusItem, TimerPayload>({ startNs: t, tsOf: (item) => (item.kind === 'raw' ? item.raw.recvNs : 0n) });
+    this.bus = bus;
+    bus.onEvent((item) => (item.kind === 'raw' ? this.onRaw(item.raw) : this.onOrderEvent(item.ev)));
+    bus.onTimer((timer) => this.onTimer(timer));
+    bus.schedule(t, 'equity', { kind: 'equity' });
+    this.callHook('onStart', () => this.hooks.onStart?.());
+    return bus;
+  }
+
+  private get clockNs(): bigint {
+    return this.bus!.now();
+  }
+
+  private onRaw(raw: RawRecord): void {
+    const q = this.quality;
+    q.records += 1;
+    q.firstRecvNs ??= raw.recvNs;
+    q.lastRecvNs = raw.recvNs;
+    for (const ev of normalizeRecord(raw)) this.onEvent(ev);
+    this.armExchangeTimer();
+  }
+
+  private addMarket(meta: MarketMeta): void {
+    this.byCondition.set(meta.conditionId, meta);
+    for (const t of meta.tokens) this.markets.set(t.tokenId, meta);
+    if (meta.tokens.length === 2) {
+      const a = meta.tokens[0]!, b = meta.tokens[1]!;
+      this.pairs.set(a.tokenId, b.tokenId);
+      this.pairs.set(b.tokenId, a.tokenId);
+    }
+    this.books.addMarket(meta);
+  }
+
+  private onEvent(ev: MarketEvent): void {
+    const q = this.quality;
+    q.events += 1;
+    q.byType[ev.type] = (q.byType[ev.type] ?? 0) + 1;
+    switch (ev.type) {
+      case 'normalization_error':
+        q.normalizationErrors += 1;
+        q.errorsByReason[ev.reason] = (q.errorsByReason[ev.reason] ?? 0) + 1;
+        return;
+      case 'feed_state':
+        if (ev.source === 'market_ws' || ev.source === 'rtds_ws' || ev.source === 'user_ws') {
+          if (ev.state === 'open') {
+            if (this.opened.has(ev.source)) q.reconnects += 1;
+            this.opened.add(ev.source);
+          } else {
+            q.disconnects += 1;
+          }
+        }
+        break;
+      case 'market_meta':
+        if (!this.byCondition.has(ev.meta.conditionId)) this.addMarket(ev.meta);
+        break;
+      default:
+        break;
+    }
+    const changed = this.books.apply(ev);
+    for (const id of changed) if (this.books.book(id)?.isCrossed() === true) q.crossedBooks += 1;
+    this.risk.onMarketEvent(ev);
+    this.deliver(this.exchange.onMarketEvent(ev, this.clockNs));
+    if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, this.clockNs));
+    if (this.strategyStopped) return;
+    for (const id of changed) {
+      const view = this.books.book(id);
+      if (view !== undefined) this.callHook('onBook', () => this.hooks.onBook?.(id, view));
+    }
+    switch (ev.type) {
+      case 'trade':
+        this.callHook('onTrade', () => this.hooks.onTrade?.(ev));
+        break;
+      case 'best_bid_ask':
+        this.callHook('onBestBidAsk', () => this.hooks.onBestBidAsk?.(ev));
+        break;
+      case 'tick_size_changed':
+        this.callHook('onTickSize', () => this.hooks.onTickSize?.(ev));
+        break;
+      case 'market_meta':
+        this.callHook('onMarket', () => this.hooks.onMarket?.(ev));
+        break;
+      case 'market_resolved':
+        this.callHook('onResolved', () => this.hooks.onResolved?.(ev));
+        break;
+      case 'reference_price':
+        this.callHook('onReferencePrice', () => this.hooks.onReferencePrice?.(ev));
+        break;
+      case 'feed_state':
+        this.callHook('onFeed', () => this.hooks.onFeed?.(ev));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onTimer(timer: Timer<TimerPayload>): void {
+    const { id, name, dueNs: atNs, payload } = timer;
+    if (payload === undefined) return;
+    switch (payload.kind) {
+      case 'exchange':
+        if (this.exchangeTimer?.id === id) this.exchangeTimer = null;
+        this.deliver(this.exchange.onTime(atNs));
+        break;
+      case 'equity': {
+        this.sampleEquity(atNs);
+        const next = atNs + this.config.equityIntervalNs;
+        this.nextEquityNs = next;
+        this.bus!.schedule(next, 'equity', { kind: 'equity' });
+        break;
+      }
+      case 'strategy': {
+        if (this.strategyStopped) break;
+        const info: TimerInfo = { id, name, atNs };
+        this.callHook('onTimer', () => this.hooks.onTimer?.(info));
+        break;
+      }
+    }
+    this.armExchangeTimer();
+  }
+
+  private armExchangeTimer(): void {
+    const wake = this.exchange.nextWakeNs();
+    if (wake === null) {
+      if (this.exchangeTimer !== null) this.bus!.cancel(this.exchangeTimer.id);
+      this.exchangeTimer = null;
+      return;
+    }
+    const bus = this.bus!;
+    if (this.exchangeTimer !== null) {
+      if (this.exchangeTimer.atNs === wake) return;
+      bus.cancel(this.exchangeTimer.id);
+    }
+    this.exchangeTimer = { id: bus.schedule(wake, 'exchange', { kind: 'exchange' }), atNs: wake };
+  }
+
+  private sampleEquity(tsNs: bigint): void {
+    const marks = (assetId: string): D | null => this.markOf(assetId);
+    const cash = this.portfolio.cash();
+    const equity = this.portfolio.equity(marks);
+    const totals = this.portfolio.totals();
+    const unrealized = this.portfolio.unrealized(marks);
+    let exposure = 0n;
+    for (const p of this.portfolio.positions()) {
+      const m = marks(p.assetId);
+      if (m !== null && p.qty > 0) exposure += BigInt(m.mul(p.qty).mul(PX_ONE).toFixed(0));
+    }
+    this.journal.equity.push({
+      tsNs,
+      cash,
+      positionsValue: equity - cash,
+      equity,
+      realized: totals.realizedTrading + totals.settlement,
+      unrealized,
+      fees: totals.fees,
+      exposure,
+    });
+    const halt = this.risk.onEquity(tsNs, equity);
+    if (halt !== null) this.halt(halt);
+  }
+
+  private halt(ev: OrderEvent): void {
+    this.deliver([ev]);
+    this.deliver(this.exchange.submit({ type: 'cancel_all', market: null, assetId: null }, this.clockNs));
+  }
+
+  /** Records order events and applies fills to the portfolio now; the strategy hears of them as derived events. */
+  private deliver(events: readonly OrderEvent[]): void {
+    for (const ev of events) {
+      this.journal.record(ev);
+      if (ev.type === 'order_filled') this.portfolio.onFill(ev);
+      this.bus!.emit({ kind: 'order', ev });
+    }
+  }
+
+  private onOrderEvent(ev: OrderEvent): void {
+    if (ev.type === 'trading_halted' && ev.rule === 'end_of_run') {
+      this.callHook('onStop', () => this.hooks.onStop?.());
+      this.sampleEquity(this.clockNs);
+      return;
+    }
+    if (ev.type === 'order_filled') this.callHook('onFill', () => this.hooks.onFill?.(ev));
+    this.callHook('onOrder', () => this.hooks.onOrder?.(ev));
+  }
+
+  private callHook(hook: string, f: () => void): void {
+    if (this.strategyStopped) return;
+    const outer = this.inHook;
+    this.inHook = true;
+    try {
+      f();
+    } catch (err) {
+      this.stopStrategy(hook, err);
+    } finally {
+      this.inHook = outer;
+    }
+    if (!outer) this.armExchangeTimer();
+  }
+
+  private stopStrategy(hook: string, err: unknown): void {
+    this.strategyStopped = true;
+    const message = err instanceof Error ? err.message : String(err);
+    this.journal.strategyFailure = { tsNs: this.clockNs, hook, message };
+    this.deliver(this.exchange.submit({ type: 'cancel_all', market: null, assetId: null }, this.clockNs));
+  }
+
+  /** Risk check, then the paper exchange. A denial is an event, never a throw. */
+  private command(cmd: OrderCommand): void {
+    const t = this.clockNs;
+    if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
+    const denied = this.risk.check(cmd, this.riskContext(), t);
+    if (denied !== null) {
+      this.deliver([denied]);
+      return;
+    }
+    if (cmd.type === 'merge') {
+      const r = this.portfolio.merge(cmd.market, cmd.qty, t);
+      if ('error' in r) {
+        this.deliver([{ type: 'order_denied', tsNs: t, clientId: null, command: 'merge', rule: 'merge', reason: r.error }]);
+      } else {
+        this.deliver([r]);
+      }
+      return;
+    }
+    this.deliver(this.exchange.submit(cmd, t));
+  }
+
+  private riskContext() {
+    return {
+      portfolio: this.portfolio,
+      openOrders: this.exchange.openOrders(),
+      marketOf: (assetId: string) => this.markets.get(assetId)?.conditionId,
+      pairOf: (assetId: string) => this.pairs.get(assetId),
+      book: (assetId: string) => this.books.book(assetId),
+    };
+  }
+
+  private liveBus(what: string): Kernel<BusItem, TimerPayload> {
+    if (this.bus === null) throw new Error(`ctx.${what}() called before the run started: call it from onStart or a later hook, not from create()`);
+    return this.bus;
+  }
+
+  private nextClientId(): string {
+    this.orderSeq += 1;
+    return `o${this.orderSeq.toString().padStart(6, '0')}`;
+  }
+
+  private place(side: 'BUY' | 'SELL', spec: { assetId: string; px: Px; qty: Qty; tif?: PlaceOrder['tif']; postOnly?: boolean; expireNs?: bigint }): string {
+    const clientId = this.nextClientId();
+    this.command({
+      type: 'place',
+      clientId,
+      assetId: spec.assetId,
+      side,
+      tif: spec.tif ?? 'GTC',
+      px: spec.px,
+      qty: spec.qty,
+      amount: null,
+      postOnly: spec.postOnly ?? false,
+      expireNs: spec.expireNs ?? null,
+    });
+    return clientId;
+  }
+
+  private defaultWorst(assetId: string, side: 'BUY' | 'SELL'): Px {
+    const tick = this.books.book(assetId)?.tickSize ?? this.markets.get(assetId)?.tickSize ?? 100;
+    return side === 'BUY' ? PX_ONE - tick : tick;
+  }
+
+  private makeContext(): StrategyContext {
+    const k = this;
+    const position = (assetId: string): PositionInfo => {
+      const p = k.portfolio.position(assetId);
+      return p === undefined ? { assetId, qty: 0, avgCost: null, realized: 0n } : { assetId, qty: p.qty, avgCost: p.qty > 0 ? p.avgCost : null, realized: p.realized };
+    };
+    const log = (level: 'info' | 'warn') => (msg: string, fields?: Record<string, unknown>) => {
+      k.config.logSink?.(fields === undefined ? { tsNs: k.now(), level, msg } : { tsNs: k.now(), level, msg, fields });
+    };
+    return {
+      params: this.config.params,
+      rng: this.rng,
+      log: { info: log('info'), warn: log('warn') },
+      now: () => k.now(),
+      markets: () => k.allMarkets(),
+      market: (id) => k.market(id),
+      pairOf: (assetId) => k.pairs.get(assetId),
+      book: (assetId): BookView | undefined => k.books.book(assetId),
+      position,
+      positions: () => k.portfolio.positions().map((p) => position(p.assetId)),
+      cash: () => k.portfolio.cash(),
+      openOrders: (assetId?: string): OpenOrderInfo[] =>
+        k.exchange
+          .openOrders()
+          .filter((o) => assetId === undefined || o.assetId === assetId)
+          .map((o) => ({ clientId: o.clientId, assetId: o.assetId, side: o.side, px: o.px, tif: o.tif, leavesQty: o.leavesQty, postOnly: o.postOnly })),
+      canTrade: (assetId) => !k.risk.halted && !k.strategyStopped && k.risk.isFresh(assetId, k.now()),
+      buy: (spec) => k.place('BUY', spec),
+      sell: (spec) => k.place('SELL', spec),
+      marketBuy: (spec) => {
+        const clientId = k.nextClientId();
+        k.command({ type: 'place', clientId, assetId: spec.assetId, side: 'BUY', tif: spec.tif ?? 'FOK', px: spec.worstPx ?? k.defaultWorst(spec.assetId, 'BUY'), qty: null, amount: spec.amount ?? 0n, postOnly: false, expireNs: null });
+        return clientId;
+      },
+      marketSell: (spec) => {
+        const clientId = k.nextClientId();
+        k.command({ type: 'place', clientId, assetId: spec.assetId, side: 'SELL', tif: spec.tif ?? 'FOK', px: spec.worstPx ?? k.defaultWorst(spec.assetId, 'SELL'), qty: spec.qty ?? 0, amount: null, postOnly: false, expireNs: null });
+        return clientId;
+      },
+      cancel: (clientId) => k.command({ type: 'cancel', clientId }),
+      cancelAll: (filter) => k.command({ type: 'cancel_all', market: filter?.market ?? null, assetId: filter?.assetId ?? null }),
+      merge: (market, qty) => k.command({ type: 'merge', market, qty }),
+      setTimer: (name, atNs) => k.liveBus('setTimer').schedule(atNs, name, { kind: 'strategy', name }),
+      setTimeout: (name, delayNs) => k.liveBus('setTimeout').schedule(k.now() + (delayNs < 0n ? 0n : delayNs), name, { kind: 'strategy', name }),
+      cancelTimer: (id) => void k.liveBus('cancelTimer').cancel(id),
+    };
+  }
+}
+

@@ -1,0 +1,135 @@
+/**
+ * RunJournal: the record of everything a run did, kept as it happens, from which the reports are
+ * rendered. Pure bookkeeping; it never decides anything.
+ *
+ * Invariants
+ * - Orders appear in the order they were created (clientId sequence); fills in the order they happened.
+ * - Each order's state follows its events: denied | rejected end it at once; accepted -> open;
+ *   fills move it to partially_filled / filled; canceled ends it with the cancel reason.
+ * - Nothing here reads time: every entry carries the event's own timestamp.
+ */
+import { type Cash, type Px, type Qty } from '../types/fixed.ts';
+import type { Side } from '../types/events.ts';
+import type { OrderDenied, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
+
+export type OrderStatus = 'pending' | 'open' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'denied';
+
+export interface OrderRow {
+  readonly clientId: string;
+  readonly createdNs: bigint;
+  readonly assetId: string;
+  readonly side: Side;
+  readonly tif: TimeInForce;
+  readonly px: Px;
+  readonly qty: Qty | null;
+  readonly amount: Cash | null;
+  readonly postOnly: boolean;
+  status: OrderStatus;
+  filledQty: Qty;
+  filledCost: Cash;
+  fees: Cash;
+  feeQty: Qty;
+  rebates: Cash;
+  reason: string;
+  updatedNs: bigint;
+}
+
+export interface EquityPoint {
+  readonly tsNs: bigint;
+  readonly cash: Cash;
+  readonly positionsValue: Cash;
+  readonly equity: Cash;
+  readonly realized: Cash;
+  readonly unrealized: Cash;
+  readonly fees: Cash;
+  readonly exposure: Cash;
+}
+
+export interface StrategyFailure {
+  readonly tsNs: bigint;
+  readonly hook: string;
+  readonly message: string;
+}
+
+export class RunJournal {
+  readonly orders = new Map<string, OrderRow>();
+  readonly fills: OrderFilled[] = [];
+  readonly denials: OrderDenied[] = [];
+  readonly equity: EquityPoint[] = [];
+  readonly events: OrderEvent[] = [];
+  strategyFailure: StrategyFailure | null = null;
+
+  orderCreated(order: PlaceOrder, tsNs: bigint): void {
+    this.orders.set(order.clientId, {
+      clientId: order.clientId,
+      createdNs: tsNs,
+      assetId: order.assetId,
+      side: order.side,
+      tif: order.tif,
+      px: order.px,
+      qty: order.qty,
+      amount: order.amount,
+      postOnly: order.postOnly,
+      status: 'pending',
+      filledQty: 0,
+      filledCost: 0n,
+      fees: 0n,
+      feeQty: 0,
+      rebates: 0n,
+      reason: '',
+      updatedNs: tsNs,
+    });
+  }
+
+  record(ev: OrderEvent): void {
+    this.events.push(ev);
+    switch (ev.type) {
+      case 'order_accepted':
+        this.update(ev.order.clientId, ev.tsNs, (o) => {
+          if (o.status === 'pending') o.status = 'open';
+        });
+        break;
+      case 'order_rejected':
+        this.update(ev.clientId, ev.tsNs, (o) => {
+          o.status = 'rejected';
+          o.reason = ev.reason;
+        });
+        break;
+      case 'order_denied':
+        this.denials.push(ev);
+        if (ev.clientId !== null) {
+          this.update(ev.clientId, ev.tsNs, (o) => {
+            o.status = 'denied';
+            o.reason = `${ev.rule}: ${ev.reason}`;
+          });
+        }
+        break;
+      case 'order_filled':
+        this.fills.push(ev);
+        this.update(ev.clientId, ev.tsNs, (o) => {
+          o.filledQty += ev.qty;
+          o.filledCost += BigInt(ev.px) * BigInt(ev.qty);
+          o.fees += ev.feeCash;
+          o.feeQty += ev.feeQty;
+          o.rebates += ev.rebateCash;
+          o.status = ev.leavesQty === 0 ? 'filled' : 'partially_filled';
+        });
+        break;
+      case 'order_canceled':
+        this.update(ev.clientId, ev.tsNs, (o) => {
+          o.status = 'canceled';
+          o.reason = ev.reason;
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private update(clientId: string, tsNs: bigint, f: (o: OrderRow) => void): void {
+    const o = this.orders.get(clientId);
+    if (o === undefined) return;
+    f(o);
+    o.updatedNs = tsNs;
+  }
+}
