@@ -1,0 +1,117 @@
+/**
+ * Small durable-filesystem helpers shared by the recorder and the CLI.
+ *
+ * Invariants
+ * - `writeFileAtomic` never leaves a half-written target: it writes `<target>.tmp`, fsyncs it, renames it
+ *   over the target and fsyncs the directory, so after a crash the target is either the old or the new file.
+ * - `fsyncDir` makes a rename/create/unlink in that directory durable (Linux semantics; on platforms that
+ *   cannot open a directory for fsync it is a no-op).
+ * - `sha256File` streams the file (bounded memory, any size).
+ *
+ * Known limits: no Windows-specific handling (rename over an open file); fsync of directories is best effort
+ * where the OS refuses it (EISDIR/EINVAL/EPERM are ignored there).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+/** True if the path exists (file, directory or anything else). */
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** mkdir -p; returns the first directory it created, or undefined when it already existed. */
+export async function ensureDir(p: string): Promise<string | undefined> {
+  return mkdir(p, { recursive: true });
+}
+
+/** fsync a directory so that entries created, renamed or removed in it survive a crash. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+  } catch (err) {
+    if (isCode(err, 'EISDIR', 'EINVAL', 'EPERM', 'EACCES')) return;
+    throw err;
+  }
+  try {
+    await fh.sync();
+  } catch (err) {
+    if (!isCode(err, 'EISDIR', 'EINVAL', 'EPERM', 'EBADF')) throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsync a file's data and metadata. */
+export async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes `data` to `target` atomically and durably (tmp + fsync + rename + fsync dir). */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${target}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, target);
+  await fsyncDir(dirname(target));
+}
+
+/** Hex sha256 of a file's bytes, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Node system-error code of an unknown thrown value, if any. */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const c = (err as { code: unknown }).code;
+    return typeof c === 'string' ? c : undefined;
+  }
+  return undefined;
+}
+
+export function isCode(err: unknown, ...codes: string[]): boolean {
+  const c = errorCode(err);
+  return c !== undefined && codes.includes(c);
+}
+
+/**
+ * Resolves a recording argument: an existing path is used as is; otherwise a bare name is looked up under
+ * `<cwd>/recordings/`. Returns the absolute path of the first candidate that exists, else of the argument.
+ */
+export async function resolveRecordingDir(arg: string, cwd: string = process.cwd()): Promise<string> {
+  const direct = resolve(cwd, arg);
+  if (await pathExists(direct)) return direct;
+  if (!arg.includes('/') && !arg.includes('\\')) {
+    const named = join(cwd, 'recordings', arg);
+    if (await pathExists(named)) return named;
+  }
+  return direct;
+}

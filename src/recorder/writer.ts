@@ -1,0 +1,498 @@
+/**
+ * RecordingWriter: the crash-safe sink of `poly record`. Raw records go into an append-only spool
+ * (spool.ts), which is flushed (write + fdatasync) at least every `flushMs`; on rotation a spool segment
+ * is closed and converted to a Parquet part (convert.ts), then deleted once the part is durable, verified
+ * and in manifest.json.
+ *
+ * Invariants
+ * - Never loses a record that was flushed: a crash at any point leaves every flushed record either in a
+ *   spool segment or in a verified Parquet part listed by the manifest; the next open (or
+ *   `poly recordings repair`) converts what is left. At most the last `flushMs` of appends are at risk.
+ * - Append contract (the caller stamps records): seq strictly increases (starting at or after `nextSeq`,
+ *   gaps allowed) and recvNs never decreases within the recording (`lastRecvNs` tells where it stands);
+ *   a violation throws RecordingError UPSTREAM — corrupt upstream, fail fast.
+ * - Rotation is decided by the records' own recvNs (no wall clock): a segment is sealed when the next
+ *   record falls in another `rotateMs` bucket (buckets aligned to the epoch, so hourly files start on the
+ *   hour) or another UTC date, or after the segment reaches `rotateBytes` of spool bytes. Hence every part
+ *   lies within one date partition.
+ * - One I/O lane per kind: flushes run one after another; conversions run one after another (oldest
+ *   segment first) and never block flushing of the current segment.
+ * - A spool write error (ENOSPC -> DISK_FULL, else IO) is fatal for the writer: the timer stops, the error
+ *   is emitted, `append`, `flush` and `close` throw it (one line). What was flushed before stays on disk
+ *   for repair; the lock is released by close().
+ * - A conversion error is not fatal: the segment stays in the spool (an `error` event is emitted) and
+ *   close() retries it; if it fails again close() throws and the next open/repair converts it.
+ *
+ * Known limits: append() keeps unflushed bytes in memory; a flush is also triggered when 8 MiB are
+ * pending. The wall clock is used only for session start/end stamps and `lastFlushNs` (injectable `now`).
+ * The flush timer is ref'd: a writer that is never closed keeps the process alive (never silently drops
+ * the unflushed tail).
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { open, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MarketMeta } from '../core/types/market.ts';
+import type { RawRecord } from '../core/types/raw.ts';
+import type { Duck } from '../io/duckdb.ts';
+import { duckErrorLine, openDuck } from '../io/duckdb.ts';
+import { ensureDir, errorCode, fsyncDir, isDirectory, writeFileAtomic } from '../io/paths.ts';
+import { convertSpool, rangesOf } from './convert.ts';
+import { RecordingError } from './errors.ts';
+import type { EventSink, WriterEvent } from './events.ts';
+import { safeEmit } from './events.ts';
+import { LOCK_FILE, MANIFEST_FILE, SPOOL_DIR, spoolName } from './layout.ts';
+import type { LockHandle } from './lock.ts';
+import { acquireLock } from './lock.ts';
+import type { Manifest, ManifestFile, ManifestSession } from './manifest.ts';
+import { emptyManifest, lastKnownSeq, manifestToJson, mergeMarkets, withFiles } from './manifest.ts';
+import { listRecordingDir, looksLikeRecording, repairChangedSomething, repairLocked, spoolDamageMessage } from './repair.ts';
+import { spoolLineText } from './spool.ts';
+
+export { repairRecording } from './repair.ts';
+export type { RepairReport } from './repair.ts';
+export type { Manifest, ManifestFile, ManifestSession } from './manifest.ts';
+export type { WriterEvent } from './events.ts';
+
+/** The spool file operations, injectable so tests can simulate ENOSPC/EIO. */
+export interface SpoolIo {
+  write(handle: FileHandle, data: Buffer): Promise<void>;
+  sync(handle: FileHandle): Promise<void>;
+}
+
+export const defaultSpoolIo: SpoolIo = {
+  async write(handle, data) {
+    let off = 0;
+    while (off < data.length) {
+      const { bytesWritten } = await handle.write(data, off, data.length - off);
+      off += bytesWritten;
+    }
+  },
+  async sync(handle) {
+    await handle.datasync();
+  },
+};
+
+export interface WriterOptions {
+  dir: string;
+  rotateMs?: number;
+  rotateBytes?: number;
+  flushMs?: number;
+  markets?: MarketMeta[];
+  meta?: Record<string, unknown>;
+  onEvent?: (e: WriterEvent) => void;
+  /** Manifest `createdBy` (default 'poly'). */
+  createdBy?: string;
+  /** Wall clock in ns for session stamps (default Date.now() * 1e6). */
+  now?: () => bigint;
+  /** Spool I/O (tests inject failures). */
+  spoolIo?: SpoolIo;
+}
+
+export interface WriterStats {
+  /** Records appended in this session. */
+  records: number;
+  /** Spool bytes appended in this session (record framing included). */
+  bytes: number;
+  /** Parquet parts in the recording (all sessions). */
+  files: number;
+  /** Bytes appended but not yet converted to Parquet (pending in memory + flushed in spool segments). */
+  spoolBytes: number;
+  /** Wall-clock ns of the last successful spool flush. */
+  lastFlushNs: bigint | null;
+}
+
+const DEFAULT_ROTATE_MS = 3_600_000;
+const DEFAULT_ROTATE_BYTES = 256 * 1024 * 1024;
+const DEFAULT_FLUSH_MS = 200;
+const EAGER_FLUSH_BYTES = 8 * 1024 * 1024;
+const NS_PER_MS = 1_000_000n;
+const MS_PER_DAY = 86_400_000n;
+
+interface Segment {
+  readonly firstSeq: number;
+  readonly name: string; // relative: spool/seg-....spool
+  readonly bucket: bigint;
+  readonly day: bigint;
+  handle: FileHandle | null;
+  pending: string[];
+  pendingBytes: number;
+  bytes: number; // all bytes appended to this segment
+  flushedBytes: number;
+  sealed: boolean;
+}
+
+function positiveInt(name: string, v: number | undefined, dflt: number, max?: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || v <= 0 || (max !== undefined && v > max)) {
+    throw new RangeError(`WriterOptions.${name} must be a positive integer${max !== undefined ? ` <= ${max}` : ''}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function ioError(err: unknown, what: string): RecordingError {
+  const code = errorCode(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new RecordingError('DISK_FULL', `disk full while ${what}; records flushed before were kept — free space, then run 'poly recordings repair'`, { cause: err });
+  }
+  return new RecordingError('IO', `I/O error while ${what} (${code ?? (err instanceof Error ? err.message : String(err))})`, { cause: err });
+}
+
+export class RecordingWriter {
+  readonly dir: string;
+  readonly nextSeq: number;
+  private readonly rotateNs: bigint;
+  private readonly rotateBytes: number;
+  private readonly flushMs: number;
+  private readonly emitTo: EventSink | undefined;
+  private readonly now: () => bigint;
+  private readonly io: SpoolIo;
+  private manifest: Manifest;
+  private readonly session: { -readonly [K in keyof ManifestSession]: ManifestSession[K] };
+  private markets: MarketMeta[];
+
+  private lastSeq: number;
+  private lastNs: bigint | null;
+  private current: Segment | null = null;
+  private readonly unflushedSealed: Segment[] = [];
+  private records = 0;
+  private bytes = 0;
+  private spoolBytes = 0;
+  private lastFlushNs: bigint | null = null;
+
+  private flushChain: Promise<void> = Promise.resolve();
+  private flushQueued = false;
+  private convertChain: Promise<void> = Promise.resolve();
+  private readonly failedConversions: string[] = [];
+  private failure: RecordingError | null = null;
+  private closing = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly duck: Duck,
+    private readonly lock: LockHandle,
+    opts: WriterOptions,
+    manifest: Manifest,
+    nextSeq: number,
+    lastNs: bigint | null,
+  ) {
+    this.dir = opts.dir;
+    this.rotateNs = BigInt(positiveInt('rotateMs', opts.rotateMs, DEFAULT_ROTATE_MS)) * NS_PER_MS;
+    this.rotateBytes = positiveInt('rotateBytes', opts.rotateBytes, DEFAULT_ROTATE_BYTES);
+    this.flushMs = positiveInt('flushMs', opts.flushMs, DEFAULT_FLUSH_MS, 1000);
+    this.emitTo = opts.onEvent;
+    this.now = opts.now ?? (() => BigInt(Date.now()) * NS_PER_MS);
+    this.io = opts.spoolIo ?? defaultSpoolIo;
+    this.nextSeq = nextSeq;
+    this.lastSeq = nextSeq - 1;
+    this.lastNs = lastNs;
+    this.markets = mergeMarkets(manifest.markets, opts.markets ?? []);
+    this.session = {
+      startedNs: this.now().toString(),
+      endedNs: null,
+      firstSeq: null,
+      lastSeq: null,
+      clean: false,
+      ...(opts.meta !== undefined ? { meta: opts.meta } : {}),
+    };
+    this.manifest = { ...manifest, markets: this.markets, sessions: [...manifest.sessions, this.session] };
+  }
+
+  /**
+   * Opens (creating if needed) a recording directory for writing: takes DIR/.lock, repairs any spool left
+   * by a crashed run, and starts a new session whose first record must have seq >= nextSeq.
+   */
+  static async open(opts: WriterOptions): Promise<RecordingWriter> {
+    // validate options before touching the disk
+    positiveInt('rotateMs', opts.rotateMs, DEFAULT_ROTATE_MS);
+    positiveInt('rotateBytes', opts.rotateBytes, DEFAULT_ROTATE_BYTES);
+    positiveInt('flushMs', opts.flushMs, DEFAULT_FLUSH_MS, 1000);
+    const dir = opts.dir;
+    try {
+      await ensureDir(dir);
+    } catch (err) {
+      throw new RecordingError('UNWRITABLE', `cannot create recording directory ${dir} (${errorCode(err) ?? String(err)}); choose a writable path`, { cause: err });
+    }
+    if (!(await isDirectory(dir))) throw new RecordingError('UNWRITABLE', `${dir} exists and is not a directory`);
+    const listing = await listRecordingDir(dir);
+    const foreign = (await readdir(dir)).filter((n) => n !== LOCK_FILE && !n.startsWith(`${LOCK_FILE}.`));
+    if (!looksLikeRecording(listing) && foreign.length > 0) {
+      throw new RecordingError('NOT_A_RECORDING', `${dir} is not empty and is not a poly recording; record into a new or empty directory`);
+    }
+    const lock = await acquireLock(dir);
+    const emit = (e: WriterEvent): void => safeEmit(opts.onEvent, e);
+    if (lock.tookOverFrom !== null) {
+      emit({ type: 'lock_taken_over', message: `recording ${dir}: took over a stale lock of dead process ${lock.tookOverFrom}`, stalePid: lock.tookOverFrom });
+    }
+    let duck: Duck | null = null;
+    try {
+      duck = await openDuck({ threads: 1 });
+      let manifest: Manifest;
+      if (looksLikeRecording(listing)) {
+        const repaired = await repairLocked(dir, duck, { emit, createdBy: opts.createdBy ?? 'poly' });
+        manifest = repaired.manifest;
+        if (repairChangedSomething(repaired.report)) {
+          const r = repaired.report;
+          emit({
+            type: 'repaired',
+            message: `recording ${dir}: repaired before recording (${r.recovered} record(s) recovered from ${r.spoolSegments} spool segment(s), ${r.tornTailLines} torn line(s) dropped, ${r.corruptLines} corrupt line(s) skipped)`,
+            report: r,
+          });
+        }
+      } else {
+        manifest = emptyManifest(opts.createdBy ?? 'poly');
+      }
+      const last = lastKnownSeq(manifest);
+      const lastFile = manifest.files[manifest.files.length - 1];
+      const lastNs = lastFile === undefined ? null : BigInt(lastFile.lastRecvNs);
+      if ((await ensureDir(join(dir, SPOOL_DIR))) !== undefined) await fsyncDir(dir);
+      const w = new RecordingWriter(duck, lock, opts, manifest, last === null ? 1 : last + 1, lastNs);
+      await w.writeManifest();
+      w.timer = setInterval(() => w.scheduleFlush(), w.flushMs);
+      emit({ type: 'session_started', message: `recording ${dir}: session started, next seq ${w.nextSeq}`, nextSeq: w.nextSeq });
+      return w;
+    } catch (err) {
+      duck?.close();
+      await lock.release();
+      if (err instanceof RecordingError) throw err;
+      throw ioError(err, `opening recording ${dir}`);
+    }
+  }
+
+  /** The receive time of the last record stored or appended (callers clamp their clock to it). */
+  get lastRecvNs(): bigint | null {
+    return this.lastNs;
+  }
+
+  /** Appends one record to the spool buffer (synchronous, no I/O). Throws on a broken contract or after a fatal error. */
+  append(r: RawRecord): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.closing) throw new RecordingError('CLOSED', `recording ${this.dir}: append after close()`);
+    if (!Number.isSafeInteger(r.seq) || r.seq <= this.lastSeq) {
+      throw new RecordingError('UPSTREAM', `recording ${this.dir}: seq ${r.seq} does not follow ${this.lastSeq} (seq must strictly increase)`);
+    }
+    if (this.lastNs !== null && r.recvNs < this.lastNs) {
+      throw new RecordingError('UPSTREAM', `recording ${this.dir}: recvNs ${r.recvNs} of seq ${r.seq} is before the previous ${this.lastNs} (receive time must not go back)`);
+    }
+    const line = spoolLineText(r);
+    const lineBytes = Buffer.byteLength(line, 'utf8');
+    const bucket = r.recvNs / this.rotateNs;
+    const day = r.recvNs / NS_PER_MS / MS_PER_DAY;
+    let seg = this.current;
+    if (seg !== null && (seg.bucket !== bucket || seg.day !== day)) {
+      this.seal(seg);
+      seg = null;
+    }
+    if (seg === null) {
+      seg = {
+        firstSeq: r.seq,
+        name: `${SPOOL_DIR}/${spoolName(r.seq)}`,
+        bucket,
+        day,
+        handle: null,
+        pending: [],
+        pendingBytes: 0,
+        bytes: 0,
+        flushedBytes: 0,
+        sealed: false,
+      };
+      this.current = seg;
+    }
+    seg.pending.push(line);
+    seg.pendingBytes += lineBytes;
+    seg.bytes += lineBytes;
+    this.lastSeq = r.seq;
+    this.lastNs = r.recvNs;
+    this.records++;
+    this.bytes += lineBytes;
+    this.spoolBytes += lineBytes;
+    if (this.session.firstSeq === null) this.session.firstSeq = r.seq;
+    if (seg.bytes >= this.rotateBytes) this.seal(seg);
+    if (this.pendingTotal() >= EAGER_FLUSH_BYTES) this.scheduleFlush();
+  }
+
+  /**
+   * Adds or updates (by conditionId, latest wins) the markets stored in the manifest from the next manifest
+   * write on. Markets are never removed: their data stays in the recording.
+   */
+  setMarkets(m: MarketMeta[]): void {
+    this.markets = mergeMarkets(this.markets, m);
+    this.manifest = { ...this.manifest, markets: this.markets };
+  }
+
+  stats(): WriterStats {
+    return { records: this.records, bytes: this.bytes, files: this.manifest.files.length, spoolBytes: this.spoolBytes, lastFlushNs: this.lastFlushNs };
+  }
+
+  /** Writes and fdatasyncs everything appended so far. Rejects with the writer's fatal error, if any. */
+  async flush(): Promise<void> {
+    this.flushChain = this.flushChain.then(() => this.doFlush());
+    await this.flushChain;
+  }
+
+  /**
+   * Flushes, converts the remaining spool to Parquet, writes manifest.json (session marked clean) and
+   * releases the lock. After a fatal spool error it releases everything and throws that error.
+   */
+  async close(): Promise<Manifest> {
+    if (this.closing) throw new RecordingError('CLOSED', `recording ${this.dir}: close() called twice`);
+    this.closing = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    try {
+      if (this.current !== null) this.seal(this.current);
+      try {
+        await this.flush();
+      } catch {
+        // the failure is recorded in this.failure and rethrown below
+      }
+      await this.convertChain;
+      if (this.failure !== null) {
+        await this.closeHandles();
+        throw this.failure;
+      }
+      // retry conversions that failed while recording (the segments are still in the spool)
+      if (this.failedConversions.length > 0) {
+        const { manifest } = await repairLocked(this.dir, this.duck, { emit: (e) => this.emit(e) });
+        this.manifest = { ...manifest, markets: this.manifest.markets, sessions: this.manifest.sessions };
+        this.failedConversions.length = 0;
+        this.spoolBytes = 0;
+      }
+      this.session.endedNs = this.now().toString();
+      this.session.lastSeq = this.records > 0 ? this.lastSeq : null;
+      this.session.clean = true;
+      await this.writeManifest();
+      this.emit({ type: 'closed', message: `recording ${this.dir}: closed, ${this.records} record(s) this session, ${this.manifest.rows} stored in ${this.manifest.files.length} part(s)`, rows: this.manifest.rows, files: this.manifest.files.length });
+      return this.manifest;
+    } catch (err) {
+      if (err instanceof RecordingError) throw err;
+      throw new RecordingError('IO', `recording ${this.dir}: close failed (${duckErrorLine(err)}); run 'poly recordings repair ${this.dir}'`, { cause: err });
+    } finally {
+      this.duck.close();
+      await this.lock.release();
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------
+
+  private emit(e: WriterEvent): void {
+    safeEmit(this.emitTo, e);
+  }
+
+  private pendingTotal(): number {
+    let n = this.current?.pendingBytes ?? 0;
+    for (const s of this.unflushedSealed) n += s.pendingBytes;
+    return n;
+  }
+
+  private seal(seg: Segment): void {
+    if (seg.sealed) return;
+    seg.sealed = true;
+    this.unflushedSealed.push(seg);
+    if (this.current === seg) this.current = null;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued || this.failure !== null) return;
+    this.flushQueued = true;
+    this.flushChain = this.flushChain
+      .then(() => {
+        this.flushQueued = false;
+        return this.doFlush();
+      })
+      .catch(() => undefined); // recorded in this.failure
+  }
+
+  private fail(err: RecordingError): void {
+    if (this.failure !== null) return;
+    this.failure = err;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.emit({ type: 'error', message: err.message, code: err.code });
+  }
+
+  private async doFlush(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    const segs = [...this.unflushedSealed];
+    if (this.current !== null) segs.push(this.current);
+    let wrote = false;
+    for (const seg of segs) {
+      if (seg.pendingBytes > 0) {
+        const data = Buffer.from(seg.pending.length === 1 ? (seg.pending[0] as string) : seg.pending.join(''), 'utf8');
+        const n = seg.pending.length;
+        seg.pending = [];
+        seg.pendingBytes = 0;
+        try {
+          if (seg.handle === null) {
+            seg.handle = await open(join(this.dir, seg.name), 'a');
+            await fsyncDir(join(this.dir, SPOOL_DIR));
+          }
+          await this.io.write(seg.handle, data);
+          await this.io.sync(seg.handle);
+        } catch (err) {
+          const lost = n + segs.reduce((acc, s) => acc + s.pending.length, 0);
+          const e = ioError(err, `writing spool ${join(this.dir, seg.name)} (${lost} unflushed record(s) lost)`);
+          this.fail(e);
+          throw e;
+        }
+        seg.flushedBytes += data.length;
+        wrote = true;
+      }
+      if (seg.sealed && seg.pendingBytes === 0) {
+        // (appends that landed in a just-sealed segment during the write above wait for the next flush)
+        const h = seg.handle;
+        seg.handle = null;
+        if (h !== null) await h.close();
+        this.unflushedSealed.splice(this.unflushedSealed.indexOf(seg), 1);
+        this.convertChain = this.convertChain.then(() => this.convertSegment(seg));
+      }
+    }
+    if (wrote) this.lastFlushNs = this.now();
+  }
+
+  private async convertSegment(seg: Segment): Promise<void> {
+    if (this.failure !== null) return; // the disk is failing: leave the spool for repair
+    const path = join(this.dir, seg.name);
+    try {
+      const res = await convertSpool(this.duck, this.dir, path, rangesOf(this.manifest.files), async (part: ManifestFile) => {
+        this.manifest = withFiles(this.manifest, [...this.manifest.files, part]);
+        this.session.lastSeq = part.lastSeq;
+        await this.writeManifest();
+      });
+      const damage = spoolDamageMessage(seg.name, res.stats);
+      if (damage !== null) {
+        // our own flushed spool should never be damaged: say so loudly, keep what was readable
+        this.emit({ type: 'spool_damage', message: `recording ${this.dir}: ${damage}`, spool: seg.name, tornLines: res.stats.tornLines, tornBytes: res.stats.tornBytes, corruptLines: res.stats.corruptLines });
+      }
+      await unlink(path);
+      await fsyncDir(join(this.dir, SPOOL_DIR));
+      this.spoolBytes -= seg.bytes;
+      this.emit({
+        type: 'rotated',
+        message: `recording ${this.dir}: ${seg.name} -> ${res.parts.map((p) => p.path).join(', ') || '(no new rows)'} (${res.written} rows)`,
+        spool: seg.name,
+        parts: res.parts,
+        rows: res.written,
+      });
+    } catch (err) {
+      this.failedConversions.push(seg.name);
+      const msg = err instanceof RecordingError ? err.message : duckErrorLine(err);
+      this.emit({ type: 'error', message: `recording ${this.dir}: converting ${seg.name} to Parquet failed (${msg}); the spool segment is kept and will be retried`, code: err instanceof RecordingError ? err.code : 'IO' });
+    }
+  }
+
+  private async writeManifest(): Promise<void> {
+    this.manifest = { ...this.manifest, sessions: this.manifest.sessions.map((s, i, all) => (i === all.length - 1 ? { ...this.session } : s)) };
+    await writeFileAtomic(join(this.dir, MANIFEST_FILE), manifestToJson(this.manifest));
+  }
+
+  private async closeHandles(): Promise<void> {
+    const segs = [...this.unflushedSealed];
+    if (this.current !== null) segs.push(this.current);
+    for (const s of segs) {
+      const h = s.handle;
+      s.handle = null;
+      if (h !== null) await h.close().catch(() => undefined);
+    }
+  }
+}
