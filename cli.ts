@@ -5,6 +5,11 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './src/cli/errors.ts';
 import { registerStubs } from './src/cli/stubs.ts';
+import { registerExchange } from './src/cli/exchange.ts';
+import { registerInspect } from './src/cli/inspect.ts';
+import { registerRecordings } from './src/cli/recordings.ts';
+import { registerMarkets } from './src/cli/markets.ts';
+import { registerRecord } from './src/cli/record.ts';
 
 export const VERSION = '0.1.0';
 
@@ -15,13 +20,14 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStubs(program, [
-    { name: 'record', issue: 3, summary: 'capture raw market data into Parquet' },
-    { name: 'markets', issue: 3, summary: 'discover markets over Gamma' },
-    { name: 'inspect', issue: 3, summary: 'summarize or query a recording' },
-    { name: 'exchange', issue: 3, summary: 'run the local Polymarket-compatible exchange simulator' },
     { name: 'replay', issue: 4, summary: 'backtest a strategy over a recording' },
     { name: 'live', issue: 5, summary: 'forward-test a strategy on the live feed (paper only)' },
   ]);
+  registerExchange(program);
+  registerInspect(program);
+  registerRecordings(program);
+  registerRecord(program);
+  registerMarkets(program);
   return program;
 }
 

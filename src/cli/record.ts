@@ -1,0 +1,252 @@
+/**
+ * `poly record --market <slug|condition|token>... [--series NAME...] [--rtds SYMBOLS] [--out DIR] ...`
+ * Flags, status line, logs and signals; the work is src/recorder/record-session.ts.
+ *
+ * - Durations ("500ms", "60s", "10m", "1h", "1d") and sizes ("256MiB", "1GiB", "64KB", "1048576")
+ *   are parsed by the small zod-validated parsers below; every bad value is one line naming the flag.
+ * - Status line: on a TTY stderr (and without --quiet), rewritten every second: elapsed, msgs/s,
+ *   bytes, connections open/total, reconnects, last-message age per connection.
+ * - Logs: JSON lines (`{"ts","level","msg",...}`) to --log FILE, or to stderr when stderr is not a
+ *   TTY; on a TTY without --log only warnings and errors are printed, as plain lines.
+ * - SIGINT/SIGTERM: stop the clients, flush, close the files, write the manifest, exit 0. A second
+ *   signal exits at once (130); everything already flushed to the spool is kept and repaired on the
+ *   next run.
+ * - Failures (unknown market, unreachable endpoint, unwritable/locked/corrupt directory, disk full):
+ *   one line `poly: ...`, exit 2 for bad input, 1 otherwise. Data already on disk is never removed.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { isoFromNs } from '../core/time.ts';
+import { RecordingError } from '../recorder/errors.ts';
+import { RecordSession, RecordSessionError, type LogLevel, type SessionStatus } from '../recorder/record-session.ts';
+import { DEFAULT_CLOB_URL } from '../sources/clob.ts';
+import { DEFAULT_GAMMA_URL, ResolveError } from '../sources/gamma.ts';
+import { HttpError } from '../sources/http.ts';
+import { DEFAULT_MARKET_WS_URL } from '../sources/market-ws.ts';
+import { DEFAULT_RTDS_URL } from '../sources/rtds.ts';
+import { CliError } from './errors.ts';
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** "60s" -> 60000. Units ms, s, m, h, d; a bare 0 is allowed. */
+export const DurationSchema = z
+  .string()
+  .trim()
+  .regex(/^(\d+(?:\.\d+)?)(ms|s|m|h|d)$|^0$/i, 'expected a duration such as 500ms, 60s, 10m, 1h')
+  .transform((s) => {
+    if (s === '0') return 0;
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/i.exec(s) as RegExpExecArray;
+    return Math.round(Number(m[1]) * (DURATION_UNITS[(m[2] as string).toLowerCase()] ?? 1));
+  })
+  .refine((n) => Number.isSafeInteger(n), 'duration too large');
+
+/** "256MiB" -> 268435456. Units B, KB, MB, GB (1000) and KiB, MiB, GiB (1024); bare integers are bytes. */
+export const SizeSchema = z
+  .string()
+  .trim()
+  .regex(/^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?$/i, 'expected a size such as 256MiB, 1GiB, 64KB or a byte count')
+  .transform((s) => {
+    const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s) as RegExpExecArray;
+    return Math.round(Number(m[1]) * (SIZE_UNITS[(m[2] ?? '').toLowerCase() || 'b'] ?? 1));
+  })
+  .refine((n) => Number.isSafeInteger(n) && n > 0, 'size must be positive');
+
+function flag<T>(schema: z.ZodType<T>, name: string, value: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new CliError(`${name}: ${r.error.issues[0]?.message ?? 'invalid value'} (got '${value}')`, 2);
+  return r.data;
+}
+
+export const parseDuration = (text: string, name = 'duration'): number => flag(DurationSchema, name, text);
+export const parseSize = (text: string, name = 'size'): number => flag(SizeSchema, name, text);
+
+function url(name: string, value: string, schemes: readonly string[]): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new CliError(`${name}: '${value}' is not a URL`, 2);
+  }
+  if (!schemes.includes(u.protocol)) throw new CliError(`${name}: '${value}' must use ${schemes.map((s) => `${s}//`).join(' or ')}`, 2);
+  return value;
+}
+
+const RawOpts = z.object({
+  market: z.array(z.string()).optional(),
+  series: z.array(z.string()).optional(),
+  out: z.string().optional(),
+  rtds: z.string().optional(),
+  snapshotInterval: z.string(),
+  wsUrl: z.string(),
+  clobUrl: z.string(),
+  gammaUrl: z.string(),
+  rtdsUrl: z.string(),
+  flushMs: z.string(),
+  rotate: z.string(),
+  rotateSize: z.string(),
+  duration: z.string().optional(),
+  quiet: z.boolean().optional(),
+  log: z.string().optional(),
+  pingInterval: z.string(),
+  staleAfter: z.string(),
+});
+
+const fmtBytes = (n: number): string =>
+  n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GiB` : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+const fmtAge = (ms: number | null): string => (ms === null ? '-' : ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`);
+const fmtElapsed = (ms: number): string => {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+};
+
+/** One status line from two consecutive snapshots. */
+export function statusLine(s: SessionStatus, prev: SessionStatus | null): string {
+  const dt = prev === null ? s.elapsedMs : s.elapsedMs - prev.elapsedMs;
+  const rate = dt > 0 ? ((s.messages - (prev?.messages ?? 0)) * 1000) / dt : 0;
+  const open = s.connections.filter((c) => c.state === 'open').length;
+  const ages = s.connections.map((c) => `${c.conn ?? '?'} ${fmtAge(c.lastMessageAgeMs)}`).join(' ');
+  return `rec ${fmtElapsed(s.elapsedMs)} | ${rate.toFixed(0)} msg/s | ${s.records} rec ${fmtBytes(s.bytes)} | conn ${open}/${s.connections.length} | reconnects ${s.reconnects} | age ${ages}`;
+}
+
+function toCliError(err: unknown): unknown {
+  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
+  if (err instanceof ResolveError) return new CliError(err.message, 2);
+  if (err instanceof HttpError) return new CliError(err.message, 1);
+  if (err instanceof RecordingError) return new CliError(err.message, 1);
+  return err;
+}
+
+export async function runRecord(raw: unknown, argv: readonly string[] = process.argv): Promise<void> {
+  const o = RawOpts.parse(raw);
+  const markets = (o.market ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
+  const series = (o.series ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
+  const rtds = (o.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const flushMs = flag(z.string().trim().regex(/^\d+$/, 'expected whole milliseconds 1..1000').transform(Number).refine((n) => n >= 1 && n <= 1000, 'expected 1..1000 ms'), '--flush-ms', o.flushMs);
+  const rotateMs = parseDuration(o.rotate, '--rotate');
+  if (rotateMs <= 0) throw new CliError('--rotate must be longer than 0', 2);
+  const opts = {
+    markets,
+    series,
+    rtds,
+    out: o.out ?? join('recordings', `rec-${isoFromNs(BigInt(Date.now()) * 1_000_000n).slice(0, 19).replace(/[-:]/g, '')}Z`),
+    wsUrl: url('--ws-url', o.wsUrl, ['ws:', 'wss:']),
+    clobUrl: url('--clob-url', o.clobUrl, ['http:', 'https:']),
+    gammaUrl: url('--gamma-url', o.gammaUrl, ['http:', 'https:']),
+    rtdsUrl: url('--rtds-url', o.rtdsUrl, ['ws:', 'wss:']),
+    snapshotIntervalMs: parseDuration(o.snapshotInterval, '--snapshot-interval'),
+    flushMs,
+    rotateMs,
+    rotateBytes: parseSize(o.rotateSize, '--rotate-size'),
+    durationMs: o.duration === undefined ? null : parseDuration(o.duration, '--duration'),
+    pingIntervalMs: parseDuration(o.pingInterval, '--ping-interval'),
+    staleAfterMs: parseDuration(o.staleAfter, '--stale-after'),
+  };
+  const quiet = o.quiet === true;
+  const tty = process.stderr.isTTY === true;
+
+  // logging
+  let logFile: WriteStream | null = null;
+  if (o.log !== undefined) {
+    logFile = createWriteStream(o.log, { flags: 'a' });
+    await new Promise<void>((resolve, reject) => {
+      logFile?.once('open', () => resolve());
+      logFile?.once('error', (err) => reject(new CliError(`--log: cannot open '${o.log}' for appending (${(err as NodeJS.ErrnoException).code ?? err.message})`, 2)));
+    });
+  }
+  let statusShown = false;
+  const clearStatus = (): void => {
+    if (statusShown) process.stderr.write('\r\x1b[2K');
+    statusShown = false;
+  };
+  const log = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => {
+    const line = `${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields })}\n`;
+    if (logFile !== null) logFile.write(line);
+    else if (!tty) {
+      if (!quiet || level !== 'info') process.stderr.write(line);
+    } else if (level !== 'info') {
+      clearStatus();
+      process.stderr.write(`poly record: ${level}: ${msg}${fields['error'] !== undefined ? ` (${String(fields['error'])})` : ''}\n`);
+    }
+  };
+
+  // signals
+  const ctrl = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      clearStatus();
+      process.stderr.write(`poly record: second ${sig}, exiting without closing; run 'poly recordings repair ${opts.out}'\n`);
+      process.exit(130);
+    }
+    log('info', `received ${sig}; stopping`, { signal: sig });
+    ctrl.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let prev: SessionStatus | null = null;
+  try {
+    const session = await RecordSession.start({
+      ...opts,
+      signal: ctrl.signal,
+      log,
+      meta: { argv: argv.slice(2) },
+      ...(tty && !quiet
+        ? {
+            onStatus: (s: SessionStatus) => {
+              const width = Math.max(20, (process.stderr.columns || 120) - 1);
+              const text = statusLine(s, prev);
+              process.stderr.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+              statusShown = true;
+              prev = s;
+            },
+          }
+        : {}),
+    });
+    if (tty && !quiet) process.stderr.write(`poly record: recording ${session.marketList.length} market(s) into ${opts.out} (Ctrl-C to stop)\n`);
+    const summary = await session.done;
+    clearStatus();
+    if (!quiet) {
+      process.stderr.write(
+        `poly record: stopped (${summary.reason}): ${summary.records} record(s) this session, ${summary.manifest.rows} row(s) in ${summary.manifest.files.length} Parquet file(s) in ${summary.dir}\n`,
+      );
+    }
+  } catch (err) {
+    clearStatus();
+    throw toCliError(err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (logFile !== null) await new Promise<void>((r) => logFile?.end(() => r()));
+  }
+}
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+export function registerRecord(program: Command): void {
+  program
+    .command('record')
+    .description('capture raw market data (market WS, REST snapshots, RTDS) into a Parquet recording')
+    .option('--market <id...>', 'market slug, condition id (0x…) or token id; repeatable')
+    .option('--series <name>', 'follow a rolling series, e.g. btc-updown-15m (also 5m; eth/sol/xrp); repeatable', collect)
+    .option('--out <dir>', 'recording directory (default recordings/rec-<UTC time>)')
+    .option('--rtds <symbols>', 'also record RTDS crypto_prices for these symbols, e.g. btcusdt,ethusdt')
+    .option('--snapshot-interval <dur>', 'REST /books reconciliation period (0 = only after each connect)', '60s')
+    .option('--ws-url <url>', 'market WebSocket URL', DEFAULT_MARKET_WS_URL)
+    .option('--clob-url <url>', 'CLOB REST base URL', DEFAULT_CLOB_URL)
+    .option('--gamma-url <url>', 'Gamma REST base URL', DEFAULT_GAMMA_URL)
+    .option('--rtds-url <url>', 'RTDS WebSocket URL', DEFAULT_RTDS_URL)
+    .option('--flush-ms <n>', 'spool flush interval in ms (bounds the loss on a crash), 1..1000', '200')
+    .option('--rotate <dur>', 'start a new Parquet part every period', '1h')
+    .option('--rotate-size <size>', 'start a new Parquet part after this many spool bytes', '256MiB')
+    .option('--duration <dur>', 'stop by itself after this long, e.g. 10m')
+    .option('--ping-interval <dur>', 'market WS heartbeat period', '10s')
+    .option('--stale-after <dur>', 'reconnect when nothing (data or PONG) arrives for this long', '30s')
+    .option('--log <file>', 'append JSON-lines logs to FILE (default: stderr when it is not a terminal)')
+    .option('--quiet', 'no status line, no summary; only warnings and errors')
+    .action(async (opts: unknown) => runRecord(opts));
+}
