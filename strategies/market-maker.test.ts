@@ -1,0 +1,127 @@
+// market-maker through a real TradingKernel: prices around the mid, inventory skew, requote threshold,
+// post-only guard, merges, stop before endDate, feed loss and staleness.
+import { describe, expect, it } from 'vitest';
+import strategy from './market-maker.ts';
+import { MIN, SEC, StrategyRun, WireScript, binaryMarket, isoOf, noId, px, q, runScript, T0, usd, yesId } from '../test/strategies/helpers.ts';
+
+const YES = yesId(1), NO = noId(1);
+const base = { size: '10', halfSpread: '0.02', skewPerShare: '0.001', maxPosition: '100' };
+
+/** [token, side, px, createdNs - start] of every order. */
+const quotes = (run: StrategyRun, start: bigint) => run.orders().map((o) => [o.assetId === YES ? 'YES' : 'NO', o.side, o.px, o.createdNs - start]);
+
+describe('market-maker', () => {
+  it('quotes around the mid, skews both quotes against inventory, and merges YES+NO pairs', () => {
+    const m = binaryMarket({ n: 1 });
+    const s = new WireScript([m])
+      .at(SEC).book(m, [['0.48', '100']], [['0.52', '100']])
+      .at(2n * SEC).trade(YES, '0.48', '110', 'SELL') // 100 ahead of our bid: we get 10
+      .at(3n * SEC).trade(NO, '0.49', '10', 'SELL'); // nobody ahead of our NO bid at 0.49: we get 10
+    const run = runScript({ strategy, markets: [m], params: base }, s);
+    expect(quotes(run, s.startNs)).toEqual([
+      // mid 0.50, flat: bid 0.48, ask 0.52 (= BUY NO at 0.48)
+      ['YES', 'BUY', px('0.48'), SEC],
+      ['NO', 'BUY', px('0.48'), SEC],
+      // long 10 YES: skew 10 x 0.001 = 0.01 -> bid 0.47, ask 0.51 (= BUY NO at 0.49)
+      ['YES', 'BUY', px('0.47'), 2n * SEC],
+      ['NO', 'BUY', px('0.49'), 2n * SEC],
+      // the NO bid fills: flat again -> ask back to 0.52 (NO 0.48), bid back to 0.48
+      ['NO', 'BUY', px('0.48'), 3n * SEC],
+      ['YES', 'BUY', px('0.48'), 3n * SEC],
+    ]);
+    expect(run.orders().map((o) => o.postOnly && o.tif === 'GTC')).toEqual([true, true, true, true, true, true]);
+    // 10 YES at 0.48 + 10 NO at 0.49 merged into $10: +$0.30
+    expect(run.events('positions_merged').map((e) => e.qty)).toEqual([q('10')]);
+    expect(run.cash()).toBe(usd('1000.3'));
+    expect(run.position(YES)).toBe(0);
+    expect(run.position(NO)).toBe(0);
+  });
+
+  it('leans harder with more inventory and stops bidding at maxPosition', () => {
+    const m = binaryMarket({ n: 1 });
+    const s = new WireScript([m])
+      .at(SEC).book(m, [['0.48', '100']], [['0.52', '100']])
+      .at(2n * SEC).trade(YES, '0.48', '110', 'SELL');
+    const run = runScript({ strategy, markets: [m], params: { ...base, skewPerShare: '0.002', maxPosition: '10' } }, s);
+    // net 10 = maxPosition: no new bid; skew 0.02 -> ask 0.50 (BUY NO at 0.50)
+    expect(quotes(run, s.startNs)).toEqual([
+      ['YES', 'BUY', px('0.48'), SEC],
+      ['NO', 'BUY', px('0.48'), SEC],
+      ['NO', 'BUY', px('0.50'), 2n * SEC],
+    ]);
+  });
+
+  it('does not requote a move smaller than requoteThreshold ticks', () => {
+    const m = binaryMarket({ n: 1 });
+    const s = new WireScript([m])
+      .at(SEC).book(m, [['0.48', '100'], ['0.46', '100']], [['0.52', '100']])
+      .at(2n * SEC).set(YES, 'SELL', '0.50', '100') // mid 0.49: both desired prices move 1 tick
+      .at(3n * SEC).set(YES, 'BUY', '0.48', '0'); // mid 0.48: 2 ticks from the live quotes
+    const lazy = runScript({ strategy, markets: [m], params: { ...base, requoteThreshold: '2' } }, s);
+    expect(quotes(lazy, s.startNs)).toEqual([
+      ['YES', 'BUY', px('0.48'), SEC],
+      ['NO', 'BUY', px('0.48'), SEC],
+      ['YES', 'BUY', px('0.46'), 3n * SEC],
+      ['NO', 'BUY', px('0.50'), 3n * SEC],
+    ]);
+    const eager = runScript({ strategy, markets: [m], params: { ...base, requoteThreshold: '1' } }, s);
+    expect(quotes(eager, s.startNs).map((r) => r[3])).toEqual([SEC, SEC, 2n * SEC, 2n * SEC, 3n * SEC, 3n * SEC]);
+    expect(quotes(eager, s.startNs).slice(2, 4)).toEqual([
+      ['YES', 'BUY', px('0.47'), 2n * SEC],
+      ['NO', 'BUY', px('0.49'), 2n * SEC],
+    ]);
+  });
+
+  it('keeps quotes inside the book (post-only) when the spread is tighter than 2 x halfSpread', () => {
+    const m = binaryMarket({ n: 1 });
+    const s = new WireScript([m]).at(SEC).book(m, [['0.49', '100']], [['0.50', '100']]);
+    const run = runScript({ strategy, markets: [m], params: { ...base, halfSpread: '0' } }, s);
+    // mid 0.495 -> bid floor 0.49, ask ceil 0.50: both at the touch, neither crosses
+    expect(quotes(run, s.startNs)).toEqual([
+      ['YES', 'BUY', px('0.49'), SEC],
+      ['NO', 'BUY', px('0.50'), SEC],
+    ]);
+    expect(run.events('order_rejected')).toHaveLength(0);
+  });
+
+  it('cancels everything stopBefore the end date and does not quote again', () => {
+    const m = binaryMarket({ n: 1, endDate: isoOf(T0 + 10n * MIN) });
+    const s = new WireScript([m])
+      .at(SEC).book(m, [['0.48', '100']], [['0.52', '100']])
+      .keepAlive(4n * MIN) // PONGs keep the quiet book fresh
+      .at(4n * MIN).set(YES, 'BUY', '0.50', '10') // mid 0.51, still before the stop: requote both
+      .keepAlive(6n * MIN)
+      .at(6n * MIN).book(m, [['0.45', '100']], [['0.55', '100']]); // after the stop: nothing
+    const run = runScript({ strategy, markets: [m], params: { ...base, stopBefore: '5m' } }, s);
+    const orders = run.orders();
+    expect(orders.map((o) => o.createdNs - s.startNs)).toEqual([SEC, SEC, 4n * MIN, 4n * MIN]);
+    const cancels = run.events('order_canceled');
+    expect(cancels.filter((c) => c.tsNs === T0 + 5n * MIN).map((c) => c.clientId).sort()).toEqual([orders[2]!.clientId, orders[3]!.clientId].sort());
+    expect(run.openOrders()).toHaveLength(0);
+  });
+
+  it('pulls quotes on feed loss and when the book goes stale, and resumes on a fresh snapshot', () => {
+    const m = binaryMarket({ n: 1 });
+    const s = new WireScript([m])
+      .at(SEC).book(m, [['0.48', '100']], [['0.52', '100']])
+      .at(2n * SEC).close()
+      .at(3n * SEC).reconnect()
+      .at(4n * SEC).set(YES, 'BUY', '0.47', '10') // deltas after a loss do not make the book fresh
+      .at(5n * SEC).book(m, [['0.48', '100']], [['0.52', '100']]);
+    const run = runScript({ strategy, markets: [m], params: base, risk: { staleAfterNs: 10n * SEC } }, s, T0 + 30n * SEC);
+    const orders = run.orders();
+    expect(orders.map((o) => [o.createdNs - s.startNs, o.status])).toEqual([
+      [SEC, 'canceled'],
+      [SEC, 'canceled'],
+      [5n * SEC, 'canceled'],
+      [5n * SEC, 'canceled'],
+    ]);
+    expect(run.events('order_canceled').map((c) => [c.tsNs - s.startNs, c.reason])).toEqual([
+      [2n * SEC, 'feed_lost'],
+      [2n * SEC, 'feed_lost'],
+      // last update at 5 s, stale after 15 s: the 5 s check timer pulls the quotes at 20 s
+      [20n * SEC, 'user'],
+      [20n * SEC, 'user'],
+    ]);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * Inventory-skewed two-sided market maker for binary markets.
+ *
+ * The idea: quote a bid below and an offer above the mid, earn the spread when both get hit, and lean
+ * the quotes against what we already hold so inventory drifts back toward flat.
+ *
+ * How it quotes (per binary market, in YES terms):
+ * - bid = mid - halfSpread - skew, ask = mid + halfSpread - skew, where skew = net x skewPerShare and
+ *   net = YES held - NO held (long YES -> both quotes move down: we buy less eagerly, sell more eagerly).
+ *   The bid is rounded down and the ask up to the tick; both are kept inside the book (post-only:
+ *   never at or through the other side) and inside [tick, 1 - tick].
+ * - The bid is a post-only GTC BUY of YES. The offer is a post-only GTC BUY of NO at 1 - ask, which is
+ *   the same trade as selling YES at the ask but needs no YES inventory (Polymarket has no short
+ *   selling). When we hold both YES and NO, the pairs are merged back into $1 each.
+ * - A quote is replaced only when its desired price moved by at least `requoteThreshold` ticks; the
+ *   replacement is sent once the cancel is confirmed.
+ * - Size: `size` shares per quote, less when the quote would take |net| beyond `maxPosition`; a side
+ *   whose size would fall below the market's minimum order size is not quoted.
+ * - Safety: all quotes of a market are cancelled `stopBefore` its endDate (from the metadata) and it is
+ *   not quoted again; all quotes are pulled when the market-data feed drops (onFeed) and whenever the
+ *   book is not tradeable (stale, awaiting a snapshot, crossed), checked on every update and every
+ *   `checkEvery` by a timer. Quoting resumes once the book is fresh again.
+ *
+ * Parameters
+ * - size (shares, default 10), halfSpread (price, default 0.02), skewPerShare (price per share of net
+ *   inventory, default 0.0005), requoteThreshold (ticks, default 1), maxPosition (shares of net
+ *   inventory, default 100), stopBefore (duration, default 5m), checkEvery (duration, default 5s).
+ *
+ * Known limits
+ * - The mid is the only fair-value input; no trade flow, no volatility, no reference price.
+ * - Both quotes are buys: cash is tied up by both until they fill or are cancelled.
+ * - Markets without an endDate are quoted until they resolve or the run ends.
+ * - Queue position is modelled conservatively by the paper exchange: few fills, late.
+ */
+import { z } from 'zod';
+import { defineStrategy, type BookView, type StrategyContext } from '../src/core/strategy/api.ts';
+import { p } from '../src/core/strategy/params.ts';
+import { D, PX_ONE, PX_SCALE, QTY_SCALE } from '../src/core/types/fixed.ts';
+import type { FeedState, MarketResolved } from '../src/core/types/events.ts';
+import type { MarketMeta } from '../src/core/types/market.ts';
+import type { OrderEvent } from '../src/core/types/orders.ts';
+import { ceilToTick, clampPx, dollarsToPx, endDateNs, floorToTick, minSizeOf, tickOf } from './lib/helpers.ts';
+import { QuoteSlots, type LiveQuote, type QuoteSpec } from './lib/quotes.ts';
+
+const params = z.object({
+  size: p.qty().prefault('10'),
+  halfSpread: p.px().prefault('0.02'),
+  skewPerShare: p.px().prefault('0.0005'),
+  requoteThreshold: p.int().refine((v) => v >= 1, { message: 'requoteThreshold must be at least 1 tick' }).prefault('1'),
+  maxPosition: p.qty().prefault('100'),
+  stopBefore: p.duration().prefault('5m'),
+  checkEvery: p.duration().prefault('5s'),
+});
+type Params = z.output<typeof params>;
+
+export interface MakerQuotes {
+  /** YES bid price (Px) or null. */
+  readonly bid: number | null;
+  /** YES ask price (Px) or null; quoted as a BUY of NO at 1 - ask. */
+  readonly ask: number | null;
+}
+
+/** Where to quote, given the YES book, the net inventory (shares, 1e-6) and the parameters. */
+export function makerPrices(book: BookView, tick: number, net: number, P: Pick<Params, 'halfSpread' | 'skewPerShare'>): MakerQuotes {
+  const mid = book.mid();
+  if (mid === null) return { bid: null, ask: null };
+  const skew = new D(net).div(QTY_SCALE).mul(P.skewPerShare).div(PX_SCALE);
+  const half = new D(P.halfSpread).div(PX_SCALE);
+  let bid = floorToTick(dollarsToPx(mid.sub(half).sub(skew), 'down'), tick);
+  let ask = ceilToTick(dollarsToPx(mid.add(half).sub(skew), 'up'), tick);
+  const bestBid = book.bestBid(), bestAsk = book.bestAsk();
+  if (bestAsk !== null) bid = Math.min(bid, bestAsk - tick);
+  if (bestBid !== null) ask = Math.max(ask, bestBid + tick);
+  bid = clampPx(bid, tick);
+  ask = clampPx(ask, tick);
+  return bid < ask ? { bid, ask } : { bid: null, ask: null };
+}
+
+function create(ctx: StrategyContext<Params>) {
+  const P = ctx.params;
+  const quotes = new QuoteSlots(ctx);
+  const stopped = new Set<string>();
+  const timed = new Set<string>();
+
+  const binary = (m: MarketMeta | undefined): m is MarketMeta => m !== undefined && m.tokens.length === 2;
+  const ofMarket = (cid: string) => (key: string) => key.startsWith(`${cid}:`);
+
+  function armStop(m: MarketMeta): void {
+    if (timed.has(m.conditionId)) return;
+    timed.add(m.conditionId);
+    const end = endDateNs(m);
+    if (end !== null) ctx.setTimer(`stop:${m.conditionId}`, end - P.stopBefore);
+  }
+
+  function stop(cid: string): void {
+    stopped.add(cid);
+    quotes.pull(ofMarket(cid));
+  }
+
+  function quote(m: MarketMeta): void {
+    const cid = m.conditionId;
+    if (stopped.has(cid)) return;
+    const yes = m.tokens[0]!.tokenId, no = m.tokens[1]!.tokenId;
+    const book = ctx.book(yes);
+    if (book === undefined || !book.valid || book.isCrossed() || !ctx.canTrade(yes)) {
+      quotes.pull(ofMarket(cid));
+      return;
+    }
+    const tick = tickOf(book, m);
+    const net = ctx.position(yes).qty - ctx.position(no).qty;
+    const { bid, ask } = makerPrices(book, tick, net, P);
+    const min = minSizeOf(m);
+    const bidQty = Math.min(P.size, P.maxPosition - net);
+    const askQty = Math.min(P.size, P.maxPosition + net);
+    const moved = (cur: LiveQuote, spec: QuoteSpec) => Math.abs(cur.px - spec.px) >= P.requoteThreshold * tick;
+    quotes.want(`${cid}:bid`, bid !== null && bidQty >= min ? { assetId: yes, side: 'BUY', px: bid, qty: bidQty } : null, moved);
+    quotes.want(`${cid}:ask`, ask !== null && askQty >= min ? { assetId: no, side: 'BUY', px: PX_ONE - ask, qty: askQty } : null, moved);
+  }
+
+  function mergePairs(m: MarketMeta): void {
+    const pairs = Math.min(ctx.position(m.tokens[0]!.tokenId).qty, ctx.position(m.tokens[1]!.tokenId).qty);
+    if (pairs > 0) ctx.merge(m.conditionId, pairs);
+  }
+
+  return {
+    onStart() {
+      for (const m of ctx.markets()) if (binary(m)) armStop(m);
+      ctx.setTimeout('check', P.checkEvery);
+    },
+    onBook(assetId: string) {
+      const m = ctx.market(assetId);
+      if (!binary(m) || m.tokens[0]!.tokenId !== assetId) return; // both views change together: act once
+      armStop(m);
+      quote(m);
+    },
+    onOrder(ev: OrderEvent) {
+      const freed = quotes.onOrder(ev);
+      const m = ev.type === 'order_filled' ? ctx.market(ev.assetId) : freed !== null ? ctx.market(freed.slice(0, freed.indexOf(':'))) : undefined;
+      if (!binary(m)) return;
+      if (ev.type === 'order_filled') mergePairs(m);
+      quote(m);
+    },
+    onTimer(t: { name: string }) {
+      if (t.name.startsWith('stop:')) return stop(t.name.slice(5));
+      if (t.name === 'check') {
+        for (const q of quotes.live()) {
+          const m = ctx.market(q.assetId);
+          if (binary(m) && !ctx.canTrade(m.tokens[0]!.tokenId)) quotes.pull(ofMarket(m.conditionId));
+        }
+        ctx.setTimeout('check', P.checkEvery);
+      }
+    },
+    onFeed(ev: FeedState) {
+      if (ev.source === 'market_ws' && ev.state !== 'open') quotes.pull();
+    },
+    onResolved(ev: MarketResolved) {
+      stop(ev.market);
+    },
+  };
+}
+
+export default defineStrategy({
+  name: 'market-maker',
+  description: 'Two-sided post-only quotes around the mid, skewed against inventory; stops before the market ends and on feed loss.',
+  params,
+  create,
+});
