@@ -10,6 +10,7 @@ import { registerInspect } from './src/cli/inspect.ts';
 import { registerRecordings } from './src/cli/recordings.ts';
 import { registerMarkets } from './src/cli/markets.ts';
 import { registerRecord } from './src/cli/record.ts';
+import { registerReplay } from './src/cli/replay.ts';
 
 export const VERSION = '0.1.0';
 
@@ -19,15 +20,13 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerStubs(program, [
-    { name: 'replay', issue: 4, summary: 'backtest a strategy over a recording' },
-    { name: 'live', issue: 5, summary: 'forward-test a strategy on the live feed (paper only)' },
-  ]);
-  registerExchange(program);
+  registerRecord(program);
+  registerReplay(program);
+  registerStubs(program, [{ name: 'live', issue: 5, summary: 'forward-test a strategy on the live feed (paper only)' }]);
+  registerMarkets(program);
   registerInspect(program);
   registerRecordings(program);
-  registerRecord(program);
-  registerMarkets(program);
+  registerExchange(program);
   return program;
 }
 

@@ -58,7 +58,7 @@ export interface DataQuality {
   byType: Record<string, number>;
   normalizationErrors: number;
   errorsByReason: Record<string, number>;
-  /** Feed closes / errors on market data connections (each one a potential gap). */
+  /** Feed errors and abnormal closes on data connections (each one a potential gap); normal closes (1000) excluded. */
   disconnects: number;
   /** Connection opens after the first one per source. */
   reconnects: number;
@@ -214,7 +214,8 @@ export class TradingKernel {
           if (ev.state === 'open') {
             if (this.opened.has(ev.source)) q.reconnects += 1;
             this.opened.add(ev.source);
-          } else {
+          } else if (!(ev.state === 'close' && ev.code === 1000)) {
+            // a normal close (code 1000: our own stop at the end of a session) is not a gap
             q.disconnects += 1;
           }
         }

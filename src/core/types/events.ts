@@ -121,6 +121,8 @@ export interface FeedState extends EventOrigin {
   readonly type: 'feed_state';
   readonly state: 'open' | 'close' | 'error';
   readonly detail: string;
+  /** WebSocket close code when the close record carries one (1000 = a normal close, e.g. our own stop). */
+  readonly code?: number;
 }
 
 /** Non-data text frames (`PONG`, `NO NEW ASSETS`) and our own sent frames; they prove liveness. */

@@ -94,11 +94,17 @@ function eightDecimals(v: number): string {
   return `${i}.${f.padEnd(8, '0')}`;
 }
 
-function buildSol(fixtures: string): void {
+/**
+ * The SOL 15m scenario object: the first `pairs` snapshot pairs (all 248 when pairs is Infinity).
+ * With `resolve`, a `market_resolved` frame follows the last event; the capture holds no resolution,
+ * so the winner is INFERRED from the final book (the token whose last mid is above 0.5) and the
+ * description says so.
+ */
+export function solScenario(fixtures: string, pairs: number = PAIRS, resolve = false): Record<string, unknown> {
   const dir = join(fixtures, 'Caiooooo__polymarket-l2-collector/data/15m/sol');
   const read = <T>(p: string): T => JSON.parse(readFileSync(join(dir, p), 'utf8')) as T;
-  const up = read<Snap[]>('orderbooks/1765450800up.json').slice(0, PAIRS);
-  const down = read<Snap[]>('orderbooks/1765450800down.json').slice(0, PAIRS);
+  const up = read<Snap[]>('orderbooks/1765450800up.json').slice(0, pairs);
+  const down = read<Snap[]>('orderbooks/1765450800down.json').slice(0, pairs);
   const tradesUp = read<Trade[]>('trades/1765450800up.json');
   const tradesDown = read<Trade[]>('trades/1765450800down.json');
   const slug = 'sol-updown-15m-1765450800';
@@ -173,10 +179,25 @@ function buildSol(fixtures: string): void {
     });
   }
   events.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
-  writeScenario('sol-15m.json', {
+  let resolution = '';
+  if (resolve) {
+    const mid = (b: Snap): number => (Number(b.bids.at(-1)?.price ?? '0') + Number(b.asks.at(-1)?.price ?? '1')) / 2;
+    const upWins = mid(lastSnap) > 0.5;
+    const lastAt = events.at(-1)?.atMs ?? 0;
+    events.push({
+      atMs: lastAt + 1000,
+      order: order++,
+      frame: {
+        event_type: 'market_resolved', id: '900001', market, assets_ids: [upId, downId],
+        winning_asset_id: upWins ? upId : downId, winning_outcome: upWins ? 'Up' : 'Down', timestamp: String(t0 + lastAt + 1000), tags: ['crypto'],
+      },
+    });
+    resolution = ` A market_resolved frame 1 s after the last event names the winner INFERRED from the final book (${upWins ? 'Up' : 'Down'}: last mid ${mid(lastSnap) > 0.5 ? '>' : '<='} 0.5); the capture has no resolution.`;
+  }
+  return {
     description:
-      `SOL up/down 15m, 2025-12-11 11:00-11:15 UTC: first ${PAIRS} book snapshots per token, trades and SOL price from the ` +
-      'Caiooooo capture (real levels/sizes/times; SYNTHETIC token/condition ids and hashes). Built by src/sim/scenarios/build.ts.',
+      `SOL up/down 15m, 2025-12-11 11:00-11:15 UTC: ${Number.isFinite(pairs) ? `first ${pairs}` : 'all'} book snapshots per token, trades and SOL price from the ` +
+      'Caiooooo capture (real levels/sizes/times; SYNTHETIC token/condition ids and hashes). Built by src/sim/scenarios/build.ts.' + resolution,
     startEpochMs: t0,
     noNewAssetsEveryMs: 30000,
     markets: [
@@ -201,7 +222,11 @@ function buildSol(fixtures: string): void {
       },
     ],
     events: events.map(({ order: _o, ...e }) => e),
-  });
+  };
+}
+
+function buildSol(fixtures: string): void {
+  writeScenario('sol-15m.json', solScenario(fixtures));
 }
 
 function buildBasic(fixtures: string): void {
@@ -301,8 +326,11 @@ function buildBasic(fixtures: string): void {
   });
 }
 
+const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 const fixtures = process.argv[2];
-if (fixtures === undefined) {
+if (!isMain) {
+  // imported (recordings/make.ts uses solScenario): build nothing
+} else if (fixtures === undefined) {
   process.stderr.write('usage: node --import tsx src/sim/scenarios/build.ts <fixtures/polymarket dir>\n');
   process.exitCode = 2;
 } else {

@@ -1,0 +1,37 @@
+/**
+ * Flags shared by `poly replay` and `poly live --paper` (the same engine settings), and a small
+ * stderr progress bar for long replays.
+ */
+import type { Command } from 'commander';
+
+export function addEngineOptions(cmd: Command): Command {
+  return cmd
+    .option('--cash <dollars>', 'starting cash', '1000')
+    .option('--seed <n>', 'seed of every random draw (latency, queue model, ctx.rng)', '1')
+    .option('--latency <d|min..max>', 'order entry latency: constant (50ms) or uniform range (20ms..80ms)', '0')
+    .option('--cancel-latency <d|min..max>', 'cancel latency (default: same as --latency)')
+    .option('--queue <model>', 'queue model: conservative | probabilistic | prob-power3 | prob-log', 'conservative')
+    .option('--fees <model>', "taker fees: 'polymarket' (market schedule + dated regimes) or 'none'", 'polymarket')
+    .option('--taker-delay <d>', 'hold marketable orders this long before matching (itode markets: 250ms)')
+    .option('--feed-loss <rule>', "resting orders on a market-data disconnect: 'cancel' or 'keep'", 'cancel')
+    .option('--risk <file.json>', 'risk limits (JSON; see README)')
+    .option('--stale-after <d>', 'no new orders on a book older than this', '60s')
+    .option('--equity-interval <d>', 'equity sampling interval (virtual time)', '1m');
+}
+
+export function progressBar(label: string): { update: (done: number, total: number, virtualNs: bigint) => void; done: () => void } {
+  const width = 30;
+  let last = '';
+  return {
+    update(done, total) {
+      const frac = total > 0 ? Math.min(1, done / total) : 0;
+      const filled = Math.round(frac * width);
+      const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(1)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} records`;
+      if (line !== last) process.stderr.write(`\r${line}`);
+      last = line;
+    },
+    done() {
+      if (last !== '') process.stderr.write('\n');
+    },
+  };
+}

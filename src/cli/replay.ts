@@ -1,0 +1,96 @@
+/**
+ * `poly replay <recording> --strategy FILE`: a deterministic backtest through the same kernel that
+ * `poly live --paper` runs. Writes the reports to --out (default reports/<run-id>/) and prints where.
+ * `--check GOLDEN_DIR` compares every report byte-for-byte with a golden set and exits 1 on any
+ * difference (for users' CI).
+ */
+import type { Command } from 'commander';
+import { nsFromIso } from '../core/time.ts';
+import { runBacktest, parseSpeed } from '../engine/backtest.ts';
+import { engineSettings, type EngineFlags } from '../engine/config.ts';
+import { renderRun } from '../engine/report-run.ts';
+import { collectParams, loadStrategy, validateParams } from '../engine/strategy-loader.ts';
+import { checkReports, formatCheckResult } from '../engine/reports-writer.ts';
+import { CliError } from './errors.ts';
+import { addEngineOptions, progressBar } from './engine-options.ts';
+
+interface ReplayFlags extends EngineFlags {
+  strategy?: string;
+  param: string[];
+  params?: string;
+  speed: string;
+  from?: string;
+  to?: string;
+  market: string[];
+  out?: string;
+  check?: string;
+  progress: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function timeFlag(text: string | undefined, flag: string): bigint | undefined {
+  if (text === undefined) return undefined;
+  const ns = nsFromIso(text);
+  if (ns === null) throw new CliError(`${flag} '${text}' is not an ISO-8601 UTC time (e.g. 2025-12-11T11:05:00Z)`);
+  return ns;
+}
+
+export function registerReplay(program: Command): void {
+  const cmd = program
+    .command('replay')
+    .description('backtest a strategy over a recording, deterministically, at any speed')
+    .argument('<recording>', 'recording directory (made by poly record)')
+    .option('--strategy <file>', 'strategy file (.ts or .js) default-exporting defineStrategy(...)')
+    .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
+    .option('--params <file.json>', 'strategy parameters as a JSON object (--param wins)')
+    .option('--speed <n|max>', 'pace: 1 = recorded speed, 10 = ten times faster, max = no waiting', 'max')
+    .option('--from <iso>', 'start at this receive time (inclusive, UTC)')
+    .option('--to <iso>', 'stop at this receive time (exclusive, UTC)')
+    .option('--market <slug|condition|token>', 'only this market (repeatable)', collect, [])
+    .option('--out <dir>', 'report directory (default reports/<run-id>)')
+    .option('--check <golden-dir>', 'compare the reports byte-for-byte with this directory; exit 1 on any difference')
+    .option('--no-progress', 'no progress bar on stderr');
+  addEngineOptions(cmd);
+  cmd.action(async (recording: string, flags: ReplayFlags) => {
+    if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)');
+    const speed = parseSpeed(flags.speed);
+    const fromNs = timeFlag(flags.from, '--from');
+    const toNs = timeFlag(flags.to, '--to');
+    if (fromNs !== undefined && toNs !== undefined && toNs <= fromNs) throw new CliError('--to must be after --from');
+    const settings = await engineSettings(flags);
+    const strategy = await loadStrategy(flags.strategy);
+    const params = validateParams(strategy.definition, await collectParams(flags.params, flags.param));
+    const bar = flags.progress && process.stderr.isTTY ? progressBar('replay') : null;
+    const result = await runBacktest({
+      recording,
+      strategy,
+      params,
+      settings,
+      speed,
+      ...(fromNs !== undefined ? { fromNs } : {}),
+      ...(toNs !== undefined ? { toNs } : {}),
+      markets: flags.market,
+      ...(bar !== null ? { onProgress: bar.update } : {}),
+    });
+    bar?.done();
+    const written = await renderRun({
+      kernel: result.kernel,
+      recording,
+      recordingDigest: result.recordingDigest,
+      strategy,
+      strategyFile: flags.strategy,
+      params,
+      settings,
+      outDir: flags.out,
+      window: { fromNs, toNs, markets: flags.market },
+    });
+    process.stdout.write(written.summaryLines.join('\n') + '\n');
+    process.stdout.write(`reports written to ${written.dir}\n`);
+    if (flags.check !== undefined) {
+      const check = await checkReports(written.dir, flags.check);
+      process.stdout.write(formatCheckResult(check) + '\n');
+      if (!check.ok) throw new CliError(`reports differ from ${flags.check}`, 1);
+    }
+  });
+}

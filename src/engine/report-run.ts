@@ -1,0 +1,79 @@
+/**
+ * Renders a finished kernel's reports and writes them with run.json (shared by replay and live).
+ * The report directory defaults to reports/<run-id>/, where run-id is a hash of the inputs
+ * (recording digest, strategy bytes, params, seed, settings, data window) — so the same run always
+ * lands in the same place with the same bytes.
+ */
+import { basename, join } from 'node:path';
+import type { TradingKernel } from '../core/kernel/trading-kernel.ts';
+import { renderReports, reportInputFromKernel } from '../core/reports/render.ts';
+import { isoFromNs } from '../core/time.ts';
+import { formatCash } from '../core/types/fixed.ts';
+import type { EngineSettings } from './config.ts';
+import { computeRunId, writeReports, type RunMeta, type WriteResult } from './reports-writer.ts';
+import type { LoadedStrategy } from './strategy-loader.ts';
+
+export interface RenderRunInput {
+  readonly kernel: TradingKernel;
+  readonly recording: string;
+  readonly recordingDigest: string;
+  readonly strategy: LoadedStrategy;
+  /** The strategy file as the user named it (stored in run.json). */
+  readonly strategyFile: string;
+  readonly params: unknown;
+  readonly settings: EngineSettings;
+  readonly outDir: string | undefined;
+  readonly window: { readonly fromNs?: bigint | undefined; readonly toNs?: bigint | undefined; readonly markets?: readonly string[] };
+  /** Where the equity series and period start when the kernel saw no data. */
+  readonly fallbackNs?: bigint;
+}
+
+export interface RenderRunResult extends WriteResult {
+  readonly summaryLines: string[];
+}
+
+export async function renderRun(input: RenderRunInput): Promise<RenderRunResult> {
+  const k = input.kernel;
+  const startNs = k.quality.firstRecvNs ?? input.fallbackNs ?? 0n;
+  const endNs = k.quality.lastRecvNs !== null && k.now() > k.quality.lastRecvNs ? k.now() : (k.quality.lastRecvNs ?? startNs);
+  const files = renderReports(
+    reportInputFromKernel(k, {
+      strategyName: input.strategy.definition.name,
+      params: input.params,
+      initialCash: input.settings.initialCash,
+      equityIntervalNs: input.settings.equityIntervalNs,
+      startNs,
+      endNs,
+    }),
+  );
+  const config: Record<string, string> = { ...input.settings.described };
+  if (input.window.fromNs !== undefined) config['from'] = isoFromNs(input.window.fromNs);
+  if (input.window.toNs !== undefined) config['to'] = isoFromNs(input.window.toNs);
+  if (input.window.markets !== undefined && input.window.markets.length > 0) config['markets'] = input.window.markets.join(',');
+  const run: RunMeta = {
+    recording: { path: input.recording, id: basename(input.recording.replace(/[/\\]+$/, '')), digest: input.recordingDigest },
+    strategy: { name: input.strategy.definition.name, file: input.strategyFile, sha256: input.strategy.sha256 },
+    params: input.params,
+    seed: input.settings.seed,
+    config,
+  };
+  const dir = input.outDir ?? join('reports', computeRunId(run));
+  const written = await writeReports(dir, files, run);
+  const summary = JSON.parse(files['summary.json']) as {
+    pnl: { total: string; fees: string; rebates: string; settlement: string };
+    return: string | null;
+    orders: { placed: number; denied: number };
+    fills: { count: number };
+    data_quality: { normalization_errors: number; disconnects: number };
+    strategy_error: { hook: string; message: string } | null;
+  };
+  const lines = [
+    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${summary.orders.denied} risk denials`,
+    `P&L ${summary.pnl.total} (fees ${summary.pnl.fees}, rebates ${summary.pnl.rebates}, settlement ${summary.pnl.settlement}), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
+  ];
+  if (summary.data_quality.normalization_errors > 0 || summary.data_quality.disconnects > 0) {
+    lines.push(`data quality: ${summary.data_quality.normalization_errors} normalization errors, ${summary.data_quality.disconnects} disconnects (see summary.json)`);
+  }
+  if (summary.strategy_error !== null) lines.push(`strategy stopped: ${summary.strategy_error.hook} threw: ${summary.strategy_error.message}`);
+  return { ...written, summaryLines: lines };
+}
