@@ -1,7 +1,6 @@
 /**
  * `poly inspect` and `poly recordings repair`, tested by spawning the real CLI (bin/poly.mjs).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,20 +11,9 @@ import { encodeSpoolLine } from '../../src/recorder/spool.ts';
 import { repairRecording } from '../../src/recorder/writer.ts';
 import { cleanupTempDirs, recordFor, tempDir } from '../recorder/helpers.ts';
 import { writeSample } from '../recorder/sample.ts';
+import { poly } from '../helpers/cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 
-function poly(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'poly.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 let dir = '';
 beforeAll(async () => {

@@ -1,43 +1,15 @@
 /**
  * `poly markets`, tested by spawning the real CLI (bin/poly.mjs) against the simulator on 127.0.0.1.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MarketMeta } from '../../src/core/types/market.ts';
 import { marketTable } from '../../src/cli/markets.ts';
 import { startExchange, type Exchange } from '../../src/sim/exchange.ts';
 import { closedPort, compactMarket, conditionId, tokenId } from '../sources/helpers.ts';
+import { poly, polyIn } from '../helpers/cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 
-function poly(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'poly.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
-/** Runs the CLI in process (same commander program as bin/poly.mjs), capturing stdout/stderr. */
-async function polyIn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  try {
-    const code = await main(['node', 'poly', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 let ex: Exchange;
 let urls: string[];

@@ -7,8 +7,7 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration, parseSize, statusLine } from '../../src/cli/record.ts';
 import type { RawRecord } from '../../src/core/types/raw.ts';
 import type { SessionStatus } from '../../src/recorder/record-session.ts';
@@ -16,21 +15,10 @@ import { readManifest, readRecording } from '../../src/recorder/read.ts';
 import { encodeSpoolLine } from '../../src/recorder/spool.ts';
 import { startExchange, type Exchange } from '../../src/sim/exchange.ts';
 import { closedPort, compactMarket, conditionId, tokenId, waitForAsync } from '../sources/helpers.ts';
+import { polyIn } from '../helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-async function polyIn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  try {
-    return { code: await main(['node', 'poly', ...args]), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 let ex: Exchange;
 let tmp: string;

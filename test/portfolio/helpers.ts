@@ -1,4 +1,3 @@
-import { parsePx, parseQty, type Cash, type Px, type Qty } from '../../src/core/types/fixed.ts';
 import type { MarketMeta } from '../../src/core/types/market.ts';
 import type { OrderFilled } from '../../src/core/types/orders.ts';
 
@@ -6,23 +5,9 @@ export const COND = '0x' + 'ab'.repeat(32);
 export const YES = '1'.repeat(77);
 export const NO = '2'.repeat(77);
 
-export const px = (s: string): Px => {
-  const v = parsePx(s);
-  if (v === null) throw new Error(`bad px ${s}`);
-  return v;
-};
-export const qty = (s: string): Qty => {
-  const v = parseQty(s);
-  if (v === null) throw new Error(`bad qty ${s}`);
-  return v;
-};
-/** Dollars as a decimal string -> Cash (1e-10). */
-export const usd = (s: string): Cash => {
-  const m = /^(-)?(\d+)(?:\.(\d{1,10}))?$/.exec(s);
-  if (m === null) throw new Error(`bad usd ${s}`);
-  const v = BigInt(m[2]! + (m[3] ?? '').padEnd(10, '0'));
-  return m[1] === undefined ? v : -v;
-};
+import { px, qty, usd } from '../helpers/exact.ts';
+
+export { px, qty, usd };
 
 export function meta(conditionId = COND, yes = YES, no = NO): MarketMeta {
   return {

@@ -5,26 +5,13 @@ import { Portfolio } from '../../src/core/portfolio/portfolio.ts';
 import { reportInput, type ReportInput, type ReportMeta } from '../../src/core/reports/render.ts';
 import { RunJournal } from '../../src/core/reports/journal.ts';
 import { nsFromIso, NS_PER_S } from '../../src/core/time.ts';
-import { D, parsePx, parseQty, CASH_SCALE, type Cash, type Px, type Qty } from '../../src/core/types/fixed.ts';
+import { D, type Cash, type Qty } from '../../src/core/types/fixed.ts';
 import type { MarketMeta } from '../../src/core/types/market.ts';
 import type { OrderEvent, OrderFilled, PlaceOrder, TradingHalted } from '../../src/core/types/orders.ts';
 
-export const px = (s: string): Px => {
-  const v = parsePx(s);
-  if (v === null) throw new Error(`bad px ${s}`);
-  return v;
-};
-export const qty = (s: string): Qty => {
-  const v = parseQty(s);
-  if (v === null) throw new Error(`bad qty ${s}`);
-  return v;
-};
-export const usd = (s: string): Cash => {
-  const m = /^(-)?(\d+)(?:\.(\d{1,10}))?$/.exec(s);
-  if (m === null) throw new Error(`bad usd ${s}`);
-  const v = BigInt(m[2]!) * CASH_SCALE + BigInt((m[3] ?? '').padEnd(10, '0'));
-  return m[1] === undefined ? v : -v;
-};
+import { px, qty, usd } from '../helpers/exact.ts';
+
+export { px, qty, usd };
 
 export const T0 = nsFromIso('2025-12-11T11:00:00Z')!;
 export const at = (s: number): bigint => T0 + BigInt(s) * NS_PER_S;
