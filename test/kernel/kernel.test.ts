@@ -118,6 +118,18 @@ describe('TradingKernel', () => {
     expect(k.quality.records).toBe(4);
   });
 
+  it('stops a strategy that re-sends a refused order forever at one instant, instead of hanging', () => {
+    let sent = 0;
+    const k = new TradingKernel(config((ctx) => {
+      const send = () => { sent += 1; ctx.buy({ assetId: YES, px: parsePx('0.40')!, qty: parseQty('5000')! }); };
+      return { onBook: (a) => void (a === YES && sent === 0 && send()), onOrder: (ev) => void (ev.type === 'order_denied' && send()) };
+    }));
+    k.onRecord(data[0]!);
+    k.finish();
+    expect(k.journal.strategyFailure?.message).toMatch(/^more than 10000 commands at one instant/);
+    expect(sent).toBe(10_001);
+  });
+
   it('turns a risk breach into a denial event, not a throw', () => {
     const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.buy({ assetId: YES, px: parsePx('0.40')!, qty: parseQty('5000')! })) })) });
     for (const r of data.slice(0, 1)) k.onRecord(r);

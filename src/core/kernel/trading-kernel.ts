@@ -67,9 +67,12 @@ export interface DataQuality {
   lastRecvNs: bigint | null;
 }
 
+/** Commands one strategy may send at a single clock instant before it is stopped as runaway. */
+export const MAX_COMMANDS_PER_INSTANT = 10_000;
+
 type TimerPayload = { kind: 'strategy'; name: string } | { kind: 'exchange' } | { kind: 'equity' };
 
-type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord } | { readonly kind: 'order'; readonly ev: OrderEvent };
+type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord } | { readonly kind: 'order'; readonly ev: OrderEvent } | { readonly kind: 'finish' };
 
 export class TradingKernel {
   readonly journal = new RunJournal();
@@ -101,6 +104,8 @@ export class TradingKernel {
   private strategyStopped = false;
   private inHook = false;
   private orderSeq = 0;
+  private stormNs = -1n;
+  private stormCount = 0;
   private readonly opened = new Set<string>();
   private readonly rng: Rng;
 
@@ -139,6 +144,18 @@ export class TradingKernel {
     this.bus?.advanceTo(t);
   }
 
+  /**
+   * Cancels every open paper order from outside the strategy (live shutdown): a cancel_all through the
+   * paper exchange at the clock, like a risk halt's. The cancels arrive after the cancel latency, as kernel
+   * timers: advance the clock past exchange.nextWakeNs() to apply them. No-op before the first record or
+   * after finish().
+   */
+  cancelAllOrders(): void {
+    if (this.bus === null || this.finished) return;
+    this.deliver(this.exchange.submit({ type: 'cancel_all', market: null, assetId: null }, this.clockNs));
+    this.armExchangeTimer();
+  }
+
   /** Ends the run at endNs (default: the last record's time): final equity sample, onStop. */
   finish(endNs?: bigint): void {
     if (this.finished) return;
@@ -147,8 +164,8 @@ export class TradingKernel {
     if (bus === null) return;
     const end = endNs ?? bus.now();
     bus.advanceTo(end < bus.now() ? bus.now() : end);
-    // the final steps run as one derived unit so that their order events reach the strategy in order
-    bus.emit({ kind: 'order', ev: { type: 'trading_halted', tsNs: bus.now(), rule: 'end_of_run', reason: 'end of data' } });
+    // the final steps run as one derived unit, after every pending order event has reached the strategy
+    bus.emit({ kind: 'finish' });
   }
 
   market(id: string): MarketMeta | undefined {
@@ -169,7 +186,11 @@ export class TradingKernel {
   private start(t: bigint): Kernel<BusItem, TimerPayload> {
     const bus = new Kernel<BusItem, TimerPayload>({ startNs: t, tsOf: (item) => (item.kind === 'raw' ? item.raw.recvNs : 0n) });
     this.bus = bus;
-    bus.onEvent((item) => (item.kind === 'raw' ? this.onRaw(item.raw) : this.onOrderEvent(item.ev)));
+    bus.onEvent((item) => {
+      if (item.kind === 'raw') this.onRaw(item.raw);
+      else if (item.kind === 'order') this.onOrderEvent(item.ev);
+      else this.onFinish();
+    });
     bus.onTimer((timer) => this.onTimer(timer));
     bus.schedule(t, 'equity', { kind: 'equity' });
     this.callHook('onStart', () => this.hooks.onStart?.());
@@ -342,12 +363,12 @@ export class TradingKernel {
     }
   }
 
+  private onFinish(): void {
+    this.callHook('onStop', () => this.hooks.onStop?.());
+    this.sampleEquity(this.clockNs);
+  }
+
   private onOrderEvent(ev: OrderEvent): void {
-    if (ev.type === 'trading_halted' && ev.rule === 'end_of_run') {
-      this.callHook('onStop', () => this.hooks.onStop?.());
-      this.sampleEquity(this.clockNs);
-      return;
-    }
     if (ev.type === 'order_filled') this.callHook('onFill', () => this.hooks.onFill?.(ev));
     this.callHook('onOrder', () => this.hooks.onOrder?.(ev));
   }
@@ -376,6 +397,17 @@ export class TradingKernel {
   /** Risk check, then the paper exchange. A denial is an event, never a throw. */
   private command(cmd: OrderCommand): void {
     const t = this.clockNs;
+    if (this.strategyStopped) return;
+    if (t === this.stormNs) {
+      this.stormCount += 1;
+      if (this.stormCount > MAX_COMMANDS_PER_INSTANT) {
+        // a strategy re-sending a refused order from onOrder at one instant would otherwise loop forever
+        throw new Error(`more than ${MAX_COMMANDS_PER_INSTANT} commands at one instant (${t}): is a hook re-sending a refused order?`);
+      }
+    } else {
+      this.stormNs = t;
+      this.stormCount = 1;
+    }
     if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
     const denied = this.risk.check(cmd, this.riskContext(), t);
     if (denied !== null) {
