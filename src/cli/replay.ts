@@ -60,7 +60,8 @@ export function registerReplay(program: Command): void {
     if (fromNs !== undefined && toNs !== undefined && toNs <= fromNs) throw new CliError('--to must be after --from');
     const settings = await engineSettings(flags);
     const strategy = await loadStrategy(flags.strategy);
-    const params = validateParams(strategy.definition, await collectParams(flags.params, flags.param));
+    const paramsGiven = await collectParams(flags.params, flags.param);
+    const params = validateParams(strategy.definition, paramsGiven);
     const bar = flags.progress && process.stderr.isTTY ? progressBar('replay') : null;
     const result = await runBacktest({
       recording,
@@ -81,6 +82,7 @@ export function registerReplay(program: Command): void {
       strategy,
       strategyFile: flags.strategy,
       params,
+      paramsGiven,
       settings,
       outDir: flags.out,
       window: { fromNs, toNs, markets: flags.market },

@@ -20,7 +20,10 @@ export interface RenderRunInput {
   readonly strategy: LoadedStrategy;
   /** The strategy file as the user named it (stored in run.json). */
   readonly strategyFile: string;
+  /** Validated parameters (the strategy's exact internal values: ticks, micro-shares, ns). */
   readonly params: unknown;
+  /** Parameters as the user gave them (--params file, then --param); defaults are not listed. */
+  readonly paramsGiven: Record<string, unknown>;
   readonly settings: EngineSettings;
   readonly outDir: string | undefined;
   readonly window: { readonly fromNs?: bigint | undefined; readonly toNs?: bigint | undefined; readonly markets?: readonly string[] };
@@ -39,7 +42,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const files = renderReports(
     reportInputFromKernel(k, {
       strategyName: input.strategy.definition.name,
-      params: input.params,
+      params: { given: input.paramsGiven, resolved: input.params },
       initialCash: input.settings.initialCash,
       equityIntervalNs: input.settings.equityIntervalNs,
       startNs,
@@ -53,7 +56,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const run: RunMeta = {
     recording: { path: input.recording, id: basename(input.recording.replace(/[/\\]+$/, '')), digest: input.recordingDigest },
     strategy: { name: input.strategy.definition.name, file: input.strategyFile, sha256: input.strategy.sha256 },
-    params: input.params,
+    params: { given: input.paramsGiven, resolved: input.params },
     seed: input.settings.seed,
     config,
   };
