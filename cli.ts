@@ -4,13 +4,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './src/cli/errors.ts';
-import { registerStubs } from './src/cli/stubs.ts';
 import { registerExchange } from './src/cli/exchange.ts';
 import { registerInspect } from './src/cli/inspect.ts';
 import { registerRecordings } from './src/cli/recordings.ts';
 import { registerMarkets } from './src/cli/markets.ts';
 import { registerRecord } from './src/cli/record.ts';
 import { registerReplay } from './src/cli/replay.ts';
+import { registerLive } from './src/cli/live.ts';
 
 export const VERSION = '0.1.0';
 
@@ -22,7 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRecord(program);
   registerReplay(program);
-  registerStubs(program, [{ name: 'live', issue: 5, summary: 'forward-test a strategy on the live feed (paper only)' }]);
+  registerLive(program);
   registerMarkets(program);
   registerInspect(program);
   registerRecordings(program);

@@ -98,6 +98,12 @@ export interface RecordSessionOptions {
   readonly nowNs?: () => bigint;
   /** Spool file operations of the writer (tests inject ENOSPC/EIO). */
   readonly spoolIo?: SpoolIo;
+  /**
+   * Called synchronously with every record right after writer.append accepted it (the resolution
+   * records first, as re-numbered on disk, then every live record in receive order): exactly the
+   * records a replay of this recording reads. Used by `poly live --paper`. Must not throw.
+   */
+  readonly onRecord?: (r: RawRecord) => void;
 }
 
 export interface ConnectionStatus extends WsStatus {
@@ -288,8 +294,10 @@ export class RecordSession {
     for (let i = 0; i < buffered.length; i++) {
       const r = buffered[i] as RawRecord;
       if (r.recvNs > floor) floor = r.recvNs;
-      w.append({ ...r, seq: first + i, recvNs: floor, conn: `${conns.prefix}${r.conn}` });
+      const rec: RawRecord = { ...r, seq: first + i, recvNs: floor, conn: `${conns.prefix}${r.conn}` };
+      w.append(rec);
       this.records += 1;
+      o.onRecord?.(rec);
     }
     const stamper = new Stamper(nowNs, first + buffered.length, floor);
     const emitter = new RecordEmitter({ stamper, sink: (r) => this.append(r) });
@@ -413,7 +421,9 @@ export class RecordSession {
       this.records += 1;
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
+      return;
     }
+    this.o.onRecord?.(r);
   }
 
   private fail(err: Error): void {

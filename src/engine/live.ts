@@ -1,0 +1,410 @@
+/**
+ * Live paper trading (`poly live --paper`): the SAME TradingKernel as replay, fed by the live feed on
+ * the wall clock. No real order is ever sent: orders go to the kernel's paper exchange only, and this
+ * module holds no venue credentials or order endpoint.
+ *
+ * Where records come from: a RecordSession (src/recorder/record-session.ts) resolves the markets and runs
+ * the market WS / RTDS / REST clients exactly as `poly record` does. Its `onRecord` hook hands every record
+ * to the kernel synchronously, right after the writer appended it, so the kernel sees exactly the records a
+ * replay of the recording reads, in the same order, with the same seq and receive times (parity tested in
+ * test/e2e/live-parity.test.ts). RecordSession cannot run without a writer, so without --record the
+ * session is written to a temporary recording under the OS temp directory, deleted at the end (the
+ * recording digest in run.json is then 'live-unrecorded'). Records that arrive while the session starts
+ * (market resolution over Gamma/CLOB) are queued and handed over, in order, before any later record.
+ *
+ * Clocks (ordering rules)
+ * - ONE LiveClock stamps records (the RecordSession's Stamper reads it) and drives the timer driver, so a
+ *   record's receive time is never behind the kernel clock.
+ * - Each record: kernel.onRecord(r) (fires timers due <= r.recvNs first), then driver.arm().
+ * - The timer driver advances the kernel from one pending timer's due time to the next (never to "now"),
+ *   so the kernel clock only ever equals a record time or a timer due time, as in replay.
+ * - Timers due after the last record fire in live (the driver runs on until the feed stops) and not in
+ *   replay; the feed's close records at stop bound that window. Equity samples (a timer grid) and the
+ *   final cancel below can therefore differ from a replay of the recording; fills and P&L do not.
+ *
+ * Stop (SIGINT/SIGTERM via `signal`, --duration, stop(), or a fatal feed/writer/kernel error)
+ * 1. report timer and duration timer stopped; a report flush in flight is awaited;
+ * 2. the feed stops (RecordSession.stop: sockets closed, their close records reach the kernel, the
+ *    recording's manifest is written) and the timer driver is disposed;
+ * 3. every open paper order is cancelled: kernel.cancelAllOrders() (a cancel_all through the paper
+ *    exchange, never denied by risk), then the kernel clock is advanced to each pending exchange wake-up
+ *    (cancel latency) until no order is open;
+ * 4. kernel.finish() (onStop, final equity sample, positions marked at mid), reports + run.json.
+ * Disconnects: a market_ws close/error record makes every token stale in the risk engine until its next
+ * book snapshot (orders denied with stale_data; ctx.canTrade() false) and the paper exchange applies the
+ * --feed-loss rule to resting orders (cancel, the default, or keep).
+ * Reports are also flushed every --report-every with renderRun, which only reads the kernel.
+ * Known limits: one strategy per process; --record must name a new directory (appending to an existing
+ * recording would break replay parity); an unrecorded run still spools its data to the temp directory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TradingKernel } from '../core/kernel/trading-kernel.ts';
+import { formatCash, type D } from '../core/types/fixed.ts';
+import type { MarketMeta } from '../core/types/market.ts';
+import type { RawRecord } from '../core/types/raw.ts';
+import { pathExists } from '../io/paths.ts';
+import { MANIFEST_FILE } from '../recorder/layout.ts';
+import { digestOfManifest } from '../recorder/read.ts';
+import { RecordSession, type LogFn, type RecordSessionOptions, type RecordSummary } from '../recorder/record-session.ts';
+import { kernelConfig, type EngineSettings } from './config.ts';
+import { LiveClock, LiveTimerDriver, type WakeTarget } from './live-clock.ts';
+import { startMetricsServer, type MetricsServer, type MetricsSnapshot } from './metrics.ts';
+import { renderRun, type RenderRunResult } from './report-run.ts';
+import type { LoadedStrategy } from './strategy-loader.ts';
+
+export const LIVE_UNRECORDED = 'live-unrecorded';
+export const LIVE_IN_PROGRESS = 'live-in-progress';
+
+/** Feed tuning passed through to the RecordSession (tests shorten pings and backoff). */
+export type LiveFeedTuning = Pick<
+  RecordSessionOptions,
+  'snapshotIntervalMs' | 'pingIntervalMs' | 'rtdsPingIntervalMs' | 'staleAfterMs' | 'backoff' | 'maxAssetsPerConnection' | 'httpTimeoutMs' | 'httpRetries' | 'firstConnectFailures' | 'flushMs' | 'seed'
+>;
+
+export interface LiveInput {
+  readonly strategy: LoadedStrategy;
+  /** The strategy file as the user named it (run.json). */
+  readonly strategyFile: string;
+  readonly params: unknown;
+  /** The parameters as the user gave them (run.json / summary show both). */
+  readonly paramsGiven: Record<string, unknown>;
+  readonly settings: EngineSettings;
+  /** Market identifiers: slug, condition id or token id. */
+  readonly markets: readonly string[];
+  readonly rtds?: readonly string[];
+  /** Recording directory (must not hold a recording yet); undefined = unrecorded. */
+  readonly record?: string | undefined;
+  /** Report directory. */
+  readonly outDir: string;
+  readonly durationMs?: number | null;
+  /** Periodic report flush (0 = only at the end). Default 30 s. */
+  readonly reportEveryMs?: number;
+  /** Metrics server port (0 = ephemeral); null/undefined = no server. */
+  readonly metricsPort?: number | null;
+  readonly wsUrl?: string;
+  readonly clobUrl?: string;
+  readonly gammaUrl?: string;
+  readonly rtdsUrl?: string;
+  readonly feed?: LiveFeedTuning;
+  readonly signal?: AbortSignal;
+  readonly log?: LogFn;
+  /** Stored in the recording's session meta. */
+  readonly meta?: Record<string, unknown>;
+  readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
+}
+
+export type LiveStopReason = 'signal' | 'duration' | 'stopped' | 'fatal';
+
+export interface LiveResult {
+  readonly kernel: TradingKernel;
+  readonly reason: LiveStopReason;
+  readonly reports: RenderRunResult;
+  /** The recording directory (null when unrecorded). */
+  readonly recording: string | null;
+  readonly recordingDigest: string;
+  readonly records: number;
+  readonly markets: readonly MarketMeta[];
+  /** Orders still open when the run stopped, cancelled by the shutdown. */
+  readonly canceledAtStop: number;
+  /** A fatal error that ended the run (reports were still written), else null. */
+  readonly error: Error | null;
+}
+
+const RATE_WINDOW_S = 10;
+
+export class LiveRun {
+  readonly clock = new LiveClock();
+  private session!: RecordSession;
+  private kernelRef: TradingKernel | null = null;
+  private driver: LiveTimerDriver | null = null;
+  private readonly pending: RawRecord[] = [];
+  private metricsServer: MetricsServer | null = null;
+  private reportTimer: NodeJS.Timeout | null = null;
+  private durationTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<unknown> | null = null;
+  private stopping: Promise<LiveResult> | null = null;
+  private fatal: Error | null = null;
+  private tempDir: string | null = null;
+  private records = 0;
+  private messages = 0;
+  private lastMessageNs: bigint | null = null;
+  /** Messages per whole second of receive time, the last RATE_WINDOW_S seconds. */
+  private readonly buckets = new Map<number, number>();
+  private resolveDone!: (r: LiveResult) => void;
+  private rejectDone!: (e: unknown) => void;
+  /** Settles when the run has stopped and its reports are written. */
+  readonly done: Promise<LiveResult>;
+
+  private constructor(private readonly input: LiveInput) {
+    this.done = new Promise<LiveResult>((res, rej) => {
+      this.resolveDone = res;
+      this.rejectDone = rej;
+    });
+    this.done.catch(() => undefined);
+  }
+
+  /** Resolves the markets, starts the feed, the kernel, the timers and the metrics server. */
+  static async start(input: LiveInput): Promise<LiveRun> {
+    const run = new LiveRun(input);
+    await run.init();
+    return run;
+  }
+
+  get kernel(): TradingKernel {
+    if (this.kernelRef === null) throw new Error('LiveRun: kernel not started');
+    return this.kernelRef;
+  }
+
+  get metricsUrl(): string | null {
+    return this.metricsServer?.url ?? null;
+  }
+
+  get recordingDir(): string {
+    return this.session.dir;
+  }
+
+  private async init(): Promise<void> {
+    const i = this.input;
+    let dir: string;
+    if (i.record !== undefined) {
+      if (await pathExists(join(i.record, MANIFEST_FILE))) {
+        throw new LiveError(`--record ${i.record} already holds a recording; pass a new directory (a live run must be replayable from its own recording alone)`);
+      }
+      dir = i.record;
+    } else {
+      this.tempDir = await mkdtemp(join(tmpdir(), 'poly-live-'));
+      dir = join(this.tempDir, 'recording');
+    }
+    try {
+      this.session = await RecordSession.start({
+        ...(i.feed ?? {}),
+        markets: i.markets,
+        ...(i.rtds !== undefined ? { rtds: i.rtds } : {}),
+        out: dir,
+        ...(i.wsUrl !== undefined ? { wsUrl: i.wsUrl } : {}),
+        ...(i.clobUrl !== undefined ? { clobUrl: i.clobUrl } : {}),
+        ...(i.gammaUrl !== undefined ? { gammaUrl: i.gammaUrl } : {}),
+        ...(i.rtdsUrl !== undefined ? { rtdsUrl: i.rtdsUrl } : {}),
+        ...(i.log !== undefined ? { log: i.log } : {}),
+        meta: { ...(i.meta ?? {}), mode: 'live --paper' },
+        nowNs: () => this.clock.now(),
+        onRecord: (r) => this.onRecord(r),
+      });
+    } catch (err) {
+      await this.removeTemp();
+      throw err;
+    }
+    this.kernelRef = new TradingKernel(
+      kernelConfig(i.settings, {
+        strategy: i.strategy.definition,
+        params: i.params,
+        markets: [...this.session.marketList],
+        ...(i.logSink !== undefined ? { logSink: i.logSink } : {}),
+      }),
+    );
+    const kernel = this.kernelRef;
+    // advance from due time to due time: the kernel clock never runs ahead of data still to be stamped
+    const target: WakeTarget = {
+      nextDueNs: () => kernel.nextDueNs(),
+      advanceTo: (t) => {
+        for (let due = kernel.nextDueNs(); due !== null && due <= t; due = kernel.nextDueNs()) kernel.advanceTo(due < kernel.now() ? kernel.now() : due);
+      },
+    };
+    this.driver = new LiveTimerDriver(target, this.clock, { onError: (e) => this.fail(e) });
+    const queued = this.pending.splice(0);
+    for (const r of queued) this.feed(r);
+
+    // the session stopping by itself (fatal writer error, market WS never opened) stops the run
+    this.session.done.then(
+      () => undefined,
+      (err: unknown) => this.fail(err),
+    );
+    if (i.metricsPort !== undefined && i.metricsPort !== null) {
+      try {
+        this.metricsServer = await startMetricsServer(i.metricsPort, () => this.metrics());
+      } catch (err) {
+        void this.stop('fatal');
+        await this.done.catch(() => undefined);
+        throw new LiveError(`--metrics-port ${i.metricsPort}: cannot listen on 127.0.0.1 (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }
+    const every = i.reportEveryMs ?? 30_000;
+    if (every > 0) this.reportTimer = setInterval(() => void this.flushReports(), every);
+    if (i.durationMs !== undefined && i.durationMs !== null) this.durationTimer = setTimeout(() => void this.stop('duration'), i.durationMs);
+    if (i.signal !== undefined) {
+      if (i.signal.aborted) void this.stop('signal');
+      else i.signal.addEventListener('abort', () => void this.stop('signal'), { once: true });
+    }
+  }
+
+  private onRecord(r: RawRecord): void {
+    if (this.fatal !== null || this.stoppedFeeding) return;
+    if (this.kernelRef === null) {
+      this.pending.push(r);
+      return;
+    }
+    this.feed(r);
+  }
+
+  private stoppedFeeding = false;
+
+  private feed(r: RawRecord): void {
+    try {
+      this.kernelRef!.onRecord(r);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.records += 1;
+    if (r.kind === 'frame' && (r.source === 'market_ws' || r.source === 'rtds_ws')) {
+      this.messages += 1;
+      this.lastMessageNs = r.recvNs;
+      const sec = Number(r.recvNs / 1_000_000_000n);
+      this.buckets.set(sec, (this.buckets.get(sec) ?? 0) + 1);
+      if (this.buckets.size > RATE_WINDOW_S + 2) for (const k of this.buckets.keys()) if (k <= sec - RATE_WINDOW_S) this.buckets.delete(k);
+    }
+    this.driver!.arm();
+  }
+
+  private fail(err: unknown): void {
+    if (this.fatal !== null) return;
+    this.fatal = err instanceof Error ? err : new Error(String(err));
+    this.input.log?.('error', 'fatal: stopping', { error: this.fatal.message });
+    void this.stop('fatal');
+  }
+
+  /** Current metrics (cheap; reads counters and the kernel without changing it). */
+  metrics(): MetricsSnapshot {
+    const k = this.kernelRef;
+    const nowNs = this.clock.now();
+    const nowSec = Number(nowNs / 1_000_000_000n);
+    let recent = 0;
+    for (const [sec, n] of this.buckets) if (sec > nowSec - RATE_WINDOW_S && sec <= nowSec) recent += n;
+    const status = this.stopping === null ? this.session.status() : null;
+    const marks = (assetId: string): D | null => k?.markOf(assetId) ?? null;
+    const pnl = k === null ? 0n : k.portfolio.equity(marks) - this.input.settings.initialCash;
+    return {
+      messagesTotal: this.messages,
+      messagesPerSecond: recent / RATE_WINDOW_S,
+      lastMessageAgeSeconds: this.lastMessageNs === null ? null : Number(nowNs - this.lastMessageNs) / 1e9,
+      reconnectsTotal: k?.quality.reconnects ?? 0,
+      ordersTotal: k?.journal.orders.size ?? 0,
+      fillsTotal: k?.journal.fills.length ?? 0,
+      pnlDollars: formatCash(pnl),
+      riskHalted: k?.risk.halted ?? false,
+      normalizationErrorsTotal: k?.quality.normalizationErrors ?? 0,
+      connected: status !== null && status.connections.length > 0 && status.connections.every((c) => c.state === 'open'),
+    };
+  }
+
+  /** Writes the current state's reports (interim: recording digest 'live-in-progress'). Never overlaps itself. */
+  async flushReports(): Promise<RenderRunResult | null> {
+    if (this.flushing !== null || this.kernelRef === null || this.kernelRef.quality.records === 0) return null;
+    const p = this.render(this.input.record !== undefined ? LIVE_IN_PROGRESS : LIVE_UNRECORDED);
+    this.flushing = p;
+    try {
+      return await p;
+    } catch (err) {
+      this.input.log?.('warn', 'report flush failed', { error: err instanceof Error ? err.message : String(err) });
+      return null;
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private render(digest: string): Promise<RenderRunResult> {
+    const i = this.input;
+    return renderRun({
+      kernel: this.kernel,
+      recording: i.record ?? 'live',
+      recordingDigest: digest,
+      strategy: i.strategy,
+      strategyFile: i.strategyFile,
+      params: i.params,
+      paramsGiven: i.paramsGiven,
+      settings: i.settings,
+      outDir: i.outDir,
+      window: { markets: i.markets },
+      fallbackNs: this.clock.now(),
+    });
+  }
+
+  /** Stops the run (idempotent): feed, cancel-all, finish, final reports. */
+  stop(reason: LiveStopReason = 'stopped'): Promise<LiveResult> {
+    if (this.stopping !== null) return this.stopping;
+    this.stopping = this.shutdown(reason);
+    this.stopping.then(this.resolveDone, this.rejectDone);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: LiveStopReason): Promise<LiveResult> {
+    if (this.reportTimer !== null) clearInterval(this.reportTimer);
+    if (this.durationTimer !== null) clearTimeout(this.durationTimer);
+    if (this.flushing !== null) await this.flushing.catch(() => undefined);
+    this.input.log?.('info', 'stopping', { reason });
+    let summary: RecordSummary | null = null;
+    try {
+      summary = await this.session.stop(reason === 'fatal' ? 'fatal' : reason);
+    } catch (err) {
+      if (this.fatal === null) this.fatal = err instanceof Error ? err : new Error(String(err));
+    }
+    this.stoppedFeeding = true;
+    this.driver?.dispose();
+    const kernel = this.kernel;
+    let canceledAtStop = 0;
+    try {
+      canceledAtStop = kernel.exchange.openOrders().length;
+      if (canceledAtStop > 0) {
+        kernel.cancelAllOrders();
+        for (let n = 0; n < 10_000 && kernel.exchange.openOrders().length > 0; n++) {
+          const wake = kernel.exchange.nextWakeNs();
+          if (wake === null) break;
+          kernel.advanceTo(wake > kernel.now() ? wake : kernel.now());
+        }
+      }
+      kernel.finish();
+    } catch (err) {
+      if (this.fatal === null) this.fatal = err instanceof Error ? err : new Error(String(err));
+    }
+    const recorded = this.input.record !== undefined && summary !== null;
+    const digest = recorded ? digestOfManifest(summary!.manifest) : LIVE_UNRECORDED;
+    try {
+      const reports = await this.render(digest);
+      return {
+        kernel,
+        reason: this.fatal !== null ? 'fatal' : reason,
+        reports,
+        recording: this.input.record ?? null,
+        recordingDigest: digest,
+        records: this.records,
+        markets: [...this.session.marketList],
+        canceledAtStop,
+        error: this.fatal,
+      };
+    } finally {
+      await this.metricsServer?.close();
+      await this.removeTemp();
+    }
+  }
+
+  private async removeTemp(): Promise<void> {
+    if (this.tempDir !== null) await rm(this.tempDir, { recursive: true, force: true });
+    this.tempDir = null;
+  }
+}
+
+/** A live-run failure with a one-line message for people. */
+export class LiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveError';
+  }
+}
+
+/** Starts a run and waits for it to stop (signal, duration or fatal error). */
+export async function runLive(input: LiveInput): Promise<LiveResult> {
+  const run = await LiveRun.start(input);
+  return run.done;
+}
