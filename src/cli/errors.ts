@@ -12,7 +12,3 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
-
-export const notImplemented = (command: string, issue: number): never => {
-  throw new CliError(`'poly ${command}' is not implemented yet (tracked in issue #${issue})`, 2);
-};
