@@ -1,0 +1,78 @@
+/**
+ * Bench case `replay`: `poly replay --speed max` throughput on a >= 10,000,000-message recording
+ * (raw records/s through readRecording -> normalizer -> books -> strategy -> risk -> paper fill engine).
+ *
+ * Workload: bench/gen-recording.ts builds (once, cached under os.tmpdir()/poly-bench-10m/) a synthetic
+ * market_ws recording of POLY_BENCH_REPLAY_ROWS rows (default 10,000,000): two-leg price_change frames,
+ * a book snapshot pair every 1000 rows, last_trade_price prints, one binary market.
+ * FLOOR: readRecording + JSON.parse of every payload (the unavoidable decode of each message).
+ * A second floor, a DuckDB scan of the payload column (sum(length(payload))), is reported as a subject.
+ * Subjects: runBacktest with strategies/noop.ts and strategies/market-maker.ts (default params and
+ * engine settings), speed 'max'.
+ * Every subject runs ONCE in its own fresh child process (bench/replay-child.ts), so each row's "rss
+ * peak" is that process's maxRSS: the requirement is < 1 GiB for a 10M-message replay.
+ * Limits: one run per subject (a 10M replay takes tens of seconds on 2 cores); no median.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ensureBenchRecording, benchRows } from '../gen-recording.ts';
+import { fmtInt, fmtMb, type CaseResult, type Measurement } from '../lib.ts';
+import type { ChildResult } from '../replay-child.ts';
+
+export const name = 'replay';
+
+const CHILD = fileURLToPath(new URL('../replay-child.ts', import.meta.url));
+const GIB = 1024 ** 3;
+
+function runChild(subject: string, dir: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [subject, dir], { execArgv: process.execArgv.filter((a) => a !== '--expose-gc'), stdio: 'inherit', serialization: 'advanced' });
+    let msg: { ok: true; result: ChildResult } | { ok: false; error: string } | null = null;
+    child.on('message', (m) => {
+      msg = m as typeof msg;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const m = msg as { ok: true; result: ChildResult } | { ok: false; error: string } | null;
+      if (m?.ok === true) resolve(m.result);
+      else reject(new Error(m?.ok === false ? `${subject}: ${m.error}` : `${subject}: child exited with ${signal ?? code}`));
+    });
+  });
+}
+
+const asMeasurement = (label: string, r: ChildResult): Measurement => ({
+  label, events: r.events, iterations: 1, medianMs: r.ms, minMs: r.ms, evPerSec: (r.events * 1000) / r.ms, nsPerEvent: (r.ms * 1e6) / r.events, rssPeakBytes: r.maxRssBytes,
+});
+
+export async function run(): Promise<CaseResult> {
+  const rows = benchRows();
+  const t0 = performance.now();
+  const { dir, generatedMs } = await ensureBenchRecording(rows, (s) => console.error(`  replay: ${s}`));
+  const subjects: [string, string][] = [
+    ['json-parse', 'readRecording + JSON.parse (payloads)'],
+    ['duckdb-scan', 'DuckDB scan sum(length(payload))'],
+    ['noop', 'runBacktest noop (speed max)'],
+    ['market-maker', 'runBacktest market-maker (speed max)'],
+  ];
+  const results: { key: string; m: Measurement; detail: string }[] = [];
+  for (const [key, label] of subjects) {
+    const r = await runChild(key, dir);
+    results.push({ key, m: asMeasurement(label, r), detail: r.detail });
+  }
+  const [floor, ...rest] = results as [(typeof results)[0], ...typeof results];
+  const totalS = (performance.now() - t0) / 1000;
+  const over = results.filter((r) => r.m.rssPeakBytes >= GIB).map((r) => r.key);
+  return {
+    name,
+    floorName: 'JSON.parse',
+    floor: floor.m,
+    subjects: rest.map((r) => r.m),
+    notes: [
+      `${fmtInt(rows)}-row recording ${dir} (${generatedMs === null ? 'cached' : `generated in ${fmtInt(generatedMs)} ms`})${rows < 10_000_000 ? ' [POLY_BENCH_REPLAY_ROWS below 10M]' : ''}`,
+      'each subject ran once in a fresh child process; "rss peak" = that process\'s maxRSS',
+      ...results.map((r) => `${r.key}: ${r.detail}; max RSS ${fmtMb(r.m.rssPeakBytes)}`),
+      over.length === 0 ? `every subject stayed under 1 GiB RSS` : `OVER 1 GiB RSS: ${over.join(', ')}`,
+      `case total ${totalS.toFixed(0)} s${totalS > 300 ? ' (over the ~5 min budget on this machine)' : ''}`,
+    ],
+  };
+}

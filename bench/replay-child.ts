@@ -1,0 +1,74 @@
+/**
+ * Child process of the `replay` bench: runs ONE subject over a recording and reports
+ * { events, ms, maxRssBytes, detail } over IPC, so each subject's peak RSS (process.resourceUsage)
+ * is its own (the 10M-row recording must replay under 1 GiB RSS).
+ * Subjects: json-parse (readRecording + JSON.parse of every frame payload: floor), duckdb-scan
+ * (sum(length(payload)) over the part: floor), noop and market-maker (runBacktest, speed max).
+ * Each throws when the work was not done (counts checked against the manifest).
+ */
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { runBacktest } from '../src/engine/backtest.ts';
+import { engineSettings } from '../src/engine/config.ts';
+import { loadStrategy, validateParams } from '../src/engine/strategy-loader.ts';
+import { openDuck, sqlString } from '../src/io/duckdb.ts';
+import { readManifest, readRecording } from '../src/recorder/read.ts';
+import { join } from 'node:path';
+
+export interface ChildResult { events: number; ms: number; maxRssBytes: number; detail: string }
+
+const [subject, dir] = process.argv.slice(2);
+if (subject === undefined || dir === undefined) throw new Error('usage: replay-child.ts <subject> <recording dir>');
+const strategiesDir = fileURLToPath(new URL('../strategies/', import.meta.url));
+
+async function run(): Promise<{ events: number; detail: string }> {
+  const m = await readManifest(dir as string);
+  switch (subject) {
+    case 'json-parse': {
+      let n = 0;
+      let parsed = 0;
+      for await (const r of readRecording(dir as string)) {
+        n++;
+        if (r.kind === 'frame' && JSON.parse(r.payload) !== null) parsed++;
+      }
+      if (n !== m.rows || parsed === 0) throw new Error(`json-parse read ${n} rows, manifest says ${m.rows}`);
+      return { events: n, detail: `${parsed} payloads parsed` };
+    }
+    case 'duckdb-scan': {
+      const duck = await openDuck({ threads: 1 });
+      try {
+        const paths = m.files.map((f) => sqlString(join(dir as string, f.path))).join(', ');
+        const row = (await duck.conn.runAndReadAll(`SELECT count(*)::BIGINT, sum(length(payload))::BIGINT FROM read_parquet([${paths}], hive_partitioning = false)`)).getRows()[0];
+        const n = Number(row?.[0] ?? 0);
+        if (n !== m.rows || (row?.[1] ?? 0n) === 0n) throw new Error(`duckdb-scan counted ${n} rows, manifest says ${m.rows}`);
+        return { events: n, detail: `${String(row?.[1])} payload chars` };
+      } finally {
+        duck.close();
+      }
+    }
+    case 'noop':
+    case 'market-maker': {
+      const strategy = await loadStrategy(join(strategiesDir, `${subject}.ts`));
+      const params = validateParams(strategy.definition, {});
+      const settings = await engineSettings({});
+      const r = await runBacktest({ recording: dir as string, strategy, params, settings, speed: 'max' });
+      const q = r.kernel.quality;
+      if (r.records !== m.rows || q.events === 0) throw new Error(`${subject}: replayed ${r.records} records, manifest says ${m.rows}`);
+      const j = r.kernel.journal;
+      return { events: r.records, detail: `${q.events} events, ${q.normalizationErrors} normalization errors, ${q.crossedBooks} crossed, ${j.orders.size} orders, ${j.fills.length} fills` };
+    }
+    default:
+      throw new Error(`unknown subject '${subject}'`);
+  }
+}
+
+try {
+  const t0 = performance.now();
+  const r = await run();
+  const ms = performance.now() - t0;
+  process.send?.({ ok: true, result: { ...r, ms, maxRssBytes: process.resourceUsage().maxRSS * 1024 } satisfies ChildResult });
+} catch (e) {
+  process.send?.({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  process.exitCode = 1;
+}
+process.disconnect?.();
