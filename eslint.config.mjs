@@ -42,4 +42,17 @@ export default tseslint.config(
       ] }],
     },
   },
+  {
+    // strategies use only the public strategy API, so internals can change without breaking them
+    files: ['strategies/**/*.ts'],
+    ignores: ['strategies/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/src/*', '**/src/**', '!**/src/api.ts'], message: 'strategies import only the public API: src/api.ts' },
+        { group: ['node:*', 'fs', 'path', 'os', 'net', 'http', 'https', 'child_process'], message: 'strategies do no I/O: they get everything through ctx' },
+      ] }],
+      'no-restricted-globals': ['error', { name: 'Date', message: 'use ctx.now()' }, { name: 'setTimeout', message: 'use ctx.setTimeout()' }, { name: 'setInterval', message: 'use ctx timers' }, { name: 'process', message: 'strategies get parameters through their zod schema' }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'use ctx.rng' }],
+    },
+  },
 );

@@ -33,12 +33,12 @@
  * - Queue position is modelled conservatively by the paper exchange: few fills, late.
  */
 import { z } from 'zod';
-import { defineStrategy, type BookView, type StrategyContext } from '../src/core/strategy/api.ts';
-import { p } from '../src/core/strategy/params.ts';
-import { D, PX_ONE, PX_SCALE, QTY_SCALE } from '../src/core/types/fixed.ts';
-import type { FeedState, MarketResolved } from '../src/core/types/events.ts';
-import type { MarketMeta } from '../src/core/types/market.ts';
-import type { OrderEvent } from '../src/core/types/orders.ts';
+import { defineStrategy, type BookView, type StrategyContext } from '../src/api.ts';
+import { p } from '../src/api.ts';
+import { D, PX_ONE, PX_SCALE, QTY_SCALE } from '../src/api.ts';
+import type { FeedState, MarketResolved } from '../src/api.ts';
+import type { MarketMeta } from '../src/api.ts';
+import type { OrderEvent } from '../src/api.ts';
 import { ceilToTick, clampPx, dollarsToPx, endDateNs, floorToTick, minSizeOf, tickOf } from './lib/helpers.ts';
 import { QuoteSlots, type LiveQuote, type QuoteSpec } from './lib/quotes.ts';
 

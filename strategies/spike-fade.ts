@@ -28,11 +28,11 @@
  * - Taker fees (paid in shares on the entry, in dollars on the exit) are not part of the target.
  */
 import { z } from 'zod';
-import { defineStrategy, type StrategyContext, type TimerInfo } from '../src/core/strategy/api.ts';
-import { p } from '../src/core/strategy/params.ts';
-import { D, PX_SCALE, formatPx, notional, type Px } from '../src/core/types/fixed.ts';
-import type { MarketMeta } from '../src/core/types/market.ts';
-import type { OrderEvent } from '../src/core/types/orders.ts';
+import { defineStrategy, type StrategyContext, type TimerInfo } from '../src/api.ts';
+import { p } from '../src/api.ts';
+import { D, PX_SCALE, formatPx, notional, type Px } from '../src/api.ts';
+import type { MarketMeta } from '../src/api.ts';
+import type { OrderEvent } from '../src/api.ts';
 import { MIN_MARKETABLE, minSizeOf, tickOf } from './lib/helpers.ts';
 
 const params = z.object({

@@ -40,12 +40,12 @@
  *   (and one leg more than the other), FOK may be killed.
  */
 import { z } from 'zod';
-import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from '../src/core/strategy/api.ts';
-import { p } from '../src/core/strategy/params.ts';
-import { D, PX_ONE, formatCash, formatQty, notional, type Cash, type Qty } from '../src/core/types/fixed.ts';
-import type { MarketMeta } from '../src/core/types/market.ts';
-import type { OrderEvent } from '../src/core/types/orders.ts';
-import type { Level } from '../src/core/types/events.ts';
+import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from '../src/api.ts';
+import { p } from '../src/api.ts';
+import { D, PX_ONE, formatCash, formatQty, notional, type Cash, type Qty } from '../src/api.ts';
+import type { MarketMeta } from '../src/api.ts';
+import type { OrderEvent } from '../src/api.ts';
+import type { Level } from '../src/api.ts';
 import { MIN_MARKETABLE, feeFraction, feeTermsOf, floorToLot, planBuy, type BuyPlan, type FeeTerms } from './lib/helpers.ts';
 import { TakenLiquidity } from './lib/taken.ts';
 

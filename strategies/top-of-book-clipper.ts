@@ -26,11 +26,11 @@
  * - Between a cancel and its confirmation that side has no quote (one round trip of latency).
  */
 import { z } from 'zod';
-import { defineStrategy, type BookView, type StrategyContext } from '../src/core/strategy/api.ts';
-import { p } from '../src/core/strategy/params.ts';
-import type { MarketResolved } from '../src/core/types/events.ts';
-import type { MarketMeta } from '../src/core/types/market.ts';
-import type { OrderEvent } from '../src/core/types/orders.ts';
+import { defineStrategy, type BookView, type StrategyContext } from '../src/api.ts';
+import { p } from '../src/api.ts';
+import type { MarketResolved } from '../src/api.ts';
+import type { MarketMeta } from '../src/api.ts';
+import type { OrderEvent } from '../src/api.ts';
 import { minSizeOf } from './lib/helpers.ts';
 import { QuoteSlots } from './lib/quotes.ts';
 

@@ -15,9 +15,9 @@
  * - `pull(filter)` cancels live orders and forgets nothing until the venue confirms.
  * Known limit: the slot's size is fixed when placed; a size change alone never triggers a requote.
  */
-import type { StrategyContext } from '../../src/core/strategy/api.ts';
-import type { Px, Qty } from '../../src/core/types/fixed.ts';
-import type { OrderEvent } from '../../src/core/types/orders.ts';
+import type { StrategyContext } from '../../src/api.ts';
+import type { Px, Qty } from '../../src/api.ts';
+import type { OrderEvent } from '../../src/api.ts';
 
 export interface QuoteSpec {
   readonly assetId: string;

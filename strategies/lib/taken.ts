@@ -14,10 +14,10 @@
  * resync or a tick-size change, this tracker only when the levels change (so it errs on the side of
  * less liquidity).
  */
-import type { BookView } from '../../src/core/strategy/api.ts';
-import type { BookSide, Level } from '../../src/core/types/events.ts';
-import type { Cash, Px, Qty } from '../../src/core/types/fixed.ts';
-import type { OrderFilled } from '../../src/core/types/orders.ts';
+import type { BookView } from '../../src/api.ts';
+import type { BookSide, Level } from '../../src/api.ts';
+import type { Cash, Px, Qty } from '../../src/api.ts';
+import type { OrderFilled } from '../../src/api.ts';
 
 export class TakenLiquidity {
   private readonly taken = new Map<string, Map<Px, Qty>>();
