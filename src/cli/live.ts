@@ -20,7 +20,7 @@ import { RecordSessionError } from '../recorder/record-session.ts';
 import { RecordingError } from '../recorder/errors.ts';
 import { CliError } from './errors.ts';
 import { addEngineOptions } from './engine-options.ts';
-import { parseDuration } from './record.ts';
+import { parseDuration, url } from './record.ts';
 
 interface LiveFlags extends EngineFlags {
   paper?: boolean;
@@ -44,17 +44,8 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 export const PAPER_ONLY_MESSAGE = "live trading with real orders is not supported: add --paper to forward-test on the live feed with paper orders (poly never sends real orders)";
 
-function urlFlag(name: string, value: string | undefined, schemes: readonly string[]): string | undefined {
-  if (value === undefined) return undefined;
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new CliError(`${name}: '${value}' is not a URL`, 2);
-  }
-  if (!schemes.includes(u.protocol)) throw new CliError(`${name}: '${value}' must use ${schemes.map((s) => `${s}//`).join(' or ')}`, 2);
-  return value;
-}
+const urlFlag = (name: string, value: string | undefined, schemes: readonly string[]): string | undefined =>
+  value === undefined ? undefined : url(name, value, schemes);
 
 function toCliError(err: unknown): unknown {
   if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);

@@ -63,7 +63,8 @@ function flag<T>(schema: z.ZodType<T>, name: string, value: string): T {
 export const parseDuration = (text: string, name = 'duration'): number => flag(DurationSchema, name, text);
 export const parseSize = (text: string, name = 'size'): number => flag(SizeSchema, name, text);
 
-function url(name: string, value: string, schemes: readonly string[]): string {
+/** A base-URL flag: must parse and use one of `schemes` ('ws:', 'https:', ...); one-line error otherwise. */
+export function url(name: string, value: string, schemes: readonly string[]): string {
   let u: URL;
   try {
     u = new URL(value);
