@@ -130,6 +130,23 @@ describe('TradingKernel', () => {
     expect(sent).toBe(10_001);
   });
 
+  it('counts abnormal closes as disconnects and redials as reconnects, not a clean stop or a second shard', () => {
+    const life = (seq: number, t: bigint, conn: string, kind: 'open' | 'close' | 'error', meta: Record<string, unknown>) =>
+      rawRecord({ seq, recvNs: T0 + t, source: 'market_ws', conn, kind, payload: '', meta });
+    const k = new TradingKernel(config(() => ({})));
+    const recs = [
+      life(1, 0n, 'mws-1', 'open', { attempt: 1 }),
+      life(2, 0n, 'mws-2', 'open', { attempt: 1 }), // a second shard, not a reconnect
+      life(3, S, 'mws-1', 'close', { code: 1006 }),
+      life(4, 2n * S, 'mws-3', 'open', { attempt: 2 }),
+      life(5, 3n * S, 'mws-3', 'close', { code: 1000, reason: 'client stop' }),
+      life(6, 3n * S, 'mws-2', 'error', {}),
+    ];
+    for (const r of recs) k.onRecord(r);
+    k.finish();
+    expect({ disconnects: k.quality.disconnects, reconnects: k.quality.reconnects }).toEqual({ disconnects: 2, reconnects: 1 });
+  });
+
   it('turns a risk breach into a denial event, not a throw', () => {
     const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.buy({ assetId: YES, px: parsePx('0.40')!, qty: parseQty('5000')! })) })) });
     for (const r of data.slice(0, 1)) k.onRecord(r);

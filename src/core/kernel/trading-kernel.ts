@@ -60,7 +60,7 @@ export interface DataQuality {
   errorsByReason: Record<string, number>;
   /** Feed errors and abnormal closes on data connections (each one a potential gap); normal closes (1000) excluded. */
   disconnects: number;
-  /** Connection opens after the first one per source. */
+  /** Connection opens that were redials (attempt > 1) of a data connection. */
   reconnects: number;
   crossedBooks: number;
   firstRecvNs: bigint | null;
@@ -96,7 +96,6 @@ export class TradingKernel {
   private bus: Kernel<BusItem, TimerPayload> | null = null;
   private finished = false;
   private exchangeTimer: { id: number; atNs: bigint } | null = null;
-  private nextEquityNs: bigint | null = null;
   private readonly markets = new Map<string, MarketMeta>();
   private readonly byCondition = new Map<string, MarketMeta>();
   private readonly pairs = new Map<string, string>();
@@ -106,7 +105,6 @@ export class TradingKernel {
   private orderSeq = 0;
   private stormNs = -1n;
   private stormCount = 0;
-  private readonly opened = new Set<string>();
   private readonly rng: Rng;
 
   constructor(private readonly config: KernelConfig) {
@@ -233,8 +231,7 @@ export class TradingKernel {
       case 'feed_state':
         if (ev.source === 'market_ws' || ev.source === 'rtds_ws' || ev.source === 'user_ws') {
           if (ev.state === 'open') {
-            if (this.opened.has(ev.source)) q.reconnects += 1;
-            this.opened.add(ev.source);
+            if ((ev.attempt ?? 1) > 1) q.reconnects += 1;
           } else if (!(ev.state === 'close' && ev.code === 1000)) {
             // a normal close (code 1000: our own stop at the end of a session) is not a gap
             q.disconnects += 1;
@@ -295,7 +292,6 @@ export class TradingKernel {
       case 'equity': {
         this.sampleEquity(atNs);
         const next = atNs + this.config.equityIntervalNs;
-        this.nextEquityNs = next;
         this.bus!.schedule(next, 'equity', { kind: 'equity' });
         break;
       }

@@ -47,7 +47,14 @@ function feedState(raw: RawRecord, sink: Sink): void {
     state = 'error';
     detail = raw.payload || m.reason || '';
   }
-  const e: FeedState = raw.kind === 'close' && m.code !== undefined ? { type: 'feed_state', ...sink.origin(null), state, detail, code: m.code } : { type: 'feed_state', ...sink.origin(null), state, detail };
+  const e: FeedState = {
+    type: 'feed_state',
+    ...sink.origin(null),
+    state,
+    detail,
+    ...(raw.kind === 'close' && m.code !== undefined ? { code: m.code } : {}),
+    ...(raw.kind === 'open' && m.attempt !== undefined ? { attempt: m.attempt } : {}),
+  };
   sink.push(e);
 }
 

@@ -123,6 +123,8 @@ export interface FeedState extends EventOrigin {
   readonly detail: string;
   /** WebSocket close code when the close record carries one (1000 = a normal close, e.g. our own stop). */
   readonly code?: number;
+  /** Dial attempt of the connection an `open` belongs to (1 = first dial; > 1 = a reconnect). */
+  readonly attempt?: number;
 }
 
 /** Non-data text frames (`PONG`, `NO NEW ASSETS`) and our own sent frames; they prove liveness. */
