@@ -243,7 +243,7 @@ export function registerRecord(program: Command): void {
     .option('--rtds-url <url>', 'RTDS WebSocket URL', DEFAULT_RTDS_URL)
     .option('--flush-ms <n>', 'spool flush interval in ms (bounds the loss on a crash), 1..1000', '200')
     .option('--rotate <dur>', 'start a new Parquet part every period', '1h')
-    .option('--rotate-size <size>', 'start a new Parquet part after this many spool bytes', '256MiB')
+    .option('--rotate-size <size>', 'start a new Parquet part after this many spool bytes', '64MiB')
     .option('--duration <dur>', 'stop by itself after this long, e.g. 10m')
     .option('--ping-interval <dur>', 'market WS heartbeat period', '10s')
     .option('--stale-after <dur>', 'reconnect when nothing (data or PONG) arrives for this long', '30s')
