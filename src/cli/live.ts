@@ -127,6 +127,7 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
       let run: LiveRun;
       try {
         run = await LiveRun.start({
+          keepEventLog: false,
           strategy,
           strategyFile: flags.strategy,
           params,

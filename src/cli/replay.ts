@@ -72,6 +72,7 @@ export function registerReplay(program: Command): void {
       ...(fromNs !== undefined ? { fromNs } : {}),
       ...(toNs !== undefined ? { toNs } : {}),
       markets: flags.market,
+      keepEventLog: false,
       ...(bar !== null ? { onProgress: bar.update } : {}),
     });
     bar?.done();

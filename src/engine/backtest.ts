@@ -56,6 +56,8 @@ export interface BacktestInput {
   readonly markets?: readonly string[];
   /** Called at most every ~200 ms of wall time with progress (records done, total). */
   readonly onProgress?: (done: number, total: number, virtualNs: bigint) => void;
+  /** Keep the full order-event log in memory (default true); the CLI turns it off for flat memory. */
+  readonly keepEventLog?: boolean;
   readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
 }
 
@@ -81,6 +83,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
       params: input.params,
       markets: manifest.markets,
       ...(input.logSink !== undefined ? { logSink: input.logSink } : {}),
+      ...(input.keepEventLog !== undefined ? { keepEventLog: input.keepEventLog } : {}),
     }),
   );
   const total = manifest.files.reduce((n, f) => n + f.rows, 0);

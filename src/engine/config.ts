@@ -139,7 +139,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
   };
 }
 
-export function kernelConfig(settings: EngineSettings, rest: Pick<KernelConfig, 'strategy' | 'params' | 'markets' | 'logSink'>): KernelConfig {
+export function kernelConfig(settings: EngineSettings, rest: Pick<KernelConfig, 'strategy' | 'params' | 'markets' | 'logSink' | 'keepEventLog'>): KernelConfig {
   return {
     ...rest,
     initialCash: settings.initialCash,

@@ -78,6 +78,8 @@ export interface LiveInput {
   readonly record?: string | undefined;
   /** Report directory. */
   readonly outDir: string;
+  /** Keep the full order-event log in memory (default true); the CLI turns it off for flat memory. */
+  readonly keepEventLog?: boolean;
   readonly durationMs?: number | null;
   /** Periodic report flush (0 = only at the end). Default 30 s. */
   readonly reportEveryMs?: number;
@@ -202,6 +204,7 @@ export class LiveRun {
         params: i.params,
         markets: [...this.session.marketList],
         ...(i.logSink !== undefined ? { logSink: i.logSink } : {}),
+        ...(i.keepEventLog !== undefined ? { keepEventLog: i.keepEventLog } : {}),
       }),
     );
     const kernel = this.kernelRef;

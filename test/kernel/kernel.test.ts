@@ -147,6 +147,21 @@ describe('TradingKernel', () => {
     expect({ disconnects: k.quality.disconnects, reconnects: k.quality.reconnects }).toEqual({ disconnects: 2, reconnects: 1 });
   });
 
+  it('can drop the order-event log (flat memory) without changing fills, orders or equity', () => {
+    const run = (keepEventLog: boolean) => {
+      const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.openOrders().length === 0 && ctx.buy({ assetId: YES, px: parsePx('0.45')!, qty: parseQty('5')! })) })), keepEventLog });
+      for (const r of data) k.onRecord(r);
+      k.finish();
+      return k;
+    };
+    const on = run(true), off = run(false);
+    expect(on.journal.events.length).toBeGreaterThan(0);
+    expect(off.journal.events).toEqual([]);
+    expect(off.journal.fills).toEqual(on.journal.fills);
+    expect([...off.journal.orders.values()]).toEqual([...on.journal.orders.values()]);
+    expect(off.journal.equity).toEqual(on.journal.equity);
+  });
+
   it('turns a risk breach into a denial event, not a throw', () => {
     const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.buy({ assetId: YES, px: parsePx('0.40')!, qty: parseQty('5000')! })) })) });
     for (const r of data.slice(0, 1)) k.onRecord(r);

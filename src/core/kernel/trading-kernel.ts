@@ -48,6 +48,8 @@ export interface KernelConfig {
   readonly risk: RiskLimits;
   readonly fill: Omit<FillEngineConfig, 'rng'>;
   readonly equityIntervalNs: bigint;
+  /** Keep every order event in journal.events (default true; the CLI turns it off: reports do not need it). */
+  readonly keepEventLog?: boolean;
   /** Where strategy log lines go (the engine writes them to a file / stderr). */
   readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
 }
@@ -75,7 +77,7 @@ type TimerPayload = { kind: 'strategy'; name: string } | { kind: 'exchange' } | 
 type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord } | { readonly kind: 'order'; readonly ev: OrderEvent } | { readonly kind: 'finish' };
 
 export class TradingKernel {
-  readonly journal = new RunJournal();
+  readonly journal: RunJournal;
   readonly books = new BookRegistry();
   readonly portfolio: Portfolio;
   readonly risk: RiskEngine;
@@ -108,6 +110,7 @@ export class TradingKernel {
   private readonly rng: Rng;
 
   constructor(private readonly config: KernelConfig) {
+    this.journal = new RunJournal(config.keepEventLog ?? true);
     const master = seededRng(config.seed);
     this.rng = master.fork();
     for (const m of config.markets) this.addMarket(m);

@@ -56,8 +56,12 @@ export class RunJournal {
   readonly fills: OrderFilled[] = [];
   readonly denials: OrderDenied[] = [];
   readonly equity: EquityPoint[] = [];
+  /** Every order event in order (tests and tools); left empty when the journal was made with keepEvents = false. */
   readonly events: OrderEvent[] = [];
   strategyFailure: StrategyFailure | null = null;
+
+  /** keepEvents = false keeps memory flat on long runs: the reports need orders, fills and equity, not the event log. */
+  constructor(private readonly keepEvents = true) {}
 
   orderCreated(order: PlaceOrder, tsNs: bigint): void {
     this.orders.set(order.clientId, {
@@ -82,7 +86,7 @@ export class RunJournal {
   }
 
   record(ev: OrderEvent): void {
-    this.events.push(ev);
+    if (this.keepEvents) this.events.push(ev);
     switch (ev.type) {
       case 'order_accepted':
         this.update(ev.order.clientId, ev.tsNs, (o) => {
