@@ -51,7 +51,7 @@ async function run(): Promise<{ events: number; detail: string }> {
       const strategy = await loadStrategy(join(strategiesDir, `${subject}.ts`));
       const params = validateParams(strategy.definition, {});
       const settings = await engineSettings({});
-      const r = await runBacktest({ recording: dir as string, strategy, params, settings, speed: 'max' });
+      const r = await runBacktest({ recording: dir as string, strategy, params, settings, speed: 'max', keepEventLog: false }); // as the CLI runs it
       const q = r.kernel.quality;
       if (r.records !== m.rows || q.events === 0) throw new Error(`${subject}: replayed ${r.records} records, manifest says ${m.rows}`);
       const j = r.kernel.journal;

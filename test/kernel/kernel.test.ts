@@ -162,6 +162,25 @@ describe('TradingKernel', () => {
     expect(off.journal.equity).toEqual(on.journal.equity);
   });
 
+  it('halts on the daily-loss limit right after the fill that breaches it, not at the next equity sample', () => {
+    const k = new TradingKernel({
+      ...config((ctx) => ({
+        onBook(a) {
+          if (a !== YES || ctx.openOrders().length > 0 || k.journal.fills.length > 0) return;
+          ctx.buy({ assetId: YES, px: parsePx('0.30')!, qty: parseQty('5')! });
+          // $15 of YES at 0.50/0.55 is worth 29.090909 x mid 0.475 = $13.82: a $1.18 loss against a $1 limit
+          ctx.marketBuy({ assetId: YES, amount: 15n * 10n ** 10n, tif: 'FAK' });
+        },
+      })),
+      risk: { ...defaultRiskLimits, maxDailyLoss: 10n ** 10n },
+    });
+    k.onRecord(data[0]!);
+    const halt = k.journal.events.find((e) => e.type === 'trading_halted');
+    expect(halt).toMatchObject({ type: 'trading_halted', rule: 'daily_loss', tsNs: T0 });
+    k.finish();
+    expect([...k.journal.orders.values()].map((o) => o.status)).toEqual(['canceled', 'filled']);
+  });
+
   it('turns a risk breach into a denial event, not a throw', () => {
     const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.buy({ assetId: YES, px: parsePx('0.40')!, qty: parseQty('5000')! })) })) });
     for (const r of data.slice(0, 1)) k.onRecord(r);

@@ -339,11 +339,16 @@ export class TradingKernel {
       cash,
       positionsValue: equity - cash,
       equity,
-      realized: totals.realizedTrading + totals.settlement,
+      // everything realized, so that equity - initial cash = realized + unrealized exactly
+      realized: totals.realizedTrading + totals.merges.pnl + totals.settlement + totals.rebates,
       unrealized,
       fees: totals.fees,
       exposure,
     });
+    this.checkDailyLoss(tsNs, equity);
+  }
+
+  private checkDailyLoss(tsNs: bigint, equity: Cash): void {
     const halt = this.risk.onEquity(tsNs, equity);
     if (halt !== null) this.halt(halt);
   }
@@ -355,10 +360,18 @@ export class TradingKernel {
 
   /** Records order events and applies fills to the portfolio now; the strategy hears of them as derived events. */
   private deliver(events: readonly OrderEvent[]): void {
+    let filled = false;
     for (const ev of events) {
       this.journal.record(ev);
-      if (ev.type === 'order_filled') this.portfolio.onFill(ev);
+      if (ev.type === 'order_filled') {
+        this.portfolio.onFill(ev);
+        filled = true;
+      }
       this.bus!.emit({ kind: 'order', ev });
+    }
+    // a fill can breach the daily loss between equity samples
+    if (filled && this.config.risk.maxDailyLoss !== null && !this.risk.halted) {
+      this.checkDailyLoss(this.clockNs, this.portfolio.equity((assetId) => this.markOf(assetId)));
     }
   }
 
