@@ -2,23 +2,16 @@
  * `poly replay` bad input and filters: every mistake is one line on stderr and a non-zero exit;
  * --market and --from/--to narrow what the kernel sees.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { poly, polyIn, ROOT } from '../helpers/cli.ts';
+import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
 
 const REC = join(ROOT, 'recordings/sol-15m');
 const MM = join(ROOT, 'strategies/market-maker.ts');
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-const out = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'poly-replay-cli-'));
-  dirs.push(d);
-  return d;
-};
+afterAll(cleanupTempDirs);
+const out = async () => tempDir('poly-replay-cli-');
 
 describe('poly replay on bad input', () => {
   const cases: [string, string[], RegExp][] = [

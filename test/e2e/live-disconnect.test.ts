@@ -4,8 +4,7 @@
  * the snapshot, the metrics endpoint answers during the run, and the reports are written at the end.
  * Also: `poly live` without --paper refuses (spawned CLI, one line, non-zero exit).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../../src/core/normalize/index.ts';
@@ -17,16 +16,13 @@ import { readRecording } from '../../src/recorder/read.ts';
 import { startExchange } from '../../src/sim/exchange.ts';
 import { poly, ROOT } from '../helpers/cli.ts';
 import { waitFor } from '../sources/helpers.ts';
+import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+afterAll(cleanupTempDirs);
 
 describe('poly live --paper: disconnects, metrics, reports', () => {
   it('places no order on stale data after a drop, trades again after the new snapshot, serves /metrics and /health, writes reports', async () => {
-    const tmp = await mkdtemp(join(tmpdir(), 'poly-live-drop-'));
-    dirs.push(tmp);
+    const tmp = tempDir('poly-live-drop-');
     const ex = await startExchange({ records: readRecording(join(ROOT, 'recordings/sol-15m')), speed: 200, startPaused: true });
     const strategyFile = join(ROOT, 'strategies/top-of-book-clipper.ts');
     const strategy = await loadStrategy(strategyFile);

@@ -5,8 +5,7 @@
  * byte for byte) and the same final P&L. The equity interval is short so kernel timers fire many times
  * during the live run from the wall-clock timer driver (and in replay before the next record).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.ts';
@@ -19,16 +18,13 @@ import { digestOfManifest } from '../../src/recorder/read.ts';
 import { startExchange } from '../../src/sim/exchange.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { waitFor } from '../sources/helpers.ts';
+import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+afterAll(cleanupTempDirs);
 
 describe('poly live --paper: parity with poly replay of its own recording', () => {
   it('gives the same fills and P&L as a replay of the recording it made', async () => {
-    const tmp = await mkdtemp(join(tmpdir(), 'poly-live-parity-'));
-    dirs.push(tmp);
+    const tmp = tempDir('poly-live-parity-');
     const ex = await startExchange({ records: readRecording(join(ROOT, 'recordings/sol-15m')), speed: 'max', startPaused: true });
     const strategyFile = join(ROOT, 'strategies/top-of-book-clipper.ts');
     const strategy = await loadStrategy(strategyFile);

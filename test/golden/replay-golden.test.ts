@@ -7,24 +7,20 @@
  * Also proves the determinism promises: the same run twice, and --speed 10 against --speed max,
  * give byte-identical files.
  */
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli.ts';
 import { checkReports } from '../../src/engine/reports-writer.ts';
+import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const REC = 'recordings/sol-15m';
 const GOLDEN = join(ROOT, 'test/golden/sol-15m');
-const tmp: string[] = [];
-afterAll(async () => {
-  for (const d of tmp) await rm(d, { recursive: true, force: true });
-});
+afterAll(cleanupTempDirs);
 
 async function replay(strategy: string, extra: string[] = []): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'poly-golden-'));
-  tmp.push(dir);
+  const dir = tempDir('poly-golden-');
   const cwd = process.cwd();
   process.chdir(ROOT);
   try {

@@ -2,24 +2,14 @@
  * Shared test helpers for recorder tests: temp directories and deterministic records.
  * Records are a pure function of seq, so a test can rebuild the expected record for any seq.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RawRecord, Source, RecordKind } from '../../src/core/types/raw.ts';
 
 export const BASE_NS = 1_765_450_800_000_000_000n; // 2025-12-11T11:00:00Z
 
-const dirs: string[] = [];
+import { cleanupTempDirs, tempDir as sharedTempDir } from '../helpers/tmp.ts';
 
-export function tempDir(prefix = 'poly-rec-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-export function cleanupTempDirs(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
+export { cleanupTempDirs };
+export const tempDir = (prefix = 'poly-rec-'): string => sharedTempDir(prefix);
 
 export const ASSETS = [
   '71321045679252212594626385532706912750332728571942532289631379312455583992563',

@@ -3,28 +3,10 @@
  * scenario feed-time), malformed frames, HTTP failures (429 + Retry-After, 5xx, path-scoped), and
  * the same faults through the HTTP control plane.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startExchange, type Exchange, type ExchangeOptions } from '../../src/sim/exchange.ts';
-import { bookFrame, getJson, market, sleep, subscribeMsg, TestClient } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bookFrame, getJson, market, simHarness, sleep } from './helpers.ts';
 
-const open: Exchange[] = [];
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const e of open.splice(0)) await e.close();
-});
-async function exchange(opts: ExchangeOptions): Promise<Exchange> {
-  const ex = await startExchange(opts);
-  open.push(ex);
-  return ex;
-}
-async function subscribed(ex: Exchange, ids: string[]): Promise<TestClient> {
-  const c = await TestClient.open(ex.urls.marketWs);
-  clients.push(c);
-  c.send(subscribeMsg(ids));
-  await c.sync();
-  return c;
-}
+const { exchange, client, subscribed } = simHarness();
 
 const A = '101';
 const ltp = (n: number): string =>
@@ -35,8 +17,7 @@ describe('drops', () => {
     const ex = await exchange({ scenario: { markets: [market(1)] } });
     const c1 = await subscribed(ex, [A]);
     const c2 = await subscribed(ex, [A]);
-    const rtds = await TestClient.open(ex.urls.rtds);
-    clients.push(rtds);
+    const rtds = await client(ex, ex.urls.rtds);
     expect(ex.connectionCount()).toBe(2);
     ex.dropConnections();
     expect((await c1.waitClosed()).code).toBe(1006);

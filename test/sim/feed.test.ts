@@ -3,28 +3,10 @@
  * stall during a timed feed, looping scenarios, the bookAfterTrade flag, the user channel, and
  * Gamma lookups by id.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startExchange, type Exchange, type ExchangeOptions } from '../../src/sim/exchange.ts';
-import { bookFrame, getJson, market, subscribeMsg, TestClient } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bookFrame, getJson, market, simHarness } from './helpers.ts';
 
-const open: Exchange[] = [];
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const e of open.splice(0)) await e.close();
-});
-async function exchange(opts: ExchangeOptions): Promise<Exchange> {
-  const ex = await startExchange(opts);
-  open.push(ex);
-  return ex;
-}
-async function subscribed(ex: Exchange, ids: string[], custom = true): Promise<TestClient> {
-  const c = await TestClient.open(ex.urls.marketWs);
-  clients.push(c);
-  c.send(subscribeMsg(ids, custom));
-  await c.sync();
-  return c;
-}
+const { exchange, client, subscribed } = simHarness();
 
 const A = '101';
 const trade = (n: number, asset = A): string =>
@@ -103,8 +85,7 @@ describe('scenario options', () => {
 describe('user channel and Gamma by id', () => {
   it('accepts the user subscribe, answers PING, sends nothing else', async () => {
     const ex = await exchange({ subscribeTimeoutMs: 200 });
-    const u = await TestClient.open(ex.urls.userWs);
-    clients.push(u);
+    const u = await client(ex, ex.urls.userWs);
     u.send({ auth: { apiKey: 'k', secret: 's', passphrase: 'p' }, markets: [], type: 'user' });
     await u.sync();
     await new Promise((r) => setTimeout(r, 300)); // past the subscribe timeout: still open

@@ -3,6 +3,8 @@
  * Every wait is bounded by a deadline that only fails the test (no timing assertions).
  */
 import WebSocket from 'ws';
+import { afterEach } from 'vitest';
+import { startExchange, type Exchange, type ExchangeOptions } from '../../src/sim/exchange.ts';
 
 export class TestClient {
   readonly messages: string[] = [];
@@ -129,4 +131,39 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
     // not JSON: keep text
   }
   return { status: r.status, body, headers: r.headers };
+}
+
+/**
+ * Per-file lifecycle of simulators and clients: everything opened through the returned functions is
+ * closed after each test. `client` opens a client (market channel unless `url` says otherwise); `subscribed` also sends the initial
+ * subscribe and waits until the server has processed it.
+ */
+export function simHarness(): {
+  exchange: (opts: ExchangeOptions) => Promise<Exchange>;
+  client: (ex: Exchange, url?: string) => Promise<TestClient>;
+  subscribed: (ex: Exchange, ids: string[], custom?: boolean) => Promise<TestClient>;
+} {
+  const open: Exchange[] = [];
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const e of open.splice(0)) await e.close();
+  });
+  const exchange = async (opts: ExchangeOptions): Promise<Exchange> => {
+    const ex = await startExchange(opts);
+    open.push(ex);
+    return ex;
+  };
+  const client = async (ex: Exchange, url = ex.urls.marketWs): Promise<TestClient> => {
+    const c = await TestClient.open(url);
+    clients.push(c);
+    return c;
+  };
+  const subscribed = async (ex: Exchange, ids: string[], custom = true): Promise<TestClient> => {
+    const c = await client(ex);
+    c.send(subscribeMsg(ids, custom));
+    await c.sync();
+    return c;
+  };
+  return { exchange, client, subscribed };
 }

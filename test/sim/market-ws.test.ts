@@ -3,27 +3,10 @@
  * subscribe snapshot shape and best-last order, PING/PONG, per-asset routing, global custom events,
  * dynamic subscribe/unsubscribe, the 500-asset snapshot cut-off, timeouts, NO NEW ASSETS.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startExchange, type Exchange, type ExchangeOptions } from '../../src/sim/exchange.ts';
-import { bookFrame, market, sleep, subscribeMsg, TestClient } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bookFrame, market, simHarness, sleep, subscribeMsg } from './helpers.ts';
 
-const open: Exchange[] = [];
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const e of open.splice(0)) await e.close();
-});
-
-async function exchange(opts: ExchangeOptions): Promise<Exchange> {
-  const ex = await startExchange(opts);
-  open.push(ex);
-  return ex;
-}
-async function client(ex: Exchange): Promise<TestClient> {
-  const c = await TestClient.open(ex.urls.marketWs);
-  clients.push(c);
-  return c;
-}
+const { exchange, client } = simHarness();
 
 // books given in the DOCS order (bids descending, asks ascending): the snapshot must re-sort them
 const A1 = '101';
