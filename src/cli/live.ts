@@ -48,9 +48,9 @@ const urlFlag = (name: string, value: string | undefined, schemes: readonly stri
   value === undefined ? undefined : url(name, value, schemes);
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
-  if (err instanceof LiveError) return new CliError(err.message, 2);
-  if (err instanceof RecordingError) return new CliError(err.message, 1);
+  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 'usage' : 'io');
+  if (err instanceof LiveError) return new CliError(err.message, 'usage');
+  if (err instanceof RecordingError) return new CliError(err.message, 'io');
   return err;
 }
 
@@ -86,17 +86,17 @@ Stop with Ctrl-C (or --duration): the feed stops, open paper orders are cancelle
 at mid, reports and run.json are written, the recording (--record) is closed. Exit code 0.`,
   );
   cmd.action(async (flags: LiveFlags) => {
-    if (flags.paper !== true) throw new CliError(PAPER_ONLY_MESSAGE, 2);
-    if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)', 2);
+    if (flags.paper !== true) throw new CliError(PAPER_ONLY_MESSAGE, 'usage');
+    if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)', 'usage');
     const markets = flags.market.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
-    if (markets.length === 0) throw new CliError('--market <slug|condition|token> is required (repeatable)', 2);
+    if (markets.length === 0) throw new CliError('--market <slug|condition|token> is required (repeatable)', 'usage');
     const rtds = (flags.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
     const durationMs = flags.duration === undefined ? null : parseDuration(flags.duration, '--duration');
-    if (durationMs === 0) throw new CliError('--duration must be longer than 0', 2);
+    if (durationMs === 0) throw new CliError('--duration must be longer than 0', 'usage');
     const reportEveryMs = parseDuration(flags.reportEvery, '--report-every');
     let metricsPort: number | null = null;
     if (flags.metricsPort !== undefined) {
-      if (!/^\d{1,5}$/.test(flags.metricsPort) || Number(flags.metricsPort) > 65535) throw new CliError(`--metrics-port '${flags.metricsPort}' must be a port number (0 = any free port)`, 2);
+      if (!/^\d{1,5}$/.test(flags.metricsPort) || Number(flags.metricsPort) > 65535) throw new CliError(`--metrics-port '${flags.metricsPort}' must be a port number (0 = any free port)`, 'usage');
       metricsPort = Number(flags.metricsPort);
     }
     const wsUrl = urlFlag('--ws-url', flags.wsUrl, ['ws:', 'wss:']);
@@ -160,7 +160,7 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
       process.stdout.write(result.reports.summaryLines.join('\n') + '\n');
       if (result.canceledAtStop > 0) process.stdout.write(`${result.canceledAtStop} open paper order(s) cancelled at stop\n`);
       process.stdout.write(`reports written to ${result.reports.dir}\n`);
-      if (result.error !== null) throw new CliError(`stopped on an error: ${result.error.message.split('\n')[0] ?? ''} (reports were written)`, 1);
+      if (result.error !== null) throw new CliError(`stopped on an error: ${result.error.message.split('\n')[0] ?? ''} (reports were written)`, 'io');
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

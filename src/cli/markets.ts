@@ -107,8 +107,8 @@ export function marketTable(markets: readonly MarketMeta[]): string {
 }
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof ResolveError) return new CliError(err.message, 2);
-  if (err instanceof HttpError) return new CliError(err.message, 1);
+  if (err instanceof ResolveError) return new CliError(err.message, 'not_found');
+  if (err instanceof HttpError) return new CliError(err.message, 'network');
   return err;
 }
 
@@ -127,7 +127,7 @@ export async function runMarkets(query: string | undefined, raw: unknown, out: (
   try {
     const metas: MarketMeta[] = [];
     if (o.resolve !== undefined) {
-      if (query !== undefined) throw new CliError(`--resolve takes identifiers only; drop the search text '${query}' or put it after --resolve`, 2);
+      if (query !== undefined) throw new CliError(`--resolve takes identifiers only; drop the search text '${query}' or put it after --resolve`, 'usage');
       for (const id of o.resolve) metas.push((await resolveMarket(id, { gamma, clob })).meta);
     } else {
       const filter: MarketFilter = {

@@ -56,7 +56,7 @@ export const SizeSchema = z
 
 function flag<T>(schema: z.ZodType<T>, name: string, value: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new CliError(`${name}: ${r.error.issues[0]?.message ?? 'invalid value'} (got '${value}')`, 2);
+  if (!r.success) throw new CliError(`${name}: ${r.error.issues[0]?.message ?? 'invalid value'} (got '${value}')`, 'usage');
   return r.data;
 }
 
@@ -69,9 +69,9 @@ export function url(name: string, value: string, schemes: readonly string[]): st
   try {
     u = new URL(value);
   } catch {
-    throw new CliError(`${name}: '${value}' is not a URL`, 2);
+    throw new CliError(`${name}: '${value}' is not a URL`, 'usage');
   }
-  if (!schemes.includes(u.protocol)) throw new CliError(`${name}: '${value}' must use ${schemes.map((s) => `${s}//`).join(' or ')}`, 2);
+  if (!schemes.includes(u.protocol)) throw new CliError(`${name}: '${value}' must use ${schemes.map((s) => `${s}//`).join(' or ')}`, 'usage');
   return value;
 }
 
@@ -113,10 +113,10 @@ export function statusLine(s: SessionStatus, prev: SessionStatus | null): string
 }
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
-  if (err instanceof ResolveError) return new CliError(err.message, 2);
-  if (err instanceof HttpError) return new CliError(err.message, 1);
-  if (err instanceof RecordingError) return new CliError(err.message, 1);
+  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 'usage' : 'io');
+  if (err instanceof ResolveError) return new CliError(err.message, 'not_found');
+  if (err instanceof HttpError) return new CliError(err.message, 'network');
+  if (err instanceof RecordingError) return new CliError(err.message, 'io');
   return err;
 }
 
@@ -127,7 +127,7 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
   const rtds = (o.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
   const flushMs = flag(z.string().trim().regex(/^\d+$/, 'expected whole milliseconds 1..1000').transform(Number).refine((n) => n >= 1 && n <= 1000, 'expected 1..1000 ms'), '--flush-ms', o.flushMs);
   const rotateMs = parseDuration(o.rotate, '--rotate');
-  if (rotateMs <= 0) throw new CliError('--rotate must be longer than 0', 2);
+  if (rotateMs <= 0) throw new CliError('--rotate must be longer than 0', 'usage');
   const opts = {
     markets,
     series,
@@ -154,7 +154,7 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     logFile = createWriteStream(o.log, { flags: 'a' });
     await new Promise<void>((resolve, reject) => {
       logFile?.once('open', () => resolve());
-      logFile?.once('error', (err) => reject(new CliError(`--log: cannot open '${o.log}' for appending (${(err as NodeJS.ErrnoException).code ?? err.message})`, 2)));
+      logFile?.once('error', (err) => reject(new CliError(`--log: cannot open '${o.log}' for appending (${(err as NodeJS.ErrnoException).code ?? err.message})`, 'usage')));
     });
   }
   let statusShown = false;

@@ -93,7 +93,7 @@ export function registerReplay(program: Command): void {
     if (flags.check !== undefined) {
       const check = await checkReports(written.dir, flags.check);
       process.stdout.write(formatCheckResult(check) + '\n');
-      if (!check.ok) throw new CliError(`reports differ from ${flags.check}`, 1);
+      if (!check.ok) throw new CliError(`reports differ from ${flags.check}`, 'check');
     }
   });
 }

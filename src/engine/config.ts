@@ -5,7 +5,7 @@
  * reproducible from its run.json alone.
  */
 import { readFile } from 'node:fs/promises';
-import { CliError } from '../cli/errors.ts';
+import { PolyError } from '../core/errors.ts';
 import type { KernelConfig } from '../core/kernel/trading-kernel.ts';
 import { conservativeQueue, constantLatency, logProbability, noFees, polymarketFees, powerProbability, probabilisticQueue, uniformLatency, type FillEngineConfig } from '../core/matching/index.ts';
 import { RiskLimitsSchema, defaultRiskLimits, type RiskLimits } from '../core/risk/risk.ts';
@@ -38,13 +38,13 @@ export interface EngineSettings {
 
 function cashFrom(text: string, flag: string): Cash {
   const m = /^(\d+)(?:\.(\d{1,10}))?$/.exec(text.trim());
-  if (m === null) throw new CliError(`${flag} '${text}' is not a dollar amount (e.g. 1000 or 250.50)`);
+  if (m === null) throw new PolyError('usage', `${flag} '${text}' is not a dollar amount (e.g. 1000 or 250.50)`);
   return BigInt(m[1]! + (m[2] ?? '').padEnd(CASH_DECIMALS, '0'));
 }
 
 function durationFrom(text: string, flag: string): bigint {
   const v = parseDurationNs(text);
-  if (v === null) throw new CliError(`${flag} '${text}' is not a duration (e.g. 0, 50ms, 2s)`);
+  if (v === null) throw new PolyError('usage', `${flag} '${text}' is not a duration (e.g. 0, 50ms, 2s)`);
   return v;
 }
 
@@ -54,7 +54,7 @@ function latencyFrom(entry: string, cancel: string | undefined) {
     const [a, b] = t.split('..');
     if (b === undefined) return { minNs: durationFrom(a!, flag), maxNs: durationFrom(a!, flag) };
     const r = { minNs: durationFrom(a!, flag), maxNs: durationFrom(b, flag) };
-    if (r.maxNs < r.minNs) throw new CliError(`${flag} '${t}': the upper bound is below the lower bound`);
+    if (r.maxNs < r.minNs) throw new PolyError('usage', `${flag} '${t}': the upper bound is below the lower bound`);
     return r;
   };
   const e = range(entry, '--latency');
@@ -66,7 +66,7 @@ function latencyFrom(entry: string, cancel: string | undefined) {
 export async function engineSettings(flags: EngineFlags): Promise<EngineSettings> {
   const cashText = flags.cash ?? '1000';
   const seedText = flags.seed ?? '1';
-  if (!/^\d{1,15}$/.test(seedText)) throw new CliError(`--seed '${seedText}' must be a non-negative integer`);
+  if (!/^\d{1,15}$/.test(seedText)) throw new PolyError('usage', `--seed '${seedText}' must be a non-negative integer`);
   const latencyText = flags.latency ?? '0';
   const queueText = flags.queue ?? 'conservative';
   const feesText = flags.fees ?? 'polymarket';
@@ -83,9 +83,9 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
           : queueText === 'prob-log'
             ? probabilisticQueue(logProbability, 'log')
             : null;
-  if (queue === null) throw new CliError(`--queue '${queueText}' is not a queue model: use conservative, probabilistic (= prob-power2), prob-power3 or prob-log`);
-  if (feesText !== 'polymarket' && feesText !== 'none') throw new CliError(`--fees '${feesText}' must be 'polymarket' (the market's schedule and the dated fee regimes) or 'none'`);
-  if (feedLoss !== 'cancel' && feedLoss !== 'keep') throw new CliError(`--feed-loss '${feedLoss}' must be 'cancel' or 'keep'`);
+  if (queue === null) throw new PolyError('usage', `--queue '${queueText}' is not a queue model: use conservative, probabilistic (= prob-power2), prob-power3 or prob-log`);
+  if (feesText !== 'polymarket' && feesText !== 'none') throw new PolyError('usage', `--fees '${feesText}' must be 'polymarket' (the market's schedule and the dated fee regimes) or 'none'`);
+  if (feedLoss !== 'cancel' && feedLoss !== 'keep') throw new PolyError('usage', `--feed-loss '${feedLoss}' must be 'cancel' or 'keep'`);
 
   let risk: RiskLimits = defaultRiskLimits;
   let riskText = 'default';
@@ -94,12 +94,12 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
     try {
       raw = JSON.parse(await readFile(flags.risk, 'utf8'));
     } catch (err) {
-      throw new CliError(`--risk file '${flags.risk}' cannot be read as JSON (${(err as Error).message.split('\n')[0]})`);
+      throw new PolyError('input', `--risk file '${flags.risk}' cannot be read as JSON (${(err as Error).message.split('\n')[0]})`);
     }
     const r = RiskLimitsSchema.safeParse(raw);
     if (!r.success) {
       const i = r.error.issues[0]!;
-      throw new CliError(`--risk file '${flags.risk}': ${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new PolyError('input', `--risk file '${flags.risk}': ${i.path.join('.') || '(root)'}: ${i.message}`);
     }
     risk = r.data;
     riskText = JSON.stringify(raw);
@@ -108,7 +108,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
 
   const takerDelayNs = flags.takerDelay === undefined ? 0n : durationFrom(flags.takerDelay, '--taker-delay');
   const equityIntervalNs = durationFrom(equityText, '--equity-interval');
-  if (equityIntervalNs <= 0n) throw new CliError(`--equity-interval must be positive`);
+  if (equityIntervalNs <= 0n) throw new PolyError('usage', `--equity-interval must be positive`);
 
   const fill: Omit<FillEngineConfig, 'rng'> = {
     latency: latencyFrom(latencyText, flags.cancelLatency),

@@ -13,6 +13,8 @@
  * - UPSTREAM         the caller broke the append contract (seq not increasing, recvNs going back)
  * - CLOSED           the writer was used after close() or after a fatal error
  */
+import { PolyError, type ErrorKind } from '../core/errors.ts';
+
 export type RecordingErrorCode =
   | 'MISSING'
   | 'NOT_A_RECORDING'
@@ -24,13 +26,26 @@ export type RecordingErrorCode =
   | 'UPSTREAM'
   | 'CLOSED';
 
-export class RecordingError extends Error {
+/** The kind (and so the exit code, src/core/errors.ts) of each code. */
+const KIND: Readonly<Record<RecordingErrorCode, ErrorKind>> = {
+  MISSING: 'not_found',
+  NOT_A_RECORDING: 'input',
+  UNWRITABLE: 'io',
+  LOCKED: 'io',
+  DISK_FULL: 'io',
+  IO: 'io',
+  CORRUPT: 'input',
+  UPSTREAM: 'internal',
+  CLOSED: 'internal',
+};
+
+export class RecordingError extends PolyError {
   constructor(
     readonly code: RecordingErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(KIND[code], message, options);
     this.name = 'RecordingError';
   }
 }
