@@ -1,6 +1,7 @@
 /**
  * Proves the purity rule in eslint.config.mjs (habit 5): inside src/core/ the wall clock,
- * randomness, timers, the environment, node:* and non-core imports are errors; the same code is
+ * randomness, timers, the environment, the locale (Intl, toLocale*, localeCompare), globalThis, node:* and
+ * non-core imports are errors; the same code is
  * fine outside src/core. Lints text in memory (lintText with a virtual filePath): no probe files.
  */
 import { ESLint } from 'eslint';
@@ -23,6 +24,11 @@ const IMPURE: readonly { name: string; code: string; rule: string; file?: string
   { name: 'setInterval', code: 'export const h = setInterval(() => undefined, 1);\n', rule: 'no-restricted-globals' },
   { name: 'process.env', code: 'export const e = process.env.HOME;\n', rule: 'no-restricted-globals' },
   { name: 'performance.now()', code: 'export const p = performance.now();\n', rule: 'no-restricted-globals' },
+  { name: 'Intl.NumberFormat', code: "export const f = new Intl.NumberFormat('en-US');\n", rule: 'no-restricted-globals' },
+  { name: 'toLocaleString()', code: 'export const s = (1234).toLocaleString();\n', rule: 'no-restricted-properties' },
+  { name: 'toLocaleUpperCase()', code: "export const s = 'i'.toLocaleUpperCase();\n", rule: 'no-restricted-properties' },
+  { name: 'localeCompare()', code: "export const c = 'a'.localeCompare('b');\n", rule: 'no-restricted-properties' },
+  { name: 'globalThis', code: 'export const g = globalThis.structuredClone;\n', rule: 'no-restricted-globals' },
   { name: "import fs from 'node:fs'", code: "import fs from 'node:fs';\nexport const x = fs;\n", rule: 'no-restricted-imports' },
   { name: "import from 'fs'", code: "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n", rule: 'no-restricted-imports' },
   { name: "import from 'ws'", code: "import WebSocket from 'ws';\nexport const x = WebSocket;\n", rule: 'no-restricted-imports' },
