@@ -21,8 +21,9 @@ import { RecordSession } from '../src/recorder/record-session.ts';
 import { startExchange } from '../src/sim/exchange.ts';
 import { parseScenario } from '../src/sim/scenario.ts';
 import { solScenario } from '../src/sim/scenarios/build.ts';
+import { FIXTURES } from '../test/helpers/fixtures.ts';
 
-const fixtures = resolve(import.meta.dirname, '../../shared/fixtures/polymarket');
+const fixtures = FIXTURES;
 const speedArg = process.argv.indexOf('--speed');
 const speed = speedArg > 0 ? Number(process.argv[speedArg + 1]) : 20;
 if (!Number.isInteger(speed) || speed < 1) throw new Error('--speed must be a positive integer');

@@ -8,7 +8,7 @@
  * a numeric second argument is read as 2 = usage, 1 = io (the two codes it used to mean). New code passes
  * a kind, or throws PolyError directly (code below src/cli must: nothing imports the CLI).
  */
-import { PolyError, type ErrorKind } from '../core/errors.ts';
+import { PolyError, exitCodeOf, type ErrorKind } from '../core/errors.ts';
 
 export { PolyError, type ErrorKind } from '../core/errors.ts';
 
@@ -16,5 +16,10 @@ export class CliError extends PolyError {
   constructor(message: string, kind: ErrorKind | 1 | 2 = 'usage', options?: { cause?: unknown }) {
     super(kind === 2 ? 'usage' : kind === 1 ? 'io' : kind, message, options);
     this.name = 'CliError';
+  }
+
+  /** The exit code main() will use (from the one table in src/core/errors.ts); for older callers and tests. */
+  get exitCode(): number {
+    return exitCodeOf(this.kind);
   }
 }

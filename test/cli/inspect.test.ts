@@ -66,8 +66,8 @@ describe('poly inspect', () => {
   it('refuses a directory that is not a recording, and conflicting flags', async () => {
     const notRec = tempDir();
     writeFileSync(join(notRec, 'hello.txt'), 'hi');
-    await expect(runInspect(notRec, {})).rejects.toMatchObject({ exitCode: 2, message: `${notRec} is not a poly recording (no manifest.json)` });
-    await expect(runInspect(dir, { json: true, csv: true, sql: 'SELECT 1' })).rejects.toMatchObject({ exitCode: 2, message: '--json and --csv cannot be used together' });
+    await expect(runInspect(notRec, {})).rejects.toMatchObject({ kind: 'input', message: `${notRec} is not a poly recording (no manifest.json)` });
+    await expect(runInspect(dir, { json: true, csv: true, sql: 'SELECT 1' })).rejects.toMatchObject({ kind: 'usage', message: '--json and --csv cannot be used together' });
     await expect(runInspect(dir, { sql: '  ' })).rejects.toBeInstanceOf(CliError);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Golden tests (habit 13, after tardis-node test/mappers.test.ts): every file under
- * ../shared/fixtures/polymarket is classified below, replayed through normalizeRecord as the raw
+ * test/fixtures/polymarket (vendored; see its PROVENANCE.md) is classified below, replayed through normalizeRecord as the raw
  * record it would have been, and compared with a committed golden under __golden__/.
  *
  * - The fixture directory is enumerated recursively: a new fixture that is not classified fails
@@ -21,10 +21,9 @@ import { describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../../src/core/normalize/index.ts';
 import type { MarketEvent } from '../../src/core/types/events.ts';
 import type { RawRecord, RecordKind, Source } from '../../src/core/types/raw.ts';
+import { FIXTURES } from '../helpers/fixtures.ts';
 import { countByType, goldenJson, reasons, rec, sha256 } from './helpers.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURES = path.resolve(REPO, '../shared/fixtures/polymarket');
 const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '__golden__');
 
 const NT = 'nautechsystems__nautilus_trader/crates/adapters/polymarket/test_data/';
@@ -59,7 +58,7 @@ const clobProbe = (why: string, url: string, recordKind: RecordKind = 'response'
 
 /** Explicit classification of every non-bulk fixture file. */
 const PLANS: Record<string, Plan> = {
-  'INDEX.md': { kind: 'not-market-data', why: 'inventory document describing the fixtures' },
+  'PROVENANCE.md': { kind: 'not-market-data', why: 'provenance document: source, commit, licence and sha256 of every fixture' },
 
   // market channel (some trimmed: no event_type -> inferred by shape)
   [`${NT}ws_book_snapshot.json`]: ws('market_ws'),
