@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // never write a snapshot as a side effect of a run: goldens change only by `npm run golden:update`
+    update: 'none',
   },
 });

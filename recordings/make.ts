@@ -13,7 +13,7 @@
  * market's timeline (its end date, the fee regime of that date) as if recorded live on 2025-12-11; the
  * real network latency between simulator and recorder is kept, scaled by --speed. Only fixtures do this.
  * The result is committed; regression tests replay it and compare reports with golden files, so a new
- * recording means new goldens (UPDATE_GOLDEN=1 npm test -- test/golden).
+ * recording means new goldens (npm run golden:update).
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';

@@ -9,6 +9,7 @@ import type { TradingKernel } from '../core/kernel/trading-kernel.ts';
 import { renderReports, reportInputFromKernel } from '../core/reports/render.ts';
 import { isoFromNs } from '../core/time.ts';
 import { formatCash } from '../core/types/fixed.ts';
+import { projectRelative } from '../io/paths.ts';
 import type { EngineSettings } from './config.ts';
 import { computeRunId, writeReports, type RunMeta, type WriteResult } from './reports-writer.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
@@ -18,7 +19,7 @@ export interface RenderRunInput {
   readonly recording: string;
   readonly recordingDigest: string;
   readonly strategy: LoadedStrategy;
-  /** The strategy file as the user named it (stored in run.json). */
+  /** The strategy file as the user named it (run.json stores it relative to the project directory). */
   readonly strategyFile: string;
   /** Validated parameters (the strategy's exact internal values: ticks, micro-shares, ns). */
   readonly params: unknown;
@@ -54,8 +55,8 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   if (input.window.toNs !== undefined) config['to'] = isoFromNs(input.window.toNs);
   if (input.window.markets !== undefined && input.window.markets.length > 0) config['markets'] = input.window.markets.join(',');
   const run: RunMeta = {
-    recording: { path: input.recording, id: basename(input.recording.replace(/[/\\]+$/, '')), digest: input.recordingDigest },
-    strategy: { name: input.strategy.definition.name, file: input.strategyFile, sha256: input.strategy.sha256 },
+    recording: { path: projectRelative(input.recording), id: basename(input.recording.replace(/[/\\]+$/, '')), digest: input.recordingDigest },
+    strategy: { name: input.strategy.definition.name, file: projectRelative(input.strategyFile), sha256: input.strategy.sha256 },
     params: { given: input.paramsGiven, resolved: input.params },
     seed: input.settings.seed,
     config,

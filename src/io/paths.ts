@@ -12,9 +12,32 @@
  * where the OS refuses it (EISDIR/EINVAL/EPERM are ignored there).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, rename, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+/** The project directory: the nearest directory at or above `from` that holds a package.json, else `from`. */
+export function projectDir(from: string = process.cwd()): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(from);
+    dir = up;
+  }
+}
+
+/**
+ * An existing path as run.json stores it: relative to the project directory (projectDir), with '/'
+ * separators, so the same run gives the same run.json from any working directory of the project and on any
+ * machine. A name that is not an existing path (e.g. 'live') is returned as given.
+ */
+export function projectRelative(p: string, from: string = process.cwd()): string {
+  const abs = resolve(from, p);
+  if (!existsSync(abs)) return p;
+  const rel = relative(projectDir(from), abs);
+  return (rel === '' ? '.' : rel).split(sep).join('/');
+}
 
 /** True if the path exists (file, directory or anything else). */
 export async function pathExists(p: string): Promise<boolean> {
