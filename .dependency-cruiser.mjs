@@ -78,7 +78,7 @@ export default {
     exclude: { path: '^(node_modules|reports|coverage)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'types', 'default'], extensions: ['.ts', '.mjs', '.js', '.json'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['poly-source', 'import', 'default'], extensions: ['.ts', '.mjs', '.js', '.json'] },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

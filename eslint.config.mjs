@@ -50,12 +50,12 @@ export default tseslint.config(
     },
   },
   {
-    // strategies use only the public strategy API, so internals can change without breaking them
+    // strategies use only the public strategy API ('poly', as in a user's project), so internals can change without breaking them
     files: ['strategies/**/*.ts'],
     ignores: ['strategies/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/src/*', '**/src/**', '!**/src/api.ts'], message: 'strategies import only the public API: src/api.ts' },
+        { group: ['**/src/*', '**/src/**'], message: "strategies import only the public API, by its package name: import { ... } from 'poly'" },
         { group: ['node:*', 'fs', 'path', 'os', 'net', 'http', 'https', 'child_process'], message: 'strategies do no I/O: they get everything through ctx' },
       ] }],
       'no-restricted-globals': ['error', { name: 'Date', message: 'use ctx.now()' }, { name: 'setTimeout', message: 'use ctx.setTimeout()' }, { name: 'setInterval', message: 'use ctx timers' }, { name: 'process', message: 'strategies get parameters through their zod schema' }],

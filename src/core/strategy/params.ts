@@ -6,7 +6,7 @@
  * Defaults: use zod 4's `.prefault('0.01')` (the default is parsed like user input); `.default()` would skip parsing.
  */
 import { z } from 'zod';
-import { parsePx, parseQty, CASH_DECIMALS, type Cash, type Px, type Qty } from '../types/fixed.ts';
+import { parseCash, parsePx, parseQty, type Cash, type Px, type Qty } from '../types/fixed.ts';
 
 const text = z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? String(v) : v.trim()));
 
@@ -32,13 +32,12 @@ export const qtyParam = (): z.ZodType<Qty, string | number> =>
 
 export const usdParam = (): z.ZodType<Cash, string | number> =>
   text.transform((s, ctx) => {
-    const m = /^(-)?(\d+)(?:\.(\d{1,10}))?$/.exec(s);
-    if (m === null) {
+    const v = parseCash(s);
+    if (v === null) {
       ctx.addIssue({ code: 'custom', message: `'${s}' is not a dollar amount` });
       return z.NEVER;
     }
-    const cash = BigInt(m[2]! + (m[3] ?? '').padEnd(CASH_DECIMALS, '0'));
-    return m[1] === undefined ? cash : -cash;
+    return v;
   });
 
 export const intParam = (): z.ZodType<number, string | number> =>
