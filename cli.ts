@@ -5,7 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { PolyError, exitCodeOf } from './src/core/errors.ts';
+import { registerDemo } from './src/cli/demo.ts';
 import { registerExchange } from './src/cli/exchange.ts';
+import { registerInit } from './src/cli/init.ts';
 import { registerInspect } from './src/cli/inspect.ts';
 import { registerRecordings } from './src/cli/recordings.ts';
 import { registerMarkets } from './src/cli/markets.ts';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerRecordings(program);
   registerExchange(program);
+  registerInit(program);
+  registerDemo(program);
   return program;
 }
 

@@ -6,7 +6,8 @@
  *     rebuilds manifest.json, closes sessions left open. Idempotent; refuses while a live recorder holds
  *     DIR/.lock. Prints one line per finding (or "nothing to repair"); `--json` prints the RepairReport.
  *
- * Exit codes: 0 repaired or nothing to do; 2 missing / not a recording; 1 locked, corrupt or I/O error.
+ * Exit codes (the error kinds, src/core/errors.ts): 0 repaired or nothing to do; 2 missing, not a recording or
+ * corrupt beyond repair; 1 locked or an I/O error.
  */
 import type { Command } from 'commander';
 import { toJson } from '../core/reports/csv.ts';

@@ -14,7 +14,7 @@ import { checkReports, formatCheckResult } from '../engine/reports-writer.ts';
 import { CliError } from './errors.ts';
 import { addEngineOptions, progressBar } from './engine-options.ts';
 
-interface ReplayFlags extends EngineFlags {
+export interface ReplayFlags extends EngineFlags {
   strategy?: string;
   param: string[];
   params?: string;
@@ -52,48 +52,51 @@ export function registerReplay(program: Command): void {
     .option('--check <golden-dir>', 'compare the reports byte-for-byte with this directory; exit 1 on any difference')
     .option('--no-progress', 'no progress bar on stderr');
   addEngineOptions(cmd);
-  cmd.action(async (recording: string, flags: ReplayFlags) => {
-    if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)');
-    const speed = parseSpeed(flags.speed);
-    const fromNs = timeFlag(flags.from, '--from');
-    const toNs = timeFlag(flags.to, '--to');
-    if (fromNs !== undefined && toNs !== undefined && toNs <= fromNs) throw new CliError('--to must be after --from');
-    const settings = await engineSettings(flags);
-    const strategy = await loadStrategy(flags.strategy);
-    const paramsGiven = await collectParams(flags.params, flags.param);
-    const params = validateParams(strategy.definition, paramsGiven);
-    const bar = flags.progress && process.stderr.isTTY ? progressBar('replay') : null;
-    const result = await runBacktest({
-      recording,
-      strategy,
-      params,
-      settings,
-      speed,
-      ...(fromNs !== undefined ? { fromNs } : {}),
-      ...(toNs !== undefined ? { toNs } : {}),
-      markets: flags.market,
-      keepEventLog: false,
-      ...(bar !== null ? { onProgress: bar.update } : {}),
-    });
-    bar?.done();
-    const written = await renderRun({
-      kernel: result.kernel,
-      recording,
-      recordingDigest: result.recordingDigest,
-      strategy,
-      strategyFile: flags.strategy,
-      params,
-      paramsGiven,
-      settings,
-      outDir: flags.out,
-      window: { fromNs, toNs, markets: flags.market },
-    });
-    process.stdout.write(written.summaryLines.join('\n') + '\n');
-    process.stdout.write(`reports written to ${written.dir}\n`);
-    if (flags.check !== undefined) {
-      const check = await checkReports(written.dir, flags.check);
-      process.stdout.write(formatCheckResult(check) + '\n');
-      if (!check.ok) throw new CliError(`reports differ from ${flags.check}`, 'check');
-    }
+  cmd.action(async (recording: string, flags: ReplayFlags) => runReplay(recording, flags));
+}
+
+/** `poly replay` (also `poly demo`): validate everything, run the backtest, write the reports, --check. */
+export async function runReplay(recording: string, flags: ReplayFlags): Promise<void> {
+  if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)');
+  const speed = parseSpeed(flags.speed);
+  const fromNs = timeFlag(flags.from, '--from');
+  const toNs = timeFlag(flags.to, '--to');
+  if (fromNs !== undefined && toNs !== undefined && toNs <= fromNs) throw new CliError('--to must be after --from');
+  const settings = await engineSettings(flags);
+  const strategy = await loadStrategy(flags.strategy);
+  const paramsGiven = await collectParams(flags.params, flags.param);
+  const params = validateParams(strategy.definition, paramsGiven);
+  const bar = flags.progress && process.stderr.isTTY ? progressBar('replay') : null;
+  const result = await runBacktest({
+    recording,
+    strategy,
+    params,
+    settings,
+    speed,
+    ...(fromNs !== undefined ? { fromNs } : {}),
+    ...(toNs !== undefined ? { toNs } : {}),
+    markets: flags.market,
+    keepEventLog: false,
+    ...(bar !== null ? { onProgress: bar.update } : {}),
   });
+  bar?.done();
+  const written = await renderRun({
+    kernel: result.kernel,
+    recording,
+    recordingDigest: result.recordingDigest,
+    strategy,
+    strategyFile: flags.strategy,
+    params,
+    paramsGiven,
+    settings,
+    outDir: flags.out,
+    window: { fromNs, toNs, markets: flags.market },
+  });
+  process.stdout.write(written.summaryLines.join('\n') + '\n');
+  process.stdout.write(`reports written to ${written.dir}\n`);
+  if (flags.check !== undefined) {
+    const check = await checkReports(written.dir, flags.check);
+    process.stdout.write(formatCheckResult(check) + '\n');
+    if (!check.ok) throw new CliError(`reports differ from ${flags.check}`, 'check');
+  }
 }

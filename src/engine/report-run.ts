@@ -30,6 +30,11 @@ export interface RenderRunInput {
   readonly window: { readonly fromNs?: bigint | undefined; readonly toNs?: bigint | undefined; readonly markets?: readonly string[] };
   /** Where the equity series and period start when the kernel saw no data. */
   readonly fallbackNs?: bigint;
+  /**
+   * The recording and strategy paths run.json stores, when the caller knows them better than the working
+   * directory does (poly init writes a golden for a project that will find the recording in node_modules).
+   */
+  readonly runPaths?: { readonly recording: string; readonly strategy: string };
 }
 
 export interface RenderRunResult extends WriteResult {
@@ -55,8 +60,8 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   if (input.window.toNs !== undefined) config['to'] = isoFromNs(input.window.toNs);
   if (input.window.markets !== undefined && input.window.markets.length > 0) config['markets'] = input.window.markets.join(',');
   const run: RunMeta = {
-    recording: { path: projectRelative(input.recording), id: basename(input.recording.replace(/[/\\]+$/, '')), digest: input.recordingDigest },
-    strategy: { name: input.strategy.definition.name, file: projectRelative(input.strategyFile), sha256: input.strategy.sha256 },
+    recording: { path: input.runPaths?.recording ?? projectRelative(input.recording), id: basename(input.recording.replace(/[/\\]+$/, '')), digest: input.recordingDigest },
+    strategy: { name: input.strategy.definition.name, file: input.runPaths?.strategy ?? projectRelative(input.strategyFile), sha256: input.strategy.sha256 },
     params: { given: input.paramsGiven, resolved: input.params },
     seed: input.settings.seed,
     config,
