@@ -47,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (err instanceof PolyError && err.kind !== 'internal') {
       // the one place where an error's kind becomes an exit code (table: src/core/errors.ts, README)
-      process.stderr.write(`poly: ${err.message}\n`);
+      process.stderr.write(`poly: ${err.message}\n${err.detail === undefined ? '' : `${err.detail.replace(/\n?$/, '\n')}`}`);
       return exitCodeOf(err.kind);
     }
     process.stderr.write(`poly: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -13,7 +13,7 @@ import { PolyError, exitCodeOf, type ErrorKind } from '../core/errors.ts';
 export { PolyError, type ErrorKind } from '../core/errors.ts';
 
 export class CliError extends PolyError {
-  constructor(message: string, kind: ErrorKind | 1 | 2 = 'usage', options?: { cause?: unknown }) {
+  constructor(message: string, kind: ErrorKind | 1 | 2 = 'usage', options?: { cause?: unknown; detail?: string }) {
     super(kind === 2 ? 'usage' : kind === 1 ? 'io' : kind, message, options);
     this.name = 'CliError';
   }

@@ -12,9 +12,12 @@
  * - On a market-data disconnect the risk engine refuses new orders (stale_data) until a fresh book
  *   snapshot arrives, and --feed-loss decides what happens to resting paper orders (cancel | keep).
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { engineSettings, type EngineFlags } from '../engine/config.ts';
 import { LiveError, LiveRun } from '../engine/live.ts';
+import { STRATEGY_LOG_FILE, StrategyLog } from '../engine/strategy-log.ts';
+import { unwritableDirReason } from '../io/paths.ts';
 import { collectParams, loadStrategy, validateParams } from '../engine/strategy-loader.ts';
 import { RecordSessionError } from '../recorder/record-session.ts';
 import { RecordingError } from '../recorder/errors.ts';
@@ -108,8 +111,12 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
     const paramsGiven = await collectParams(flags.params, flags.param);
     const params = validateParams(strategy.definition, paramsGiven);
     const outDir = flags.out ?? `reports/live-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+    const outReason = await unwritableDirReason(outDir);
+    if (outReason !== null) throw new CliError(`--out '${outDir}' cannot be written: ${outReason}`, 'usage');
 
     const say = (line: string): void => void process.stderr.write(`poly live: ${line}\n`);
+    // ctx.log: strategy.log.jsonl in the report directory, line by line, and on stderr as before
+    const strategyLog = new StrategyLog(join(outDir, STRATEGY_LOG_FILE), true, (t) => say(t.trimEnd()), 0);
     const ctrl = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
@@ -149,7 +156,7 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
           log: (level, msg, fields) => {
             if (level !== 'info') say(`${level}: ${msg}${fields?.['error'] !== undefined ? ` (${String(fields['error'])})` : ''}`);
           },
-          logSink: (l) => say(`strategy ${l.level}: ${l.msg}`),
+          logSink: strategyLog.sink,
         });
       } catch (err) {
         throw toCliError(err);
@@ -159,8 +166,13 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
       const result = await run.done;
       process.stdout.write(result.reports.summaryLines.join('\n') + '\n');
       if (result.canceledAtStop > 0) process.stdout.write(`${result.canceledAtStop} open paper order(s) cancelled at stop\n`);
+      strategyLog.finish();
       process.stdout.write(`reports written to ${result.reports.dir}\n`);
       if (result.error !== null) throw new CliError(`stopped on an error: ${result.error.message.split('\n')[0] ?? ''} (reports were written)`, 'io');
+      const f = result.reports.failure;
+      if (f !== null) {
+        throw new CliError(`strategy '${strategy.definition.name}' stopped: ${f.hook} threw${f.location === undefined ? '' : ` at ${f.location}`}: ${f.message} (reports were written to ${result.reports.dir})`, 'strategy', f.stack === undefined ? {} : { detail: f.stack });
+      }
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -3,6 +3,13 @@
  * `poly live --paper` runs. Writes the reports to --out (default reports/<run-id>/) and prints where.
  * `--check GOLDEN_DIR` compares every report byte-for-byte with a golden set and exits 1 on any
  * difference (for users' CI).
+ *
+ * Order: every input is validated first (flags, --out writable, strategy compiles, parameters), so a mistake
+ * is one line before any work. ctx.log lines go to strategy.log.jsonl beside the reports (and stderr with
+ * --verbose). One-line warnings (stderr, `poly: warning: ...`): a window outside the recording, a spool left
+ * by a crash, a strategy that never traded with time parameters. A strategy that stopped on an error exits 3
+ * (kind 'strategy') AFTER its reports are written, with where it threw and the stack; that wins over a
+ * --check difference (exit 1).
  */
 import type { Command } from 'commander';
 import { nsFromIso } from '../core/time.ts';
@@ -11,6 +18,10 @@ import { engineSettings, type EngineFlags } from '../engine/config.ts';
 import { renderRun } from '../engine/report-run.ts';
 import { collectParams, loadStrategy, validateParams } from '../engine/strategy-loader.ts';
 import { checkReports, formatCheckResult } from '../engine/reports-writer.ts';
+import { PolyError } from '../core/errors.ts';
+import { unwritableDirReason } from '../io/paths.ts';
+import { timeGuardWarning } from '../engine/run-warnings.ts';
+import { STRATEGY_LOG_FILE, StrategyLog } from '../engine/strategy-log.ts';
 import { CliError } from './errors.ts';
 import { addEngineOptions, progressBar } from './engine-options.ts';
 
@@ -25,6 +36,7 @@ export interface ReplayFlags extends EngineFlags {
   out?: string;
   check?: string;
   progress: boolean;
+  verbose?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -50,7 +62,8 @@ export function registerReplay(program: Command): void {
     .option('--market <slug|condition|token>', 'only this market (repeatable)', collect, [])
     .option('--out <dir>', 'report directory (default reports/<run-id>)')
     .option('--check <golden-dir>', 'compare the reports byte-for-byte with this directory; exit 1 on any difference')
-    .option('--no-progress', 'no progress bar on stderr');
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--verbose', "also print the strategy's ctx.log lines on stderr (they always go to strategy.log.jsonl beside the reports)");
   addEngineOptions(cmd);
   cmd.action(async (recording: string, flags: ReplayFlags) => runReplay(recording, flags));
 }
@@ -62,10 +75,15 @@ export async function runReplay(recording: string, flags: ReplayFlags): Promise<
   const fromNs = timeFlag(flags.from, '--from');
   const toNs = timeFlag(flags.to, '--to');
   if (fromNs !== undefined && toNs !== undefined && toNs <= fromNs) throw new CliError('--to must be after --from');
+  // a bad --out is one line now, not a stack after the whole backtest (nor a hang under /proc)
+  const outReason = await unwritableDirReason(flags.out ?? 'reports');
+  if (outReason !== null) throw new CliError(`${flags.out === undefined ? 'the default report directory reports/' : `--out '${flags.out}'`} cannot be written: ${outReason}`);
   const settings = await engineSettings(flags);
   const strategy = await loadStrategy(flags.strategy);
   const paramsGiven = await collectParams(flags.params, flags.param);
   const params = validateParams(strategy.definition, paramsGiven);
+  const warn = (message: string): void => void process.stderr.write(`poly: warning: ${message}\n`);
+  const log = new StrategyLog(null, flags.verbose === true);
   const bar = flags.progress && process.stderr.isTTY ? progressBar('replay') : null;
   const result = await runBacktest({
     recording,
@@ -77,6 +95,8 @@ export async function runReplay(recording: string, flags: ReplayFlags): Promise<
     ...(toNs !== undefined ? { toNs } : {}),
     markets: flags.market,
     keepEventLog: false,
+    logSink: log.sink,
+    onWarning: warn,
     ...(bar !== null ? { onProgress: bar.update } : {}),
   });
   bar?.done();
@@ -92,11 +112,21 @@ export async function runReplay(recording: string, flags: ReplayFlags): Promise<
     outDir: flags.out,
     window: { fromNs, toNs, markets: flags.market },
   });
+  const logFile = log.finish(written.dir);
   process.stdout.write(written.summaryLines.join('\n') + '\n');
-  process.stdout.write(`reports written to ${written.dir}\n`);
+  process.stdout.write(`reports written to ${written.dir}${logFile === null ? '' : ` (strategy log: ${log.lines} line${log.lines === 1 ? '' : 's'} in ${STRATEGY_LOG_FILE})`}\n`);
+  const guard = timeGuardWarning(strategy.definition, params, result.kernel);
+  if (guard !== null) warn(guard);
+  let checkFailed = false;
   if (flags.check !== undefined) {
     const check = await checkReports(written.dir, flags.check);
     process.stdout.write(formatCheckResult(check) + '\n');
-    if (!check.ok) throw new CliError(`reports differ from ${flags.check}`, 'check');
+    checkFailed = !check.ok;
   }
+  const f = written.failure;
+  if (f !== null) {
+    // after the reports: they show what the strategy did up to the error
+    throw new PolyError('strategy', `strategy '${strategy.definition.name}' stopped: ${f.hook} threw${f.location === undefined ? '' : ` at ${f.location}`}: ${f.message} (reports were written to ${written.dir})`, f.stack === undefined ? {} : { detail: f.stack });
+  }
+  if (checkFailed) throw new CliError(`reports differ from ${flags.check}`, 'check');
 }

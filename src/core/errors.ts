@@ -36,13 +36,17 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
 export const EXIT_INTERRUPTED = 130;
 
 export class PolyError extends Error {
+  /** Lines main() prints after the one-line message (a stack, the offending source line); rarely set. */
+  readonly detail: string | undefined;
+
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PolyError';
+    this.detail = options?.detail;
   }
 }
 

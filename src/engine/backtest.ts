@@ -11,10 +11,11 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PolyError } from '../core/errors.ts';
-import { TradingKernel } from '../core/kernel/trading-kernel.ts';
+import { TradingKernel, type StrategyLogLine } from '../core/kernel/trading-kernel.ts';
 import type { MarketMeta } from '../core/types/market.ts';
 import { digestOfManifest, readManifest, readRecording } from '../recorder/read.ts';
 import { kernelConfig, type EngineSettings } from './config.ts';
+import { recordingWarnings } from './run-warnings.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
 
 export type Speed = number | 'max';
@@ -60,7 +61,9 @@ export interface BacktestInput {
   readonly onProgress?: (done: number, total: number, virtualNs: bigint) => void;
   /** Keep the full order-event log in memory (default true); the CLI turns it off for flat memory. */
   readonly keepEventLog?: boolean;
-  readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
+  readonly logSink?: (line: StrategyLogLine) => void;
+  /** One-line warnings found before the run (window outside the recording, spool left by a crash). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface BacktestResult {
@@ -72,6 +75,7 @@ export interface BacktestResult {
 
 export async function runBacktest(input: BacktestInput): Promise<BacktestResult> {
   const manifest = await readManifest(input.recording);
+  if (input.onWarning !== undefined) for (const w of await recordingWarnings(input.recording, manifest, input)) input.onWarning(w);
   const filter = input.markets !== undefined && input.markets.length > 0 ? resolveMarketFilter(manifest.markets, input.markets) : null;
   const kernel = new TradingKernel(
     kernelConfig(input.settings, {

@@ -40,7 +40,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TradingKernel } from '../core/kernel/trading-kernel.ts';
+import { TradingKernel, type StrategyLogLine } from '../core/kernel/trading-kernel.ts';
 import { formatCash, type D } from '../core/types/fixed.ts';
 import type { MarketMeta } from '../core/types/market.ts';
 import type { RawRecord } from '../core/types/raw.ts';
@@ -50,7 +50,7 @@ import { digestOfManifest } from '../recorder/read.ts';
 import { RecordSession, type LogFn, type RecordSessionOptions, type RecordSummary } from '../recorder/record-session.ts';
 import { kernelConfig, type EngineSettings } from './config.ts';
 import { LiveClock, LiveTimerDriver, type WakeTarget } from './live-clock.ts';
-import { startMetricsServer, type MetricsServer, type MetricsSnapshot } from './metrics.ts';
+import { startMetricsServer, strategyState, type MetricsServer, type MetricsSnapshot } from './metrics.ts';
 import { renderRun, type RenderRunResult } from './report-run.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
 
@@ -94,7 +94,7 @@ export interface LiveInput {
   readonly log?: LogFn;
   /** Stored in the recording's session meta. */
   readonly meta?: Record<string, unknown>;
-  readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
+  readonly logSink?: (line: StrategyLogLine) => void;
 }
 
 export type LiveStopReason = 'signal' | 'duration' | 'stopped' | 'fatal';
@@ -299,6 +299,7 @@ export class LiveRun {
       riskHalted: k?.risk.halted ?? false,
       normalizationErrorsTotal: k?.quality.normalizationErrors ?? 0,
       connected: status !== null && status.connections.length > 0 && status.connections.every((c) => c.state === 'open'),
+      strategy: strategyState(k?.journal.strategyFailure ?? null),
     };
   }
 

@@ -6,12 +6,14 @@
  */
 import { basename, join } from 'node:path';
 import type { TradingKernel } from '../core/kernel/trading-kernel.ts';
+import type { StrategyFailure } from '../core/reports/journal.ts';
 import { renderReports, reportInputFromKernel } from '../core/reports/render.ts';
 import { isoFromNs } from '../core/time.ts';
 import { formatCash } from '../core/types/fixed.ts';
 import { projectRelative } from '../io/paths.ts';
 import type { EngineSettings } from './config.ts';
 import { computeRunId, writeReports, type RunMeta, type WriteResult } from './reports-writer.ts';
+import { describeFailure } from './strategy-errors.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
 
 export interface RenderRunInput {
@@ -39,14 +41,17 @@ export interface RenderRunInput {
 
 export interface RenderRunResult extends WriteResult {
   readonly summaryLines: string[];
+  /** The strategy's failure (location and project-relative stack), null when it ran to the end. */
+  readonly failure: StrategyFailure | null;
 }
 
 export async function renderRun(input: RenderRunInput): Promise<RenderRunResult> {
   const k = input.kernel;
   const startNs = k.quality.firstRecvNs ?? input.fallbackNs ?? 0n;
   const endNs = k.quality.lastRecvNs !== null && k.now() > k.quality.lastRecvNs ? k.now() : (k.quality.lastRecvNs ?? startNs);
-  const files = renderReports(
-    reportInputFromKernel(k, {
+  const failure = describeFailure(k.journal.strategyFailure);
+  const files = renderReports({
+    ...reportInputFromKernel(k, {
       strategyName: input.strategy.definition.name,
       params: { given: input.paramsGiven, resolved: input.params },
       initialCash: input.settings.initialCash,
@@ -54,7 +59,9 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
       startNs,
       endNs,
     }),
-  );
+    // where in the strategy's code it threw, with project-relative paths (no machine paths in summary.json)
+    strategyFailure: failure,
+  });
   const config: Record<string, string> = { ...input.settings.described };
   if (input.window.fromNs !== undefined) config['from'] = isoFromNs(input.window.fromNs);
   if (input.window.toNs !== undefined) config['to'] = isoFromNs(input.window.toNs);
@@ -69,20 +76,26 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const dir = input.outDir ?? join('reports', computeRunId(run));
   const written = await writeReports(dir, files, run);
   const summary = JSON.parse(files['summary.json']) as {
-    pnl: { total: string; fees: string; rebates: string; settlement: string };
+    pnl: { total: string; trading_realized: string; unrealized: string; merges: string; fees: string; rebates: string; settlement: string };
     return: string | null;
-    orders: { placed: number; denied: number };
+    orders: { placed: number; filled: number; partially_filled: number; canceled: number; rejected: number; denied: number; open: number };
     fills: { count: number };
     data_quality: { normalization_errors: number; disconnects: number };
-    strategy_error: { hook: string; message: string } | null;
+    strategy_error: { hook: string; message: string; location: string | null } | null;
   };
+  // both lines add up: orders by final status, P&L by its parts (the identity of summary.json)
+  const o = summary.orders;
+  const p = summary.pnl;
   const lines = [
-    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${summary.orders.denied} risk denials`,
-    `P&L ${summary.pnl.total} (fees ${summary.pnl.fees}, rebates ${summary.pnl.rebates}, settlement ${summary.pnl.settlement}), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
+    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${o.placed} orders = ${o.filled} filled + ${o.partially_filled} partly filled + ${o.canceled} canceled + ${o.rejected} rejected + ${o.denied} denied by risk + ${o.open} open; ${summary.fills.count} fills`,
+    `P&L ${p.total} = trading ${p.trading_realized} + unrealized ${p.unrealized} + merges ${p.merges} + settlement ${p.settlement} + rebates ${p.rebates} (fees ${p.fees} are inside those), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
   ];
   if (summary.data_quality.normalization_errors > 0 || summary.data_quality.disconnects > 0) {
     lines.push(`data quality: ${summary.data_quality.normalization_errors} normalization errors, ${summary.data_quality.disconnects} disconnects (see summary.json)`);
   }
-  if (summary.strategy_error !== null) lines.push(`strategy stopped: ${summary.strategy_error.hook} threw: ${summary.strategy_error.message}`);
-  return { ...written, summaryLines: lines };
+  if (summary.strategy_error !== null) {
+    const e = summary.strategy_error;
+    lines.push(`strategy stopped: ${e.hook} threw${e.location === null ? '' : ` at ${e.location}`}: ${e.message}`);
+  }
+  return { ...written, summaryLines: lines, failure };
 }

@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { REPORT_FILE_NAMES, type ReportFiles } from '../core/reports/render.ts';
 import { toJson } from '../core/reports/csv.ts';
 import { ensureDir, isDirectory, writeFileAtomic } from '../io/paths.ts';
+import { STRATEGY_LOG_FILE } from './strategy-log.ts';
 
 export interface RunMeta {
   /** Engine version (default: package.json's version). */
@@ -166,7 +167,10 @@ export async function writeReports(outDir: string, files: ReportFiles, run: RunM
   };
 }
 
-/** Relative paths of every regular file under dir, sorted; [] when dir does not exist. */
+/** Files beside the reports that are diagnostics, not reports: never compared by --check. */
+const DIAGNOSTICS = new Set([STRATEGY_LOG_FILE]);
+
+/** Relative paths of every regular file under dir (diagnostics left out), sorted; [] when dir does not exist. */
 async function listFiles(dir: string): Promise<string[]> {
   if (!(await isDirectory(dir))) return [];
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -175,7 +179,8 @@ async function listFiles(dir: string): Promise<string[]> {
     if (!e.isFile()) continue;
     const parent = (e as { parentPath?: string; path?: string }).parentPath ?? (e as { path?: string }).path ?? dir;
     const rel = join(parent, e.name).slice(dir.length).replace(/^[\\/]+/, '');
-    out.push(rel.replaceAll('\\', '/'));
+    const name = rel.replaceAll('\\', '/');
+    if (!DIAGNOSTICS.has(name)) out.push(name);
   }
   return out.sort();
 }

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PolyError } from '../core/errors.ts';
 import { isStrategyDefinition, type StrategyDefinition } from '../core/strategy/api.ts';
+import { describeLoadError } from './strategy-errors.ts';
 
 export interface LoadedStrategy {
   readonly definition: StrategyDefinition;
@@ -29,8 +30,8 @@ export async function loadStrategy(file: string): Promise<LoadedStrategy> {
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
-    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    throw new PolyError('input', `strategy file '${file}' failed to load: ${first}`);
+    const d = describeLoadError(err);
+    throw new PolyError('input', `strategy file '${file}' failed to load: ${d.line}`, d.detail === null ? {} : { detail: d.detail });
   }
   const def = mod['default'] ?? mod['strategy'];
   if (!isStrategyDefinition(def)) {

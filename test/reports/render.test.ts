@@ -173,7 +173,11 @@ describe('renderReports: determinism and snapshots', () => {
     const s = buildSummary(handRun({ halted, failure: true }).input) as Record<string, any>;
     expect(s.risk.halted).toBe(true);
     expect(s.risk.halted_by).toEqual({ at: iso(150), rule: 'daily_loss', reason: 'lost 50, "limit" 40' });
-    expect(s.strategy_error).toEqual({ at: iso(170), hook: 'onBook', message: 'boom, "bad"' });
+    expect(s.strategy_error).toEqual({ at: iso(170), hook: 'onBook', message: 'boom, "bad"', location: null, stack: [] });
+    // with the engine's location and stack (src/engine/strategy-errors.ts), both are reported
+    const run = handRun({ halted, failure: true }).input;
+    const located = { ...run, strategyFailure: { ...run.strategyFailure!, location: 'strategies/x.ts:3:9', stack: 'Error: boom\n    at onBook (strategies/x.ts:3:9)' } };
+    expect((buildSummary(located) as Record<string, any>).strategy_error).toMatchObject({ location: 'strategies/x.ts:3:9', stack: ['Error: boom', '    at onBook (strategies/x.ts:3:9)'] });
   });
 
   it('an empty run renders with nulls where a ratio is undefined', () => {

@@ -471,7 +471,10 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
       halted: input.risk.halted,
       halted_by: halt === null ? null : { at: isoFromNs(halt.tsNs), rule: halt.rule, reason: halt.reason },
     },
-    strategy_error: fail === null ? null : { at: isoFromNs(fail.tsNs), hook: fail.hook, message: fail.message },
+    strategy_error:
+      fail === null
+        ? null
+        : { at: isoFromNs(fail.tsNs), hook: fail.hook, message: fail.message, location: fail.location ?? null, stack: fail.stack === undefined ? [] : fail.stack.split('\n') },
     data_quality: {
       records: q.records,
       events: q.events,
