@@ -3,6 +3,7 @@
  * stderr progress bar for long replays.
  */
 import type { Command } from 'commander';
+import { isoFromNs } from '../core/time.ts';
 
 export function addEngineOptions(cmd: Command): Command {
   return cmd
@@ -19,14 +20,19 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--equity-interval <d>', 'equity sampling interval (virtual time)', '1m');
 }
 
-export function progressBar(label: string): { update: (done: number, total: number, virtualNs: bigint) => void; done: () => void } {
+/**
+ * A one-line progress bar on stderr, redrawn in place: the share of the replayed time span behind us, the
+ * virtual time reached and the records done.
+ * Its caller updates it by wall time (src/engine/backtest.ts: every 200 ms, also while waiting out a gap).
+ */
+export function progressBar(label: string): { update: (done: number, total: number, virtualNs: bigint, fraction: number) => void; done: () => void } {
   const width = 30;
   let last = '';
   return {
-    update(done, total) {
-      const frac = total > 0 ? Math.min(1, done / total) : 0;
-      const filled = Math.round(frac * width);
-      const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(1)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} records`;
+    update(done, _total, virtualNs, fraction) {
+      const filled = Math.round(fraction * width);
+      const at = isoFromNs(virtualNs).slice(0, 19) + 'Z';
+      const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}% at ${at}, ${done.toLocaleString('en-US')} records`;
       if (line !== last) process.stderr.write(`\r${line}`);
       last = line;
     },

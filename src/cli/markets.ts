@@ -166,7 +166,7 @@ export function registerMarkets(program: Command): void {
   program
     .command('markets')
     .description('discover markets over Gamma, or resolve identifiers to market metadata')
-    .argument('[query]', 'text that must occur in the question or slug (every word)')
+    .argument('[query...]', 'words that must occur in the question or slug (every word; quotes not needed)')
     .option('--active', 'only active, open markets')
     .option('--closed', 'only closed markets')
     .option('--tag <id>', 'Gamma tag id')
@@ -180,5 +180,5 @@ export function registerMarkets(program: Command): void {
     .option('--resolve <id...>', 'resolve slugs, condition ids (0x…) or token ids instead of searching')
     .option('--gamma-url <url>', 'Gamma REST base URL', DEFAULT_GAMMA_URL)
     .option('--clob-url <url>', 'CLOB REST base URL (fallback for --resolve)', DEFAULT_CLOB_URL)
-    .action(async (query: string | undefined, opts: unknown) => runMarkets(query, opts));
+    .action(async (words: string[], opts: unknown) => runMarkets(words.length > 0 ? words.join(' ') : undefined, opts));
 }

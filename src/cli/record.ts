@@ -15,11 +15,13 @@
  *   one line `poly: ...`, exit 2 for bad input, 1 otherwise. Data already on disk is never removed.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { isoFromNs } from '../core/time.ts';
 import { RecordingError } from '../recorder/errors.ts';
+import { DATE_DIR_RE, MANIFEST_FILE, SPOOL_DIR } from '../recorder/layout.ts';
 import { RecordSession, RecordSessionError, type LogLevel, type SessionStatus } from '../recorder/record-session.ts';
 import { DEFAULT_CLOB_URL } from '../sources/clob.ts';
 import { DEFAULT_GAMMA_URL, ResolveError } from '../sources/gamma.ts';
@@ -90,6 +92,7 @@ const RawOpts = z.object({
   rotateSize: z.string(),
   duration: z.string().optional(),
   quiet: z.boolean().optional(),
+  append: z.boolean().optional(),
   log: z.string().optional(),
   pingInterval: z.string(),
   staleAfter: z.string(),
@@ -110,6 +113,17 @@ export function statusLine(s: SessionStatus, prev: SessionStatus | null): string
   const open = s.connections.filter((c) => c.state === 'open').length;
   const ages = s.connections.map((c) => `${c.conn ?? '?'} ${fmtAge(c.lastMessageAgeMs)}`).join(' ');
   return `rec ${fmtElapsed(s.elapsedMs)} | ${rate.toFixed(0)} msg/s | ${s.records} rec ${fmtBytes(s.bytes)} | conn ${open}/${s.connections.length} | reconnects ${s.reconnects} | age ${ages}`;
+}
+
+/** True if dir has what a recording writer would append to: manifest.json, a spool or date= partitions. */
+async function holdsRecording(dir: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return false;
+  }
+  return entries.some((e) => e === MANIFEST_FILE || e === SPOOL_DIR || DATE_DIR_RE.test(e));
 }
 
 function toCliError(err: unknown): unknown {
@@ -145,6 +159,9 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     pingIntervalMs: parseDuration(o.pingInterval, '--ping-interval'),
     staleAfterMs: parseDuration(o.staleAfter, '--stale-after'),
   };
+  if (o.append !== true && (await holdsRecording(opts.out))) {
+    throw new CliError(`--out '${opts.out}' already holds a recording; add --append to record a new session into it (a spool left by a crash is recovered first), or choose a new directory`, 'usage');
+  }
   const quiet = o.quiet === true;
   const tty = process.stderr.isTTY === true;
 
@@ -249,5 +266,6 @@ export function registerRecord(program: Command): void {
     .option('--stale-after <dur>', 'reconnect when nothing (data or PONG) arrives for this long', '30s')
     .option('--log <file>', 'append JSON-lines logs to FILE (default: stderr when it is not a terminal)')
     .option('--quiet', 'no status line, no summary; only warnings and errors')
+    .option('--append', 'record a new session into an existing recording (a spool left by a crash is recovered first)')
     .action(async (opts: unknown) => runRecord(opts));
 }

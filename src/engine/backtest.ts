@@ -57,8 +57,11 @@ export interface BacktestInput {
   readonly fromNs?: bigint;
   readonly toNs?: bigint;
   readonly markets?: readonly string[];
-  /** Called about every 200 ms of wall time with progress (records done, total, virtual time). */
-  readonly onProgress?: (done: number, total: number, virtualNs: bigint) => void;
+  /**
+   * Called about every 200 ms of wall time with progress: records done, records in the recording, the
+   * virtual time reached, and the fraction of the replayed time span (window or recording) behind it.
+   */
+  readonly onProgress?: (done: number, total: number, virtualNs: bigint, fraction: number) => void;
   /** Keep the full order-event log in memory (default true); the CLI turns it off for flat memory. */
   readonly keepEventLog?: boolean;
   readonly logSink?: (line: StrategyLogLine) => void;
@@ -87,6 +90,9 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     }),
   );
   const total = manifest.files.reduce((n, f) => n + f.rows, 0);
+  const spanFrom = input.fromNs ?? (manifest.timeRange === null ? 0n : BigInt(manifest.timeRange.fromNs));
+  const spanTo = input.toNs ?? (manifest.timeRange === null ? 0n : BigInt(manifest.timeRange.toNs));
+  const fractionAt = (t: bigint): number => (spanTo <= spanFrom ? 0 : Math.min(1, Math.max(0, Number(t - spanFrom) / Number(spanTo - spanFrom))));
   const source = readRecording(input.recording, {
     ...(input.fromNs !== undefined ? { fromNs: input.fromNs } : {}),
     ...(input.toNs !== undefined ? { toNs: input.toNs } : {}),
@@ -104,7 +110,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     const now = performance.now();
     if (now - lastProgress < PROGRESS_MS) return;
     lastProgress = now;
-    input.onProgress(done, total, virtualNs);
+    input.onProgress(done, total, virtualNs, fractionAt(virtualNs));
   };
   for await (const raw of source) {
     if (speed !== 'max') {
@@ -118,7 +124,9 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
         const dueMs = wall0 + Number(raw.recvNs - v0) / 1e6 / speed;
         while (dueMs - performance.now() > 2) {
           await sleep(Math.min(dueMs - performance.now(), PROGRESS_MS));
-          progress(v0 + BigInt(Math.round((performance.now() - wall0) * speed * 1e6)));
+          // the virtual time reached while waiting: never past the record we are waiting for
+          const reached = v0 + BigInt(Math.round((performance.now() - wall0) * speed * 1e6));
+          progress(reached < raw.recvNs ? reached : raw.recvNs);
         }
       }
     }
@@ -128,6 +136,6 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     if (speed !== 'max' || (done & 63) === 0) progress(raw.recvNs);
   }
   kernel.finish();
-  input.onProgress?.(done, total, kernel.now());
+  input.onProgress?.(done, total, kernel.now(), 1);
   return { kernel, recordingDigest: digestOfManifest(manifest), records: done, markets: manifest.markets };
 }

@@ -93,8 +93,7 @@ export async function unwritableDirReason(dir: string): Promise<string | null> {
       if (!st.isDirectory()) return missing.length === 0 ? `'${probe}' is a file, not a directory` : `'${probe}' is a file, so '${dir}' cannot be created`;
       break;
     } catch (err) {
-      if (isCode(err, 'ENOTDIR')) return `a component of '${probe}' is a file`;
-      if (!isCode(err, 'ENOENT')) return `'${probe}' cannot be read (${errorCode(err) ?? String(err)})`;
+      if (!isCode(err, 'ENOENT', 'ENOTDIR')) return `'${probe}' cannot be read (${errorCode(err) ?? String(err)})`;
       const up = dirname(probe);
       if (up === probe) return `no part of '${dir}' exists`;
       missing.push(probe);

@@ -183,6 +183,11 @@ function col<R>(name: string, get: (row: R) => CsvValue) {
   return { name, get };
 }
 
+/** A column of identifiers that look like numbers (token ids): always quoted, see csv.ts. */
+function textCol<R>(name: string, get: (row: R) => CsvValue) {
+  return { name, get, text: true };
+}
+
 // ------------------------------------------------------------------------------------------------
 // CSV renderers
 
@@ -195,7 +200,7 @@ export function renderOrdersCsv(input: ReportInput): string {
       col('created_at', (o) => isoFromNs(o.createdNs)),
       col('market', (o) => tok(o.assetId).market),
       col('outcome', (o) => tok(o.assetId).outcome),
-      col('asset_id', (o) => o.assetId),
+      textCol('asset_id', (o) => o.assetId),
       col('side', (o) => o.side),
       col('tif', (o) => o.tif),
       col('post_only', (o) => o.postOnly),
@@ -227,7 +232,7 @@ export function renderFillsCsv(input: ReportInput): string {
       col('client_id', (f) => f.clientId),
       col('market', (f) => tok(f.assetId).market),
       col('outcome', (f) => tok(f.assetId).outcome),
-      col('asset_id', (f) => f.assetId),
+      textCol('asset_id', (f) => f.assetId),
       col('side', (f) => f.side),
       col('px', (f) => formatPx(f.px)),
       col('qty', (f) => formatQty(f.qty)),
@@ -264,7 +269,7 @@ export function renderPositionsCsv(input: ReportInput): string {
     [
       col('market', (l) => l.info.market),
       col('outcome', (l) => l.info.outcome),
-      col('asset_id', (l) => l.p.assetId),
+      textCol('asset_id', (l) => l.p.assetId),
       col('qty', (l) => formatQty(l.p.qty)),
       col('avg_cost', (l) => (l.p.avgCost === null ? null : avg(l.p.avgCost))),
       col('cost_basis', (l) => money(l.p.costBasis)),
