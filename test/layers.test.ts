@@ -5,7 +5,7 @@
  * (src/tape, src/import, src/report, src/sweep) are exercised too, so the rules are right when they land.
  * Finally the real repository has no violation and no cycle.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cruise, type IConfiguration, type ICruiseOptions, type IViolation } from 'dependency-cruiser';
@@ -15,7 +15,8 @@ import { cleanupTempDirs, tempDir } from './helpers/tmp.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 afterAll(cleanupTempDirs);
 
-const config = ((await import(pathToFileURL(join(ROOT, '.dependency-cruiser.mjs')).href)) as { default: IConfiguration }).default;
+const configModule = (await import(pathToFileURL(join(ROOT, '.dependency-cruiser.mjs')).href)) as { default: IConfiguration; LAYERS: Record<string, { path: string; may: string[] }> };
+const config = configModule.default;
 
 const options = (baseDir: string): ICruiseOptions => {
   // the probe trees have no tsconfig.json
@@ -88,6 +89,17 @@ describe('the layer rule (dependency-cruiser)', () => {
   it('reports a node: import in core, and an import that does not resolve', async () => {
     const got = await violations({ 'src/core/a.ts': "import { readFileSync } from 'node:fs';\nimport { y } from './missing.ts';\nexport const z = [readFileSync, y];\n" });
     expect(got).toEqual(['core-is-pure src/core/a.ts -> fs', 'not-to-unresolvable src/core/a.ts -> ./missing.ts']);
+  });
+
+  it("ARCHITECTURE.md's layer table is the tool's table", () => {
+    const doc = readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8');
+    const names = Object.keys(configModule.LAYERS);
+    const table: Record<string, string[]> = {};
+    for (const m of doc.matchAll(/^\| ([a-z]+) \| [^|]+ \| ([^|]+) \|$/gm)) {
+      if (!names.includes(m[1]!)) continue;
+      table[m[1]!] = m[2]!.split(/[^a-z]+/).filter((w) => names.includes(w) && w !== m[1]).sort();
+    }
+    expect(table).toEqual(Object.fromEntries(names.map((n) => [n, [...configModule.LAYERS[n]!.may].sort()])));
   });
 
   it('finds no violation and no cycle in the repository', async () => {

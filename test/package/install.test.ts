@@ -4,7 +4,7 @@
  * npm cache that `npm ci` filled: --prefer-offline, so no download when they are there), then, inside that
  * project and with the INSTALLED poly only:
  * - a new strategy importing nothing but 'poly' replays the bundled recording (node_modules/poly/recordings)
- *   and writes its reports;
+ *   and writes its reports; so does the README's example strategy, copied from the README;
  * - the project's own `tsc --noEmit` typechecks it against poly's shipped types, and fails on a type error;
  * - the scaffold's `npm test` (node:test, `poly replay --check` against the golden init wrote) passes;
  * - `poly demo` runs a bundled strategy.
@@ -107,6 +107,14 @@ describe('poly installed from its npm pack tarball into a project outside the re
     const bin = join(project, 'node_modules/.bin/poly');
 
     await writeFile(join(project, 'strategies/mine.ts'), MINE);
+    // the README's example strategy, as printed: it must typecheck and run in a user's project
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const example = /## Writing a strategy[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("from 'poly'");
+    await writeFile(join(project, 'strategies/readme.ts'), example!);
+    const fromReadme = await run(join(project, 'node_modules/.bin/poly'), ['replay', 'node_modules/poly/recordings/sol-15m', '--strategy', 'strategies/readme.ts', '--out', 'reports/readme', '--no-progress'], project);
+    expect(fromReadme.code, fromReadme.stderr).toBe(0);
+    expect(fromReadme.stdout).toMatch(/strategy join-the-bid: 878 records, [1-9]\d* orders/);
     const replay = await run(bin, ['replay', 'node_modules/poly/recordings/sol-15m', '--strategy', 'strategies/mine.ts', '--out', 'reports/mine', '--no-progress'], project);
     times['poly replay'] = replay.ms;
     expect(replay.code, replay.stderr).toBe(0);
