@@ -88,9 +88,9 @@ export class TopOfBookSeries {
       if (this.done.length > MAX_TOP_POINTS) this.rebucket(TOP_FIRST_BUCKET_NS);
       return;
     }
-    const b = p.tsNs / this.bucketNs;
-    if (this.open.length > 0 && b !== this.openBucket) this.closeBucket();
-    this.openBucket = b;
+    // closing a bucket can widen the buckets (rebucket): recompute p's bucket until it is the open one
+    while (this.open.length > 0 && p.tsNs / this.bucketNs !== this.openBucket) this.closeBucket();
+    this.openBucket = p.tsNs / this.bucketNs;
     this.open.push(p);
   }
 

@@ -270,7 +270,46 @@
   draw('waterfall', function (el) { waterfallChart(el, data.waterfall); });
   draw('calibration', function (el) { if (data.calibration.length > 0) calibrationChart(el, data.calibration); else { el.classList.add('empty-chart'); el.textContent = 'No fills in resolved markets.'; } });
   draw('quality', function (el) { qualityChart(el, data.quality); });
-  if (window.polyCompare) window.polyCompare(data, { make: make, utc: utc, exact: exact, stepped: stepped, palette: PALETTE, timeAxis: timeAxis, valAxis: valAxis, align: align });
+
+  // comparison / sweep page
+  function overlayChart(el, curves) {
+    var xs = [];
+    curves.forEach(function (c) { xs = xs.concat(c.x); });
+    xs.sort(function (a, b) { return a - b; });
+    var x = [];
+    xs.forEach(function (t, i) { if (i === 0 || t !== xs[i - 1]) x.push(t); });
+    var series = [timeSeries], cols = [x], n = 0;
+    curves.forEach(function (c, k) {
+      var al = align(c.x, [c.y, c.yS], x);
+      // no value before the curve starts or after it ends
+      var y = al.cols[0].map(function (v, i) { return x[i] < c.x[0] || x[i] > c.x[c.x.length - 1] ? null : v; });
+      series.push({ label: c.label, stroke: PALETTE[k % PALETTE.length], width: k === 0 ? 2.5 : 1.2, paths: stepped, points: noPoints, value: exact(al.cols[1]) });
+      cols.push(y);
+      n += c.x.length;
+    });
+    make(el, { height: 320, tzDate: utc, cursor: cursor, series: series, scales: { x: { time: true } }, axes: [timeAxis, valAxis('equity ($)')] }, cols, n);
+  }
+
+  function scatterChart(el, sc, objective) {
+    make(el, {
+      height: 240, width: 420, cursor: { drag: { x: false, y: false } }, scales: { x: { time: false } },
+      series: [{ label: sc.param }, { label: objective, stroke: C.mid, paths: function () { return null; }, points: { show: true, size: 9, fill: C.mid, stroke: C.mid }, value: exact(sc.labels) }],
+      axes: [{ label: sc.param, stroke: '#57606a', grid: { stroke: C.grid } }, valAxis(objective)],
+    }, [sc.x, sc.y], sc.x.length);
+    charts[charts.length - 1].fixed = true;
+  }
+
+  if (data.compare) {
+    draw('overlay', function (el) { overlayChart(el, data.compare.overlay); });
+    draw('scatter', function (el) { scatterChart(el, data.compare.scatter[Number(el.dataset.index)], data.compare.objective); });
+    Array.prototype.forEach.call(document.querySelectorAll('td[data-href]'), function (td) {
+      var a = document.createElement('a');
+      a.href = td.getAttribute('data-href');
+      a.textContent = td.textContent;
+      td.textContent = '';
+      td.appendChild(a);
+    });
+  }
 
   var t;
   window.addEventListener('resize', function () {
