@@ -233,7 +233,7 @@ export function renderReportHtml(files: RunFiles): string {
         : table(
             ['market', 'question', 'P&L', 'trading', 'unrealized', 'merges', 'settlement', 'fees', 'rebates', 'fills', 'shares', 'notional'],
             pm.map((m, i) => {
-              const p = (k: string): CellLike => ({ text: str(at(m, k)) ?? '', attrs: `data-summary="per_market.${i}.${k}"` });
+              const p = (k: string): CellLike => ({ text: str(at(m, k)) ?? 'n/a', attrs: `data-summary="per_market.${i}.${k}"` });
               return [str(m.slug) ?? short(str(m.market) ?? ''), str(m.question), p('pnl.total'), p('pnl.trading_realized'), p('pnl.unrealized'), p('pnl.merges'), p('pnl.settlement'), p('pnl.fees'), p('pnl.rebates'), p('fills'), p('volume'), p('notional')];
             }),
           ),
@@ -491,7 +491,7 @@ function economicsPanel(s: Json): { html: string; calibration: unknown } {
       : table(
           ['market', 'day', 'prints', 'print fee-eq.', 'taker fees', 'rebate rate', 'pool', 'our maker fills', 'our fee-eq.', 'share', 'estimate', 'paid', 'per-fill (in P&L)'],
           reb.map((r, i) => {
-            const c = (k: string): CellLike => ({ text: str(r[k]) ?? '', attrs: `data-summary="economics.maker_rebates.by_market_day.${i}.${k}"` });
+            const c = (k: string): CellLike => ({ text: str(r[k]) ?? 'n/a', attrs: `data-summary="economics.maker_rebates.by_market_day.${i}.${k}"` });
             return [str(r.slug) ?? short(str(r.market) ?? ''), c('day'), c('prints'), c('print_fee_equivalent'), c('taker_fees'), c('rebate_rate'), c('pool'), c('our_maker_fills'), c('our_fee_equivalent'), c('share'), c('estimate'), c('paid'), c('per_fill_estimate')];
           }),
         ),
@@ -568,12 +568,12 @@ function qualityData(quality: Csv, book: Csv, s: Json) {
   const counts = table(
     ['records', 'events', 'normalization errors', 'disconnects', 'reconnects', 'crossed books', 'book vs venue mismatches', 'first record', 'last record'],
     [[
-      { text: str(at(s, 'data_quality.records')) ?? '', attrs: 'data-summary="data_quality.records"' },
-      { text: str(at(s, 'data_quality.events')) ?? '', attrs: 'data-summary="data_quality.events"' },
-      { text: str(at(s, 'data_quality.normalization_errors')) ?? '', attrs: 'data-summary="data_quality.normalization_errors"' },
-      { text: str(at(s, 'data_quality.disconnects')) ?? '', attrs: 'data-summary="data_quality.disconnects"' },
-      { text: str(at(s, 'data_quality.reconnects')) ?? '', attrs: 'data-summary="data_quality.reconnects"' },
-      { text: str(at(s, 'data_quality.crossed_books')) ?? '', attrs: 'data-summary="data_quality.crossed_books"' },
+      { text: str(at(s, 'data_quality.records')) ?? 'n/a', attrs: 'data-summary="data_quality.records"' },
+      { text: str(at(s, 'data_quality.events')) ?? 'n/a', attrs: 'data-summary="data_quality.events"' },
+      { text: str(at(s, 'data_quality.normalization_errors')) ?? 'n/a', attrs: 'data-summary="data_quality.normalization_errors"' },
+      { text: str(at(s, 'data_quality.disconnects')) ?? 'n/a', attrs: 'data-summary="data_quality.disconnects"' },
+      { text: str(at(s, 'data_quality.reconnects')) ?? 'n/a', attrs: 'data-summary="data_quality.reconnects"' },
+      { text: str(at(s, 'data_quality.crossed_books')) ?? 'n/a', attrs: 'data-summary="data_quality.crossed_books"' },
       { text: str(at(s, 'data_quality.book_mismatches')) ?? 'n/a', attrs: 'data-summary="data_quality.book_mismatches"' },
       str(at(s, 'data_quality.first_record_at')),
       str(at(s, 'data_quality.last_record_at')),
