@@ -448,7 +448,7 @@ export function waterfallData(s: Json): Bar[] {
   const adj = asPaid.sub(perFill);
   bars.push({ label: 'rebates as paid − per fill', kind: 'estimate', value: adj.toFixed(), from: est.toNumber(), to: est.add(adj).toNumber(), path: null, what: 'estimated venue payout (economics.maker_rebates.total_paid) in place of the per-fill credit' });
   est = est.add(adj);
-  bars.push({ label: 'liquidity rewards', kind: 'estimate', value: rewards.toFixed(), from: est.toNumber(), to: est.add(rewards).toNumber(), path: null, what: 'estimated reward payout (economics.liquidity_rewards.total_paid)' });
+  bars.push({ label: 'liquidity rewards', kind: 'estimate', value: str(at(s, 'economics.liquidity_rewards.total_paid')) === null ? 'n/a' : rewards.toFixed(), from: est.toNumber(), to: est.add(rewards).toNumber(), path: null, what: 'estimated reward payout (economics.liquidity_rewards.total_paid)' });
   est = est.add(rewards);
   bars.push({ label: 'with venue programs', kind: 'total', value: est.toFixed(), from: 0, to: est.toNumber(), path: null, what: 'total P&L with the estimated venue payouts (not in equity)' });
   return bars;
