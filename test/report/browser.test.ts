@@ -49,7 +49,8 @@ async function open(file: string): Promise<Loaded> {
     return route.abort();
   });
   await page.goto(`file://${file}`);
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-chart]')].every((e) => (e as HTMLElement).dataset.drawn === 'true' || e.classList.contains('empty-chart')), null, { timeout: 20_000 });
+  // (a string, evaluated in the page: this file is type-checked without the DOM library)
+  await page.waitForFunction("[...document.querySelectorAll('[data-chart]')].every((e) => e.dataset.drawn === 'true' || e.classList.contains('empty-chart'))", null, { timeout: 20_000 });
   return { page, errors, requests };
 }
 
@@ -85,7 +86,7 @@ describe.skipIf(!HAVE)('report.html in headless Chromium', () => {
     const panels = await page.$$eval('[data-panel]', (els) => els.map((e) => e.getAttribute('data-panel')));
     expect(panels).toEqual(['summary', 'price', 'position', 'equity', 'pnl', 'markets', 'orders', 'fills', 'economics', 'quality', 'provenance']);
     const charts = await page.$$eval('[data-chart]', (els) =>
-      els.map((e) => ({ kind: e.getAttribute('data-chart'), points: Number((e as HTMLElement).dataset.points ?? '0'), canvas: e.querySelector('canvas') !== null })),
+      els.map((e) => ({ kind: e.getAttribute('data-chart'), points: Number(e.getAttribute('data-points') ?? '0'), canvas: e.querySelector('canvas') !== null })),
     );
     expect(charts.map((c) => c.kind)).toEqual(['price', 'price', 'position', 'equity', 'drawdown', 'waterfall', 'calibration', 'quality']);
     for (const c of charts) {
@@ -96,12 +97,17 @@ describe.skipIf(!HAVE)('report.html in headless Chromium', () => {
     expect(await page.$$eval('table[data-table="fills"] tbody tr', (r) => r.length)).toBe(20);
 
     const png = PNG.sync.read(await page.screenshot({ fullPage: true }));
+    const [sx, sy] = (await page.evaluate('[window.scrollX, window.scrollY]')) as [number, number];
     const boxes = await page.$$eval('[data-panel], [data-chart]', (els) =>
       els.map((e) => {
         const r = e.getBoundingClientRect();
-        return { name: e.getAttribute('data-panel') ?? `chart ${e.getAttribute('data-chart')}`, x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
+        return { name: e.getAttribute('data-panel') ?? `chart ${e.getAttribute('data-chart')}`, x: r.x, y: r.y, width: r.width, height: r.height };
       }),
     );
+    for (const b of boxes) {
+      b.x += sx;
+      b.y += sy;
+    }
     for (const b of boxes) {
       const { ink, area } = inked(png, b);
       expect(area, b.name).toBeGreaterThan(0);
@@ -130,11 +136,11 @@ describe.skipIf(!HAVE)('report.html in headless Chromium', () => {
   it('filters the orders table', async () => {
     const { page } = loaded;
     await page.selectOption('.filters[data-table="orders"] select[data-filter-col="9"]', 'filled');
-    const visible = await page.$$eval('table[data-table="orders"] tbody tr', (rows) => rows.filter((r) => (r as HTMLElement).style.display !== 'none').length);
+    const visible = await page.$$eval('table[data-table="orders"] tbody tr', (rows) => rows.filter((r) => !(r.getAttribute('style') ?? '').includes('none')).length);
     expect(visible).toBe(((await summaryOf(dir)) as { orders: { filled: number } }).orders.filled);
     expect(await page.textContent('.filters[data-table="orders"] [data-count]')).toBe(`${visible} of 126`);
     await page.fill('.filters[data-table="orders"] [data-filter-text]', 'o000001');
-    expect(await page.$$eval('table[data-table="orders"] tbody tr', (rows) => rows.filter((r) => (r as HTMLElement).style.display !== 'none').length)).toBe(1);
+    expect(await page.$$eval('table[data-table="orders"] tbody tr', (rows) => rows.filter((r) => !(r.getAttribute('style') ?? '').includes('none')).length)).toBe(1);
   });
 
   it('the comparison page draws its leaderboard, curves and parameter views', async () => {
@@ -144,7 +150,7 @@ describe.skipIf(!HAVE)('report.html in headless Chromium', () => {
     const c = await open(out);
     expect(c.errors).toEqual([]);
     expect(c.requests).toEqual([]);
-    const charts = await c.page.$$eval('[data-chart]', (els) => els.map((e) => [e.getAttribute('data-chart'), Number((e as HTMLElement).dataset.points ?? '0')]));
+    const charts = await c.page.$$eval('[data-chart]', (els) => els.map((e) => [e.getAttribute('data-chart'), Number(e.getAttribute('data-points') ?? '0')]));
     expect(charts.map(([k]) => k)).toEqual(['overlay', 'scatter']);
     for (const [, n] of charts) expect(n).toBeGreaterThan(0);
     expect(await c.page.$$eval('table[data-table="leaderboard"] tbody tr', (r) => r.length)).toBe(2);

@@ -28,6 +28,7 @@ import { RebateEstimator, type RebateDay } from './rebates.ts';
 import { LockedCapital, type HeldAtResolution, type LockedStat, type ResolvedMarket } from './resolution.ts';
 import { REWARDS_MIN_REST_NS, REWARDS_SAMPLE_NS, RewardsEstimator, rewardsSample, type OurOrder, type RewardsDay, type RewardsTerms } from './rewards.ts';
 
+export * from './daily.ts';
 export * from './rebates.ts';
 export * from './rewards.ts';
 export * from './resolution.ts';

@@ -36,11 +36,7 @@
  */
 import { D, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import { feeDollars, rawFee, type FeeTerms } from '../matching/fees.ts';
-import { isoDate, utcDay } from '../time.ts';
-
-export const REBATE_MIN_PAYOUT = new D(1);
-/** pUSD has 6 decimals: the estimate is floored to $0.000001. */
-export const REBATE_PAYOUT_DP = 6;
+import { dayLabel, floorPayout, MarketDays, paidOf } from './daily.ts';
 
 export const REBATE_ASSUMPTIONS: readonly string[] = [
   "every recorded print had makers at its price: the prints' fee-equivalent stands for all makers' fee-equivalent",
@@ -88,17 +84,12 @@ export interface RebateDay {
 
 /** Accumulates prints and our maker fills per market and UTC day; see header. */
 export class RebateEstimator {
-  private readonly days = new Map<string, DayAcc>();
+  private readonly days = new MarketDays<DayAcc>((market, day) => ({
+    market, day, prints: 0, printShares: 0, printsFeeEq: new D(0), takerFees: new D(0), ourFills: 0, ourFeeEq: new D(0), perFill: 0n, rebateRate: null,
+  }));
 
   private acc(market: string, tsNs: bigint): DayAcc {
-    const day = utcDay(tsNs);
-    const key = `${market}|${day}`;
-    let a = this.days.get(key);
-    if (a === undefined) {
-      a = { market, day, prints: 0, printShares: 0, printsFeeEq: new D(0), takerFees: new D(0), ourFills: 0, ourFeeEq: new D(0), perFill: 0n, rebateRate: null };
-      this.days.set(key, a);
-    }
-    return a;
+    return this.days.at(market, tsNs);
   }
 
   /** A recorded trade print of `market` (terms = the fee model's terms then; null = fee-free). */
@@ -125,15 +116,15 @@ export class RebateEstimator {
 
   /** Per (market, day), in order of first appearance. */
   result(): RebateDay[] {
-    return [...this.days.values()].map((a) => {
+    return this.days.values().map((a) => {
       const rate = a.rebateRate ?? new D(0);
       const pool = rate.mul(a.takerFees);
       const total = a.printsFeeEq.add(a.ourFeeEq);
       const share = total.isZero() ? null : a.ourFeeEq.div(total);
-      const estimate = share === null ? new D(0) : share.mul(pool).toDecimalPlaces(REBATE_PAYOUT_DP, D.ROUND_DOWN);
+      const estimate = share === null ? new D(0) : floorPayout(share.mul(pool));
       return {
         market: a.market,
-        day: isoDate(BigInt(a.day) * 86_400_000_000_000n),
+        day: dayLabel(a.day),
         prints: a.prints,
         printShares: a.printShares,
         printsFeeEquivalent: a.printsFeeEq,
@@ -144,7 +135,7 @@ export class RebateEstimator {
         ourFeeEquivalent: a.ourFeeEq,
         share,
         estimate,
-        paid: estimate.gte(REBATE_MIN_PAYOUT) ? estimate : new D(0),
+        paid: paidOf(estimate),
         perFillEstimate: a.perFill,
       };
     });

@@ -35,7 +35,7 @@
  */
 import { D, PX_ONE, qtyToDecimal, type Px, type Qty } from '../types/fixed.ts';
 import type { BookSide, Level } from '../types/events.ts';
-import { isoDate, utcDay } from '../time.ts';
+import { dayLabel, floorPayout, MarketDays, paidOf } from './daily.ts';
 
 export const REWARDS_MIN_REST_NS = 3_500_000_000n;
 export const REWARDS_SAMPLE_NS = 60_000_000_000n;
@@ -44,7 +44,6 @@ export const REWARDS_ONE_SIDED_C = 3;
 /** The midpoint range in which one-sided liquidity scores (ticks). */
 export const REWARDS_MID_LO: Px = 1000;
 export const REWARDS_MID_HI: Px = 9000;
-export const REWARDS_MIN_PAYOUT = new D(1);
 
 export const REWARDS_ASSUMPTIONS: readonly string[] = [
   'sampled at every UTC minute boundary of the run (the venue samples at a random moment of each minute)',
@@ -178,7 +177,8 @@ export function rewardsSample(
 interface DayAcc {
   readonly market: string;
   readonly day: number;
-  terms: RewardsTerms;
+  /** Terms of the latest sample (set by every add). */
+  terms: RewardsTerms | null;
   samples: number;
   noMid: number;
   scored: number;
@@ -207,16 +207,10 @@ export interface RewardsDay {
 
 /** Accumulates samples per market and UTC day. */
 export class RewardsEstimator {
-  private readonly days = new Map<string, DayAcc>();
+  private readonly days = new MarketDays<DayAcc>((market, day) => ({ market, day, terms: null, samples: 0, noMid: 0, scored: 0, shareSum: new D(0) }));
 
   add(market: string, tsNs: bigint, terms: RewardsTerms, s: RewardsSample): void {
-    const day = utcDay(tsNs);
-    const key = `${market}|${day}`;
-    let a = this.days.get(key);
-    if (a === undefined) {
-      a = { market, day, terms, samples: 0, noMid: 0, scored: 0, shareSum: new D(0) };
-      this.days.set(key, a);
-    }
+    const a = this.days.at(market, tsNs);
     a.terms = terms;
     a.samples += 1;
     if (s.midTicks === null) a.noMid += 1;
@@ -227,20 +221,21 @@ export class RewardsEstimator {
   }
 
   result(): RewardsDay[] {
-    return [...this.days.values()].map((a) => {
-      const rate = a.terms.ratePerDay;
-      const estimate = rate === null ? null : a.shareSum.mul(rate).div(REWARDS_SAMPLES_PER_DAY).toDecimalPlaces(6, D.ROUND_DOWN);
+    return this.days.values().map((a) => {
+      const terms = a.terms!;
+      const rate = terms.ratePerDay;
+      const estimate = rate === null ? null : floorPayout(a.shareSum.mul(rate).div(REWARDS_SAMPLES_PER_DAY));
       return {
         market: a.market,
-        day: isoDate(BigInt(a.day) * 86_400_000_000_000n),
-        terms: a.terms,
+        day: dayLabel(a.day),
+        terms,
         samples: a.samples,
         samplesWithoutMid: a.noMid,
         samplesScored: a.scored,
         shareSum: a.shareSum,
         meanShare: a.samples === 0 ? null : a.shareSum.div(a.samples),
         estimate,
-        paid: estimate === null ? null : estimate.gte(REWARDS_MIN_PAYOUT) ? estimate : new D(0),
+        paid: estimate === null ? null : paidOf(estimate),
       };
     });
   }
