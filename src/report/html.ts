@@ -612,5 +612,5 @@ function provenance(s: Json, run: Json | null): string {
   const config = run === null ? null : (at(run, 'config') as Json | undefined);
   const cfg = config === undefined || config === null ? '' : `<h3>Settings</h3>${table(['setting', 'value'], Object.entries(config).map(([k, v]) => [k, j(v)]))}`;
   const params = at(s, 'params');
-  return `${defs(pairs)}${cfg}<h3>Parameters</h3><pre>${esc(JSON.stringify(params, null, 2))}</pre>${jsonBlock('poly-summary', s)}`;
+  return `${defs(pairs)}${cfg}<h3>Parameters</h3><pre>${esc(JSON.stringify(params ?? null, null, 2))}</pre>${jsonBlock('poly-summary', s)}`;
 }

@@ -28,57 +28,52 @@ export function toJson(value: unknown): string {
  */
 export function parseCsv(text: string): { header: string[]; rows: string[][] } {
   const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let i = 0;
-  let quoted = false;
-  let started = false;
   const n = text.length;
-  const endField = (): void => {
-    row.push(field);
-    field = '';
-    started = false;
-  };
+  let row: string[] = [];
+  let i = 0;
+  // fields are sliced, never built a character at a time (a 100 MB orders.csv must parse in seconds)
   while (i < n) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
+    let field: string;
+    if (text.charCodeAt(i) === 34 /* " */) {
+      let out = '';
+      let from = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q === -1) throw new Error('parseCsv: unterminated quoted field');
+        out += text.slice(from, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          out += '"';
+          from = q + 2;
           continue;
         }
-        quoted = false;
-        i += 1;
-        continue;
+        i = q + 1;
+        break;
       }
-      field += c;
-      i += 1;
-      continue;
+      field = out;
+    } else {
+      let j = i;
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c === 44 /* , */ || c === 10 /* \n */ || c === 13 /* \r */) break;
+        j += 1;
+      }
+      field = text.slice(i, j);
+      i = j;
     }
-    if (c === '"' && field === '' && !started) {
-      quoted = true;
-      started = true;
+    row.push(field);
+    const c = i < n ? text.charCodeAt(i) : -1;
+    if (c === 44) {
       i += 1;
-    } else if (c === ',') {
-      endField();
-      i += 1;
-    } else if (c === '\n' || c === '\r') {
-      endField();
+      if (i === n) row.push('');
+    } else if (c === 10 || c === 13) {
       rows.push(row);
       row = [];
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-    } else {
-      field += c;
-      started = true;
-      i += 1;
+      i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
+    } else if (c !== -1) {
+      throw new Error(`parseCsv: unexpected character after a quoted field at offset ${i}`);
     }
   }
-  if (quoted) throw new Error('parseCsv: unterminated quoted field');
-  if (field !== '' || started || row.length > 0) {
-    endField();
-    rows.push(row);
-  }
+  if (row.length > 0) rows.push(row);
   const header = rows.shift() ?? [];
   rows.forEach((r, k) => {
     if (r.length !== header.length) throw new Error(`parseCsv: row ${k + 2} has ${r.length} fields, the header ${header.length}`);
