@@ -79,6 +79,20 @@ describe('poly report: bad input', () => {
     expect((await poly('report', empty)).stderr).toMatch(/is not JSON/);
   });
 
+  it('poly replay --rewards: a bad file or an unknown market is one line, exit 2', async () => {
+    const d = tempDir('poly-rw-');
+    const bad = join(d, 'bad.json');
+    await writeFile(bad, JSON.stringify([{ market: 'sol-updown-15m-1765450800', rewards_max_spread: 0, rewards_min_size: 5 }]));
+    const unknown = join(d, 'unknown.json');
+    await writeFile(unknown, JSON.stringify({ 'no-such-market': { rewards_max_spread: 3.5, rewards_min_size: 5, rate_per_day: 10 } }));
+    const a = await poly('replay', 'recordings/sol-15m', '--strategy', 'strategies/noop.ts', '--rewards', bad, '--out', join(d, 'a'));
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/--rewards file .*rewards_max_spread: must be > 0/);
+    const b = await poly('replay', 'recordings/sol-15m', '--strategy', 'strategies/noop.ts', '--rewards', unknown, '--out', join(d, 'b'));
+    expect(b.code).toBe(2);
+    expect(b.stderr.trim()).toBe("poly: --rewards: market 'no-such-market' is not a market of this run (use its slug or condition id)");
+  });
+
   it('knows how to open a file on each platform', () => {
     expect(openerCommand('linux').cmd).toBe('xdg-open');
     expect(openerCommand('darwin').cmd).toBe('open');
