@@ -224,7 +224,14 @@
   }
 
   function qualityChart(el, q) {
-    var events = q.events, kinds = q.kinds;
+    var kinds = q.kinds, seen = {};
+    // events at the same instant (a disconnect and the gap it opens) each get their own x (1 microsecond apart)
+    var events = q.events.map(function (e) {
+      var x = e.x;
+      while (seen[x]) x += 1e-6;
+      seen[x] = true;
+      return { x: x, x2: e.x2, kind: e.kind, label: e.label };
+    });
     var ax = q.activity.x, an = q.activity.n;
     var evX = events.map(function (e) { return e.x; });
     var al = align(ax, [an], evX);
