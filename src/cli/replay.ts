@@ -115,6 +115,7 @@ export async function runReplay(recording: string, flags: ReplayFlags): Promise<
   const logFile = log.finish(written.dir);
   process.stdout.write(written.summaryLines.join('\n') + '\n');
   process.stdout.write(`reports written to ${written.dir}${logFile === null ? '' : ` (strategy log: ${log.lines} line${log.lines === 1 ? '' : 's'} in ${STRATEGY_LOG_FILE})`}\n`);
+  process.stdout.write(`report: ${written.html}\n`);
   const guard = timeGuardWarning(strategy.definition, params, result.kernel);
   if (guard !== null) warn(guard);
   let checkFailed = false;

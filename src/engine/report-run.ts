@@ -2,7 +2,8 @@
  * Renders a finished kernel's reports and writes them with run.json (shared by replay and live).
  * The report directory defaults to reports/<run-id>/, where run-id is a hash of the inputs
  * (recording digest, strategy bytes, params, seed, settings, data window) — so the same run always
- * lands in the same place with the same bytes.
+ * lands in the same place with the same bytes. report.html is drawn last, from the files on disk (the same
+ * renderer `poly report` uses), so it always shows what the CSV/JSON say.
  */
 import { basename, join } from 'node:path';
 import type { TradingKernel } from '../core/kernel/trading-kernel.ts';
@@ -12,7 +13,7 @@ import { isoFromNs } from '../core/time.ts';
 import { formatCash } from '../core/types/fixed.ts';
 import { projectRelative } from '../io/paths.ts';
 import type { EngineSettings } from './config.ts';
-import { computeRunId, writeReports, type RunMeta, type WriteResult } from './reports-writer.ts';
+import { computeRunId, writeReportHtml, writeReports, type RunMeta, type WriteResult } from './reports-writer.ts';
 import { describeFailure } from './strategy-errors.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
 
@@ -43,6 +44,8 @@ export interface RenderRunResult extends WriteResult {
   readonly summaryLines: string[];
   /** The strategy's failure (location and project-relative stack), null when it ran to the end. */
   readonly failure: StrategyFailure | null;
+  /** Path of report.html (written after run.json, from the files just written). */
+  readonly html: string;
 }
 
 export async function renderRun(input: RenderRunInput): Promise<RenderRunResult> {
@@ -75,6 +78,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   };
   const dir = input.outDir ?? join('reports', computeRunId(run));
   const written = await writeReports(dir, files, run);
+  const html = await writeReportHtml(dir);
   const summary = JSON.parse(files['summary.json']) as {
     pnl: { total: string; trading_realized: string; unrealized: string; merges: string; fees: string; rebates: string; settlement: string };
     return: string | null;
@@ -97,5 +101,5 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
     const e = summary.strategy_error;
     lines.push(`strategy stopped: ${e.hook} threw${e.location === null ? '' : ` at ${e.location}`}: ${e.message}`);
   }
-  return { ...written, summaryLines: lines, failure };
+  return { ...written, summaryLines: lines, failure, html };
 }

@@ -17,6 +17,10 @@
  *   (replay speed is not an input: results do not depend on it).
  * - outputs_digest = sha256 over "<name>\0<sha256>\n" lines of the report files sorted by name (run.json excluded).
  *
+ * report.html is a view of these files (src/report/html.ts), written after run.json by `writeReportHtml` and
+ * not part of outputs_digest: it is checked by structure in a browser test, never byte-compared, so
+ * checkReports skips it on both sides (as it skips any STRUCTURE_CHECKED file).
+ *
  * checkReports compares every regular file under the golden directory (recursively, relative paths) byte for
  * byte with the output directory, except run.json; a file missing on either side is a mismatch. For a differing
  * file it reports the first differing line (1-based, found on the bytes, so it works for any content) with both
@@ -34,7 +38,19 @@ import { join } from 'node:path';
 import { REPORT_FILE_NAMES, type ReportFiles } from '../core/reports/render.ts';
 import { toJson } from '../core/reports/csv.ts';
 import { ensureDir, isDirectory, writeFileAtomic } from '../io/paths.ts';
+import { renderReportHtmlFromDir } from '../report/html.ts';
 import { STRATEGY_LOG_FILE } from './strategy-log.ts';
+
+export const REPORT_HTML = 'report.html';
+/** Files checkReports does not byte-compare (views checked by structure). */
+export const STRUCTURE_CHECKED: readonly string[] = [REPORT_HTML];
+
+/** Renders report.html from the files in dir and writes it there (atomically); returns its path. */
+export async function writeReportHtml(dir: string): Promise<string> {
+  const path = join(dir, REPORT_HTML);
+  await writeFileAtomic(path, Buffer.from(await renderReportHtmlFromDir(dir), 'utf8'));
+  return path;
+}
 
 export interface RunMeta {
   /** Engine version (default: package.json's version). */
@@ -167,8 +183,8 @@ export async function writeReports(outDir: string, files: ReportFiles, run: RunM
   };
 }
 
-/** Files beside the reports that are diagnostics, not reports: never compared by --check. */
-const DIAGNOSTICS = new Set([STRATEGY_LOG_FILE]);
+/** Files beside the reports that checkReports never compares: views checked by structure, and diagnostics. */
+export const NOT_COMPARED: readonly string[] = [...STRUCTURE_CHECKED, STRATEGY_LOG_FILE];
 
 /** Relative paths of every regular file under dir (diagnostics left out), sorted; [] when dir does not exist. */
 async function listFiles(dir: string): Promise<string[]> {
@@ -180,7 +196,7 @@ async function listFiles(dir: string): Promise<string[]> {
     const parent = (e as { parentPath?: string; path?: string }).parentPath ?? (e as { path?: string }).path ?? dir;
     const rel = join(parent, e.name).slice(dir.length).replace(/^[\\/]+/, '');
     const name = rel.replaceAll('\\', '/');
-    if (!DIAGNOSTICS.has(name)) out.push(name);
+    if (!NOT_COMPARED.includes(name)) out.push(name);
   }
   return out.sort();
 }

@@ -4,6 +4,8 @@
  * through the real CLI entry point, and compares every report file byte-for-byte with the golden
  * files in test/golden/sol-15m/<strategy>/ (the same check users get from `poly replay --check`).
  * A missing golden fails; regenerate deliberately with `npm run golden:update` (test/helpers/golden.ts).
+ * report.html is never a golden (checkReports skips it; it is checked by structure in test/report/), nor is
+ * strategy.log.jsonl (a diagnostic).
  * Also proves the determinism promises: the same run twice, and --speed 10 against --speed max,
  * give byte-identical files.
  */
@@ -52,7 +54,7 @@ describe('golden replays of the bundled recording', () => {
   it('the same run twice gives byte-identical reports', async () => {
     const a = await filesOf(await replay('market-maker', ['--latency', '20ms..80ms', '--queue', 'probabilistic', '--seed', '9']));
     const b = await filesOf(await replay('market-maker', ['--latency', '20ms..80ms', '--queue', 'probabilistic', '--seed', '9']));
-    expect(Object.keys(a)).toEqual(['equity.csv', 'equity.svg', 'fills.csv', 'orders.csv', 'positions.csv', 'run.json', 'summary.json']);
+    expect(Object.keys(a)).toEqual(['book_top.csv', 'equity.csv', 'equity.svg', 'fills.csv', 'ledger.csv', 'orders.csv', 'positions.csv', 'quality.csv', 'report.html', 'run.json', 'summary.json']);
     expect(b).toEqual(a);
     // and a different seed really changes the draws (the test could fail)
     const c = await filesOf(await replay('market-maker', ['--latency', '20ms..80ms', '--queue', 'probabilistic', '--seed', '10']));

@@ -7,9 +7,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, rm } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { expect } from 'vitest';
-import { checkReports } from '../../src/engine/reports-writer.ts';
+import { checkReports, NOT_COMPARED } from '../../src/engine/reports-writer.ts';
 
 const ROOT = `${import.meta.dirname}/../..`;
 
@@ -40,6 +40,8 @@ export async function expectGoldenReports(outDir: string, goldenDir: string, upd
   if (updating) {
     await rm(goldenDir, { recursive: true, force: true });
     await cp(outDir, goldenDir, { recursive: true });
+    // report.html (checked by structure) and strategy.log.jsonl (a diagnostic) are never goldens
+    for (const f of NOT_COMPARED) await rm(join(goldenDir, f), { force: true });
     return;
   }
   if (!existsSync(goldenDir)) throw new Error(`golden directory ${relative(ROOT, goldenDir)} is missing; ${HOW}`);
