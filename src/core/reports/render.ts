@@ -344,7 +344,7 @@ export function renderLedgerCsv(input: ReportInput): string {
       col('ref', (r) => r.ref),
       col('market', (r) => tok(r.assetId).market),
       col('outcome', (r) => tok(r.assetId).outcome),
-      col('asset_id', (r) => r.assetId),
+      textCol('asset_id', (r) => r.assetId),
       col('qty_delta', (r) => formatQty(r.qtyDelta)),
       col('position_after', (r) => formatQty(r.positionAfter)),
       col('cash_after', (r) => money(r.cashAfter)),
@@ -380,7 +380,7 @@ export function renderBookTopCsv(input: ReportInput): string {
     [
       col('market', (r) => tok(r.assetId).market),
       col('outcome', (r) => tok(r.assetId).outcome),
-      col('asset_id', (r) => r.assetId),
+      textCol('asset_id', (r) => r.assetId),
       col('ts_ns', (r) => r.p.tsNs),
       col('ts', (r) => isoFromNs(r.p.tsNs)),
       col('best_bid', (r) => (r.p.bid === null ? null : formatPx(r.p.bid))),
