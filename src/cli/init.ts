@@ -20,13 +20,14 @@
  * Refuses, before writing anything, a directory that exists and is not empty, and a name that is not a
  * simple file name.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PolyError } from '../core/errors.ts';
 import { engineSettings } from '../engine/config.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { renderRun } from '../engine/report-run.ts';
+import { NOT_COMPARED } from '../engine/reports-writer.ts';
 import { loadStrategy, validateParams } from '../engine/strategy-loader.ts';
 import { BUNDLED_RECORDING, BUNDLED_RECORDING_NAME, POLY_DIR, STARTER_STRATEGY } from './bundled.ts';
 
@@ -170,9 +171,11 @@ A strategy imports only \`poly\` (\`import { defineStrategy, p, px, qty, usd, z 
     window: {},
     runPaths: { recording: recordingInProject, strategy: strategyRel },
   });
+  // report.html (a view, checked by structure) is no golden; --check ignores it anyway
+  for (const f of NOT_COMPARED) await rm(join(dir, goldenRel, f), { force: true });
   const shown = dirArg.replace(/[/\\]+$/, '') || '.';
   return [
-    `created ${shown}/: ${files.map(([f]) => f).join(', ')}, ${goldenRel}/ (${written.files.length + 1} files: ${written.summaryLines[0] ?? ''})`,
+    `created ${shown}/: ${files.map(([f]) => f).join(', ')}, ${goldenRel}/ (${written.files.length + 1} files; ${written.summaryLines[0] ?? ''})`,
     'next:',
     ...(shown === '.' ? [] : [`  cd ${shown}`]),
     '  npm install',

@@ -19,7 +19,7 @@ describe('poly replay --check from any directory', () => {
     const r = await polyAt({ cwd: join(ROOT, 'test') }, 'replay', '../recordings/sol-15m', '--strategy', '../strategies/top-of-book-clipper.ts', '--out', out, '--check', '../test/golden/sol-15m/top-of-book-clipper', '--no-progress');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/reports match the golden files \(7 files\)\n$/);
+    expect(r.stdout).toMatch(/reports match the golden files \(\d+ files\)\n$/);
     expect(await readFile(join(out, 'run.json'), 'utf8')).toBe(await readFile(join(GOLDEN, 'run.json'), 'utf8'));
   });
 
@@ -28,7 +28,7 @@ describe('poly replay --check from any directory', () => {
     const out = join(cwd, 'out');
     const r = await polyAt({ cwd }, 'replay', join(ROOT, 'recordings/sol-15m'), '--strategy', join(ROOT, 'strategies/top-of-book-clipper.ts'), '--out', out, '--check', GOLDEN, '--no-progress');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('reports match the golden files (7 files)');
+    expect(r.stdout).toMatch(/reports match the golden files \(\d+ files\)/);
     expect(r.stdout).toContain('note: run.json recording.path: golden "recordings/sol-15m"');
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { recording: { path: string }; strategy: { file: string } };
     expect(run.recording.path.startsWith('/')).toBe(false);
