@@ -11,6 +11,8 @@ import { registerMarkets } from './src/cli/markets.ts';
 import { registerRecord } from './src/cli/record.ts';
 import { registerReplay } from './src/cli/replay.ts';
 import { registerLive } from './src/cli/live.ts';
+import { registerSweep } from './src/cli/sweep.ts';
+import { registerWorker } from './src/cli/worker.ts';
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerRecordings(program);
   registerExchange(program);
+  registerSweep(program);
+  registerWorker(program);
   return program;
 }
 

@@ -4,13 +4,14 @@
  */
 import type { Command } from 'commander';
 
-export function addEngineOptions(cmd: Command): Command {
+/** `queueFlag`: the queue model's flag name (poly sweep uses --queue-model: its --queue is the Redis queue). */
+export function addEngineOptions(cmd: Command, queueFlag = '--queue'): Command {
   return cmd
     .option('--cash <dollars>', 'starting cash', '1000')
     .option('--seed <n>', 'seed of every random draw (latency, queue model, ctx.rng)', '1')
     .option('--latency <d|min..max>', 'order entry latency: constant (50ms) or uniform range (20ms..80ms)', '0')
     .option('--cancel-latency <d|min..max>', 'cancel latency (default: same as --latency)')
-    .option('--queue <model>', 'queue model: conservative | probabilistic | prob-power3 | prob-log', 'conservative')
+    .option(`${queueFlag} <model>`, 'queue model: conservative | probabilistic | prob-power3 | prob-log', 'conservative')
     .option('--fees <model>', "taker fees: 'polymarket' (market schedule + dated regimes) or 'none'", 'polymarket')
     .option('--taker-delay <d>', 'hold marketable orders this long before matching (itode markets: 250ms)')
     .option('--feed-loss <rule>', "resting orders on a market-data disconnect: 'cancel' or 'keep'", 'cancel')
