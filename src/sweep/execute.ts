@@ -49,6 +49,8 @@ export type RunStatus = 'ran' | 'cached' | 'exists';
 export interface ExecuteHooks {
   /** Records done / total, at most every ~200 ms. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Stops the run between two records (the run is then not published). */
+  readonly signal?: AbortSignal;
   /** The strategy bundle for a hash when its file is not on this machine (poly worker: from Redis). */
   readonly bundle?: (hash: string) => Promise<string | null>;
 }
@@ -142,6 +144,7 @@ export async function executeJob(job: RunJob, storeLocation: string, hooks: Exec
     ...(toNs !== undefined ? { toNs } : {}),
     markets: job.markets,
     keepEventLog: false,
+    ...(hooks.signal !== undefined ? { signal: hooks.signal } : {}),
     ...(hooks.onProgress !== undefined ? { onProgress: (done: number, total: number) => hooks.onProgress?.(done, total) } : {}),
   });
   if (result.recordingDigest !== job.recording.digest) {

@@ -1,7 +1,8 @@
 /**
- * The local executor: runs a sweep's jobs in a worker-thread pool on this machine (pool.ts). The first
- * failing run stops the sweep (the others are abandoned; what finished is kept in the store); an abort
- * (Ctrl-C) terminates the threads at once.
+ * The local executor: runs a sweep's jobs in a worker-thread pool on this machine (pool.ts), at most one
+ * run per thread in flight (so nothing waits inside the pool and a stop is immediate). The first failing run
+ * stops the sweep (the runs in flight are aborted; what finished is kept in the store); an abort (Ctrl-C)
+ * does the same and the caller reports the interruption.
  */
 import { CliError } from '../cli/errors.ts';
 import type { RunStatus } from './execute.ts';
@@ -23,34 +24,32 @@ export class LocalExecutor implements Executor {
   ) {}
 
   async runAll(jobs: readonly RunJob[], onDone: (job: RunJob, status: RunStatus) => void, signal: AbortSignal): Promise<void> {
-    const pool = new LocalPool(Math.max(1, Math.min(this.threads, jobs.length)));
-    let stopping = false;
-    const stop = (): void => {
-      if (stopping) return;
-      stopping = true;
-      void pool.destroy().catch(() => undefined);
-    };
-    signal.addEventListener('abort', stop, { once: true });
+    const threads = Math.max(1, Math.min(this.threads, jobs.length));
+    const pool = new LocalPool(threads);
     let failure: CliError | null = null;
+    const stopped = (): boolean => failure !== null || signal.aborted;
+    const onAbort = (): void => pool.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const s3 = s3Options();
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (!stopped() && next < jobs.length) {
+        const job = jobs[next++]!;
+        try {
+          const status = await pool.run(job, this.store, s3);
+          if (!stopped()) onDone(job, status);
+        } catch (err) {
+          if (stopped()) return;
+          failure = runFailure(job, err);
+          pool.abort();
+        }
+      }
+    };
     try {
-      const s3 = s3Options();
-      await Promise.all(
-        jobs.map((job) =>
-          pool.run(job, this.store, s3).then(
-            (status) => {
-              if (!stopping) onDone(job, status);
-            },
-            (err: unknown) => {
-              if (stopping) return;
-              failure ??= runFailure(job, err);
-              stop();
-            },
-          ),
-        ),
-      );
+      await Promise.all(Array.from({ length: threads }, lane));
     } finally {
-      signal.removeEventListener('abort', stop);
-      if (!stopping) await pool.destroy();
+      signal.removeEventListener('abort', onAbort);
+      await pool.destroy();
     }
     if (failure !== null) throw failure;
   }

@@ -14,10 +14,15 @@ export interface PoolTask {
   readonly port?: MessagePort;
 }
 
+/** Messages the pool sends over the port: 'abort' stops the run between two records. */
 export default async function run(task: PoolTask): Promise<RunStatus> {
   configureS3(task.s3);
+  const ctrl = new AbortController();
+  task.port?.on('message', (m: unknown) => {
+    if (m === 'abort') ctrl.abort(new Error('run aborted'));
+  });
   try {
-    return await executeJob(task.job, task.store, task.port === undefined ? {} : { onProgress: (done, total) => task.port?.postMessage({ done, total }) });
+    return await executeJob(task.job, task.store, { signal: ctrl.signal, onProgress: (done, total) => task.port?.postMessage({ done, total }) });
   } finally {
     task.port?.close();
   }

@@ -133,7 +133,7 @@ export function rangeValues(min: string, max: string, step: string, where: strin
   }
   const unit = (s: string): string => /[a-z]+$/.exec(s)?.[0] ?? '';
   const lo = parseDurationNs(min), hi = parseDurationNs(max), st = parseDurationNs(step);
-  if (lo === null || hi === null || st === null || unit(min) === '' || unit(step) === '') {
+  if (lo === null || hi === null || st === null || unit(min) === '' || unit(max) === '' || unit(step) === '') {
     throw new CliError(`${where}: min/max/step must all be decimals (0.01) or all durations with a unit (30s, 5m)`);
   }
   if (st <= 0n) throw new CliError(`${where}: step must be positive`);
