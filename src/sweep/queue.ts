@@ -297,7 +297,7 @@ export async function queueStatus(url: string, name: string): Promise<string> {
   try {
     const c = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
     const lines = [`queue ${name} at ${url}: ${c['waiting']! + c['prioritized']!} waiting, ${c['delayed']} delayed, ${c['active']} active, ${c['completed']} done, ${c['failed']} failed`];
-    const connected = new Set((await queue.getWorkers()).map((w) => w['name'] ?? '').filter((n) => n !== ''));
+    const connected = new Set((await queue.getWorkers()).map((w) => (w['rawname'] ?? '').split(':w:')[1] ?? '').filter((n) => n !== ''));
     const active = await queue.getActive();
     const byWorker = new Map<string, string[]>();
     for (const j of active) {

@@ -10,25 +10,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { poly, ROOT } from '../helpers/cli.ts';
 import { splitBundled } from '../helpers/recordings.ts';
+import { tree } from '../helpers/tree.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
 
 afterAll(cleanupTempDirs);
 
 const GRID = ['--grid', 'halfSpread=0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08,0.09,0.1', '--grid', 'size=5,10,15,20,25,30,35,40,45,50'];
 const BASE = ['sweep', 'recordings/sol-15m', '--strategy', 'strategies/market-maker.ts', ...GRID, '--no-progress'];
-
-/** Every file under dir (relative path -> bytes as text). */
-export async function tree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const parent = (e as { parentPath?: string }).parentPath ?? dir;
-    const rel = join(parent, e.name).slice(dir.length + 1);
-    if (rel.startsWith('runs/.tmp')) continue;
-    out[rel] = await readFile(join(parent, e.name), 'utf8');
-  }
-  return out;
-}
 
 const doneRuns = async (out: string): Promise<number> => {
   if (!existsSync(join(out, 'runs'))) return 0;
