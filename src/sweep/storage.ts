@@ -167,3 +167,47 @@ export async function listS3Recordings(u: S3Url): Promise<string[]> {
   }
   return [...names].sort().map((n) => s3Text(s3Join(u, n)));
 }
+
+/**
+ * `poly record --upload s3://…`: mirrors a recording being written to the bucket. `kick()` (called on every
+ * sealed part) starts a sync unless one is running, in which case one more sync follows it; `finish()` waits,
+ * then syncs once more and throws if that last sync fails. A failed intermediate sync is reported through
+ * `onError` and retried by the next one: the local recording is the source of truth and is never touched.
+ */
+export class RecordingUploader {
+  private readonly known = new Set<string>();
+  private running: Promise<void> | null = null;
+  private again = false;
+  constructor(
+    private readonly localDir: string,
+    private readonly dest: S3Url,
+    private readonly onError: (err: Error) => void,
+    private readonly onUploaded: (files: string[]) => void = () => undefined,
+  ) {}
+
+  kick(): void {
+    if (this.running !== null) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          const r = await uploadRecording(this.localDir, this.dest, this.known);
+          if (r.uploaded.length > 0) this.onUploaded(r.uploaded);
+        } catch (err) {
+          this.onError(err instanceof Error ? err : new Error(String(err)));
+        }
+      } while (this.again);
+      this.running = null;
+    })();
+  }
+
+  async finish(): Promise<UploadReport> {
+    while (this.running !== null) await this.running;
+    const r = await uploadRecording(this.localDir, this.dest, this.known);
+    if (r.uploaded.length > 0) this.onUploaded(r.uploaded);
+    return { uploaded: r.uploaded, skipped: this.known.size };
+  }
+}
