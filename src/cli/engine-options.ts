@@ -1,8 +1,21 @@
 /**
- * Flags shared by `poly replay` and `poly live --paper` (the same engine settings), and a small
- * stderr progress bar for long replays.
+ * Flags shared by `poly replay`, `poly sweep` and `poly live --paper` (the same engine settings, --from/--to),
+ * and a small stderr progress bar for long replays.
  */
 import type { Command } from 'commander';
+import { nsFromIso } from '../core/time.ts';
+import { CliError } from './errors.ts';
+
+/** commander helper for repeatable flags. */
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** --from / --to: an ISO-8601 UTC time -> ns (undefined when absent). */
+export function timeFlag(text: string | undefined, flag: string): bigint | undefined {
+  if (text === undefined) return undefined;
+  const ns = nsFromIso(text);
+  if (ns === null) throw new CliError(`${flag} '${text}' is not an ISO-8601 UTC time (e.g. 2025-12-11T11:05:00Z)`);
+  return ns;
+}
 
 /** `queueFlag`: the queue model's flag name (poly sweep uses --queue-model: its --queue is the Redis queue). */
 export function addEngineOptions(cmd: Command, queueFlag = '--queue'): Command {

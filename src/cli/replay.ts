@@ -5,14 +5,13 @@
  * difference (for users' CI).
  */
 import type { Command } from 'commander';
-import { nsFromIso } from '../core/time.ts';
 import { runBacktest, parseSpeed } from '../engine/backtest.ts';
 import { engineSettings, type EngineFlags } from '../engine/config.ts';
 import { renderRun } from '../engine/report-run.ts';
 import { collectParams, loadStrategy, validateParams } from '../engine/strategy-loader.ts';
 import { checkReports, formatCheckResult } from '../engine/reports-writer.ts';
 import { CliError } from './errors.ts';
-import { addEngineOptions, progressBar } from './engine-options.ts';
+import { addEngineOptions, collect, progressBar, timeFlag } from './engine-options.ts';
 import { configureS3, isS3Url } from '../sweep/s3.ts';
 import { localRecording } from '../sweep/storage.ts';
 
@@ -28,15 +27,6 @@ interface ReplayFlags extends EngineFlags {
   check?: string;
   progress: boolean;
   s3Endpoint?: string;
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
-
-function timeFlag(text: string | undefined, flag: string): bigint | undefined {
-  if (text === undefined) return undefined;
-  const ns = nsFromIso(text);
-  if (ns === null) throw new CliError(`${flag} '${text}' is not an ISO-8601 UTC time (e.g. 2025-12-11T11:05:00Z)`);
-  return ns;
 }
 
 export function registerReplay(program: Command): void {

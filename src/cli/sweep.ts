@@ -7,7 +7,6 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { nsFromIso } from '../core/time.ts';
 import type { EngineFlags } from '../engine/config.ts';
 import { LocalExecutor } from '../sweep/local.ts';
 import { parseWalk } from '../sweep/plan.ts';
@@ -16,7 +15,7 @@ import { OBJECTIVES, type Objective } from '../sweep/results.ts';
 import { configureS3, isS3Url } from '../sweep/s3.ts';
 import { openStore } from '../sweep/store.ts';
 import { runSweep, SweepInterrupted, type Executor } from '../sweep/sweep.ts';
-import { addEngineOptions } from './engine-options.ts';
+import { addEngineOptions, collect, timeFlag } from './engine-options.ts';
 import { CliError } from './errors.ts';
 
 interface SweepFlags extends Omit<EngineFlags, 'queue'> {
@@ -41,15 +40,6 @@ interface SweepFlags extends Omit<EngineFlags, 'queue'> {
   status?: boolean;
   s3Endpoint?: string;
   progress: boolean;
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
-
-function timeFlag(text: string | undefined, flag: string): bigint | undefined {
-  if (text === undefined) return undefined;
-  const ns = nsFromIso(text);
-  if (ns === null) throw new CliError(`${flag} '${text}' is not an ISO-8601 UTC time (e.g. 2025-12-11T11:05:00Z)`);
-  return ns;
 }
 
 export function positiveInt(text: string, flag: string): number {
