@@ -49,7 +49,11 @@ describe('poly sweep (local worker threads)', () => {
     expect(r.stdout).toMatch(/^1 +\d+ +0\.\d+ /m);
     // each run folder holds what poly replay writes
     const first = csv[1]!.split(',').pop()!;
-    expect((await readdir(join(one, first))).sort()).toEqual(['equity.csv', 'equity.svg', 'fills.csv', 'orders.csv', 'positions.csv', 'result.json', 'run.json', 'summary.json']);
+    const replayed = tempDir();
+    expect((await poly('replay', 'recordings/sol-15m', '--strategy', 'strategies/market-maker.ts', '--param', 'size=5', '--param', 'halfSpread=0.01', '--out', replayed, '--no-progress')).code).toBe(0);
+    expect((await readdir(join(one, first))).sort()).toEqual([...(await readdir(replayed)), 'result.json'].sort());
+    // byte for byte what poly replay writes for the same parameters, run.json included
+    for (const f of await readdir(replayed)) expect(await readFile(join(one, first, f), 'utf8')).toBe(await readFile(join(replayed, f), 'utf8'));
   });
 
   it('--workers 2, interrupted by Ctrl-C and resumed: no finished run redone, output byte-identical to --workers 1', async () => {
