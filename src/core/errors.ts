@@ -16,10 +16,9 @@
  * | network    | 1    | an endpoint was unreachable or answered an error                         |
  * | strategy   | 3    | the strategy stopped on an error; the reports were still written         |
  * | internal   | 70   | a bug in poly (printed with its stack)                                   |
- *
- * 130 is an interrupted run (SIGINT), decided where the signal is handled, not here.
+ * | interrupted| 130  | stopped by Ctrl-C / SIGINT before the work was done                      |
  */
-export type ErrorKind = 'usage' | 'input' | 'not_found' | 'check' | 'io' | 'network' | 'strategy' | 'internal';
+export type ErrorKind = 'usage' | 'input' | 'not_found' | 'check' | 'io' | 'network' | 'strategy' | 'internal' | 'interrupted';
 
 export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   usage: 2,
@@ -30,10 +29,8 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   network: 1,
   strategy: 3,
   internal: 70,
+  interrupted: 130,
 };
-
-/** The exit code for an interrupted run (Ctrl-C). */
-export const EXIT_INTERRUPTED = 130;
 
 export class PolyError extends Error {
   /** Lines main() prints after the one-line message (a stack, the offending source line); rarely set. */
@@ -47,6 +44,23 @@ export class PolyError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PolyError';
     this.detail = options?.detail;
+  }
+}
+
+/**
+ * The older name, kept for code written against `new CliError(message, code)` (any layer may use it: it lives
+ * here, not in src/cli): a numeric second argument is read as 2 = usage, 1 = io, 130 = interrupted (the codes
+ * it used to mean). New code passes a kind, or throws PolyError.
+ */
+export class CliError extends PolyError {
+  constructor(message: string, kind: ErrorKind | 1 | 2 | 130 = 'usage', options?: { cause?: unknown; detail?: string }) {
+    super(kind === 2 ? 'usage' : kind === 1 ? 'io' : kind === 130 ? 'interrupted' : kind, message, options);
+    this.name = 'CliError';
+  }
+
+  /** The exit code main() will use (from EXIT_CODES); for older callers and tests. */
+  get exitCode(): number {
+    return exitCodeOf(this.kind);
   }
 }
 

@@ -67,6 +67,8 @@ export interface BacktestInput {
   readonly logSink?: (line: StrategyLogLine) => void;
   /** One-line warnings found before the run (window outside the recording, spool left by a crash). */
   readonly onWarning?: (message: string) => void;
+  /** Stops the run between two records (throws the signal's reason); the recording reader is closed cleanly. */
+  readonly signal?: AbortSignal;
 }
 
 export interface BacktestResult {
@@ -130,6 +132,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
         }
       }
     }
+    if (input.signal?.aborted === true) throw input.signal.reason;
     kernel.onRecord(raw);
     done += 1;
     // reading the wall clock costs ~30 ns: at --speed max look only every 64 records
