@@ -27,13 +27,14 @@ import { Kernel } from '../bus.ts';
 import type { Timer } from '../timers.ts';
 import { PaperExchange, type FillEngineConfig } from '../matching/index.ts';
 import { normalizeRecord } from '../normalize/index.ts';
+import { OutageTracker, type Outage } from '../outages.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import { RunJournal } from '../reports/journal.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
 import type { BookView, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
-import type { MarketEvent } from '../types/events.ts';
+import type { FeedState, MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
 import type { OrderCommand, OrderEvent, PlaceOrder } from '../types/orders.ts';
 import type { RawRecord } from '../types/raw.ts';
@@ -60,7 +61,7 @@ export interface DataQuality {
   byType: Record<string, number>;
   normalizationErrors: number;
   errorsByReason: Record<string, number>;
-  /** Feed errors and abnormal closes on data connections (each one a potential gap); normal closes (1000) excluded. */
+  /** Outages of data connections, one per connection that went down (src/core/outages.ts): error+close of one stale connection is 1, our own clean stop 0, a crashed recorder session 1 per connection it left open. */
   disconnects: number;
   /** Connection opens that were redials (attempt > 1) of a data connection. */
   reconnects: number;
@@ -108,6 +109,7 @@ export class TradingKernel {
   private stormNs = -1n;
   private stormCount = 0;
   private readonly rng: Rng;
+  private readonly outages = new OutageTracker();
 
   constructor(private readonly config: KernelConfig) {
     this.journal = new RunJournal(config.keepEventLog ?? true);
@@ -207,6 +209,11 @@ export class TradingKernel {
     q.records += 1;
     q.firstRecvNs ??= raw.recvNs;
     q.lastRecvNs = raw.recvNs;
+    // one outage = one disconnect (src/core/outages.ts); a crashed recorder session is a feed loss too
+    for (const o of this.outages.observe(raw)) {
+      q.disconnects += 1;
+      if (o.cause === 'crash') this.onEvent(crashFeedLoss(o, raw));
+    }
     for (const ev of normalizeRecord(raw)) this.onEvent(ev);
     this.armExchangeTimer();
   }
@@ -232,14 +239,7 @@ export class TradingKernel {
         q.errorsByReason[ev.reason] = (q.errorsByReason[ev.reason] ?? 0) + 1;
         return;
       case 'feed_state':
-        if (ev.source === 'market_ws' || ev.source === 'rtds_ws' || ev.source === 'user_ws') {
-          if (ev.state === 'open') {
-            if ((ev.attempt ?? 1) > 1) q.reconnects += 1;
-          } else if (!(ev.state === 'close' && ev.code === 1000)) {
-            // a normal close (code 1000: our own stop at the end of a session) is not a gap
-            q.disconnects += 1;
-          }
-        }
+        if ((ev.source === 'market_ws' || ev.source === 'rtds_ws' || ev.source === 'user_ws') && ev.state === 'open' && (ev.attempt ?? 1) > 1) q.reconnects += 1;
         break;
       case 'market_meta':
         if (!this.byCondition.has(ev.meta.conditionId)) this.addMarket(ev.meta);
@@ -529,3 +529,11 @@ export class TradingKernel {
   }
 }
 
+/**
+ * The feed loss a crashed recorder session implies, as the connection's `error` would have said it: put
+ * before the new session's first record (sub -1), so resting orders meet the --feed-loss rule and books
+ * go stale before any new data applies. Derived on read, never stored.
+ */
+function crashFeedLoss(o: Outage, raw: RawRecord): FeedState {
+  return { type: 'feed_state', recvNs: raw.recvNs, source: o.source, seq: raw.seq, sub: -1, conn: o.conn, exchMs: null, state: 'error', detail: `crash: ${o.detail}` };
+}
