@@ -20,7 +20,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { isoFromNs } from '../core/time.ts';
 import { RecordingError } from '../recorder/errors.ts';
-import { RecordSession, RecordSessionError, type LogLevel, type SessionStatus } from '../recorder/record-session.ts';
+import { RecordSession, type LogLevel, type SessionStatus } from '../recorder/record-session.ts';
+import { FeedError } from '../sources/feed.ts';
 import { DEFAULT_CLOB_URL } from '../sources/clob.ts';
 import { DEFAULT_GAMMA_URL, ResolveError } from '../sources/gamma.ts';
 import { HttpError } from '../sources/http.ts';
@@ -113,7 +114,7 @@ export function statusLine(s: SessionStatus, prev: SessionStatus | null): string
 }
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
+  if (err instanceof FeedError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
   if (err instanceof ResolveError) return new CliError(err.message, 2);
   if (err instanceof HttpError) return new CliError(err.message, 1);
   if (err instanceof RecordingError) return new CliError(err.message, 1);

@@ -86,6 +86,8 @@ export interface WriterOptions {
   now?: () => bigint;
   /** Spool I/O (tests inject failures). */
   spoolIo?: SpoolIo;
+  /** Backpressure: true when the feed should pause (the disk is behind), false when it may resume. */
+  onBackpressure?: (on: boolean) => void;
 }
 
 export interface WriterStats {
@@ -330,6 +332,27 @@ export class RecordingWriter {
   async flush(): Promise<void> {
     this.flushChain = this.flushChain.then(() => this.doFlush());
     await this.flushChain;
+  }
+
+  /**
+   * Emergency stop (a second signal): flushes the spool, writes the manifest as it stands (this session
+   * stays open: `clean` false, repair closes it) and releases the lock, without converting what is left.
+   * Everything appended before is on disk for `poly recordings repair` / the next open.
+   */
+  async abort(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    try {
+      if (this.current !== null) this.seal(this.current);
+      await this.flush().catch(() => undefined);
+      await this.writeManifest().catch(() => undefined);
+      await this.closeHandles();
+    } finally {
+      this.duck.close();
+      await this.lock.release();
+    }
   }
 
   /**

@@ -89,6 +89,7 @@ export class ManagedWs {
   private staleTimer: NodeJS.Timeout | null = null;
   private redialTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private paused = false;
   private closedWaiters: (() => void)[] = [];
   private readonly now: () => number;
 
@@ -133,6 +134,25 @@ export class ManagedWs {
       bytes: this.bytes,
       lastMessageAgeMs: this.lastRxMs === null ? null : Math.max(0, this.now() - this.lastRxMs),
     };
+  }
+
+  /**
+   * Backpressure: stop reading from the socket (TCP flow control pushes back to the server) until
+   * resume(); applies to every later redial too. While paused, the stale detector does not fire (we are
+   * not reading, so silence is ours) and frames already read are still delivered.
+   */
+  pause(): void {
+    this.paused = true;
+    const ws = this.ws;
+    if (ws !== null && ws.readyState === WebSocket.OPEN) ws.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.lastRxMs = this.now();
+    const ws = this.ws;
+    if (ws !== null && ws.readyState === WebSocket.OPEN) ws.resume();
   }
 
   /** Forces a reconnect (e.g. after a detected gap). */
@@ -189,6 +209,7 @@ export class ManagedWs {
       em.emit(src, conn, 'open', { url: this.o.url, attempt }, '');
       this.o.onLog?.('info', 'ws open', { conn, url: this.o.url, attempt });
       this.startTimers(ws, conn);
+      if (this.paused) ws.pause();
       this.o.onOpen({ conn, attempt, send: (t) => (this.ws === ws ? this.send(t) : false) });
     });
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
@@ -244,6 +265,10 @@ export class ManagedWs {
       const every = Math.max(10, Math.min(1000, Math.floor(this.o.staleAfterMs / 4)));
       this.staleTimer = setInterval(() => {
         if (this.ws !== ws || this.lastRxMs === null) return;
+        if (this.paused) {
+          this.lastRxMs = this.now();
+          return;
+        }
         const age = this.now() - this.lastRxMs;
         if (age > this.o.staleAfterMs) {
           this.o.emitter.emit(this.o.source, conn, 'error', { url: this.o.url, attempt: this.attempt }, `stale: nothing received for ${age} ms (limit ${this.o.staleAfterMs} ms)`);

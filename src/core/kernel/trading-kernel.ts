@@ -171,6 +171,11 @@ export class TradingKernel {
     bus.emit({ kind: 'finish' });
   }
 
+  /** A market the live feed learned about outside the records (series round, newly listed market); known ones are kept. */
+  learnMarket(meta: MarketMeta): void {
+    if (!this.byCondition.has(meta.conditionId)) this.addMarket(meta);
+  }
+
   market(id: string): MarketMeta | undefined {
     return this.markets.get(id) ?? this.byCondition.get(id);
   }
