@@ -5,12 +5,17 @@
  * - Durations ("500ms", "60s", "10m", "1h", "1d") and sizes ("256MiB", "1GiB", "64KB", "1048576")
  *   are parsed by the small zod-validated parsers below; every bad value is one line naming the flag.
  * - Status line: on a TTY stderr (and without --quiet), rewritten every second: elapsed, msgs/s,
- *   bytes, connections open/total, reconnects, last-message age per connection.
+ *   bytes, conversion lag (records and seconds of receive time not yet in Parquet; "PAUSED: disk
+ *   behind" while the writer holds the feed back), connections open/total, reconnects, last-message
+ *   age per connection.
  * - Logs: JSON lines (`{"ts","level","msg",...}`) to --log FILE, or to stderr when stderr is not a
  *   TTY; on a TTY without --log only warnings and errors are printed, as plain lines.
- * - SIGINT/SIGTERM: stop the clients, flush, close the files, write the manifest, exit 0. A second
- *   signal exits at once (130); everything already flushed to the spool is kept and repaired on the
- *   next run.
+ * - SIGINT/SIGTERM: stop the clients, flush, convert what is not yet Parquet (bounded: at most three
+ *   spool segments, see writer.ts), write the manifest, exit 0. Signals within SIGNAL_DEDUP_MS of the
+ *   first are the same request (`timeout` and a terminal's Ctrl-C signal the process AND its group, so
+ *   one stop arrives twice). A later second signal stops at once without converting: the spool is
+ *   flushed, the manifest written and the lock released (exit 130); `poly recordings repair` (or the
+ *   next `poly record` into the directory) converts the rest. A SIGKILL loses at most --flush-ms.
  * - Failures (unknown market, unreachable endpoint, unwritable/locked/corrupt directory, disk full):
  *   one line `poly: ...`, exit 2 for bad input, 1 otherwise. Data already on disk is never removed.
  */
@@ -28,6 +33,9 @@ import { HttpError } from '../sources/http.ts';
 import { DEFAULT_MARKET_WS_URL } from '../sources/market-ws.ts';
 import { DEFAULT_RTDS_URL } from '../sources/rtds.ts';
 import { CliError } from './errors.ts';
+
+/** Signals this soon after the first one are the same stop request (`timeout` signals the child and its group). */
+export const SIGNAL_DEDUP_MS = 1_000;
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
@@ -110,7 +118,9 @@ export function statusLine(s: SessionStatus, prev: SessionStatus | null): string
   const rate = dt > 0 ? ((s.messages - (prev?.messages ?? 0)) * 1000) / dt : 0;
   const open = s.connections.filter((c) => c.state === 'open').length;
   const ages = s.connections.map((c) => `${c.conn ?? '?'} ${fmtAge(c.lastMessageAgeMs)}`).join(' ');
-  return `rec ${fmtElapsed(s.elapsedMs)} | ${rate.toFixed(0)} msg/s | ${s.records} rec ${fmtBytes(s.bytes)} | conn ${open}/${s.connections.length} | reconnects ${s.reconnects} | age ${ages}`;
+  const w = s.writer;
+  const lag = `parquet lag ${w.lagRecords} rec ${w.lagSeconds.toFixed(1)}s${w.backpressure ? ' PAUSED: disk behind' : ''}`;
+  return `rec ${fmtElapsed(s.elapsedMs)} | ${rate.toFixed(0)} msg/s | ${s.records} rec ${fmtBytes(s.bytes)} | ${lag} | conn ${open}/${s.connections.length} | reconnects ${s.reconnects} | age ${ages}`;
 }
 
 function toCliError(err: unknown): unknown {
@@ -176,23 +186,33 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
 
   // signals
   const ctrl = new AbortController();
-  let signals = 0;
+  let firstSignalMs: number | null = null;
+  let session: RecordSession | null = null;
+  let aborting = false;
   const onSignal = (sig: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) {
-      clearStatus();
-      process.stderr.write(`poly record: second ${sig}, exiting without closing; run 'poly recordings repair ${opts.out}'\n`);
-      process.exit(130);
+    const now = Date.now();
+    if (firstSignalMs === null) {
+      firstSignalMs = now;
+      log('info', `received ${sig}; stopping`, { signal: sig });
+      ctrl.abort();
+      return;
     }
-    log('info', `received ${sig}; stopping`, { signal: sig });
-    ctrl.abort();
+    if (now - firstSignalMs < SIGNAL_DEDUP_MS || aborting) return; // the same stop, delivered twice
+    aborting = true;
+    clearStatus();
+    process.stderr.write(`poly record: second ${sig}: stopping without converting; the spool is kept — run 'poly recordings repair ${opts.out}'\n`);
+    const hard = setTimeout(() => process.exit(130), 5_000);
+    void (session?.abort() ?? Promise.resolve()).finally(() => {
+      clearTimeout(hard);
+      process.exit(130);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   let prev: SessionStatus | null = null;
   try {
-    const session = await RecordSession.start({
+    session = await RecordSession.start({
       ...opts,
       signal: ctrl.signal,
       log,

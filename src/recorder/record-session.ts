@@ -31,7 +31,7 @@ import { FeedError, LiveFeed, type FeedOptions, type FeedStatus, type LogFn } fr
 import { pathExists } from '../io/paths.ts';
 import type { WriterEvent } from './events.ts';
 import type { Manifest } from './manifest.ts';
-import { RecordingWriter, type SpoolIo, type WriterStats } from './writer.ts';
+import { RecordingWriter, type SealedPart, type SpoolIo, type WriterStats } from './writer.ts';
 import { readManifest } from './read.ts';
 import { emptySpoolStats, readSpool } from './spool.ts';
 import { MANIFEST_FILE, SPOOL_DIR, SPOOL_EXT } from './layout.ts';
@@ -64,6 +64,8 @@ export interface RecorderOptions {
    * the records a replay of this recording reads. Used by `poly live --paper --record`. Must not throw.
    */
   readonly onRecord?: (r: RawRecord) => void;
+  /** A Parquet part is sealed, verified and in the manifest (see RecordingWriter's onPart): `--upload` attaches here. */
+  readonly onPart?: (part: SealedPart) => void;
 }
 
 export type RecordSessionOptions = FeedOptions & RecorderOptions;
@@ -94,6 +96,7 @@ export class RecordSession {
   private readonly log: LogFn;
   private readonly startedMs = Date.now();
   private records = 0;
+  private aborted = false;
   private fatal: Error | null = null;
   private stopReason: StopReason | null = null;
   private stopping: Promise<RecordSummary> | null = null;
@@ -150,6 +153,7 @@ export class RecordSession {
       meta: { ...(o.meta ?? {}), ...this.feed.describe() },
       onEvent: (e) => this.onWriterEvent(e),
       onBackpressure: (on) => (on ? this.feed.pause() : this.feed.resume()),
+      ...(o.onPart !== undefined ? { onPart: o.onPart } : {}),
       ...(o.spoolIo !== undefined ? { spoolIo: o.spoolIo } : {}),
     });
     const w = this.writer;
@@ -159,7 +163,7 @@ export class RecordSession {
     });
     const first = w.nextSeq;
     try {
-      this.feed.start((r) => this.append(r), { nextSeq: first, floorNs: w.lastRecvNs ?? 0n, connPrefix: first > 1 ? `s${first}.` : '' });
+      this.feed.start((r, bytes) => this.append(r, bytes), { nextSeq: first, floorNs: w.lastRecvNs ?? 0n, connPrefix: first > 1 ? `s${first}.` : '' });
     } catch (err) {
       // best effort: undo whatever started, keep what was appended
       await this.feed.stop().catch(() => undefined);
@@ -207,15 +211,16 @@ export class RecordSession {
    * release the lock, without converting what is left (`poly recordings repair` or the next record does).
    */
   async abort(): Promise<void> {
+    this.aborted = true; // later records are not taken: the recording ends at what was appended
     if (this.durationTimer !== null) clearTimeout(this.durationTimer);
     if (this.statusTimer !== null) clearInterval(this.statusTimer);
     await this.writer.abort();
   }
 
-  private append(r: RawRecord): void {
-    if (this.fatal !== null) return;
+  private append(r: RawRecord, bytes?: Uint8Array): void {
+    if (this.fatal !== null || this.aborted) return;
     try {
-      this.writer.append(r);
+      this.writer.append(r, bytes);
       this.records += 1;
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));

@@ -17,13 +17,17 @@
  * the owner re-subscribes everything (subscriptions never survive a reconnect).
  *
  * Known limits: frames are decoded as UTF-8 (Polymarket sends text); a binary frame is recorded
- * as its UTF-8 decoding with meta.binary = true.
+ * as its UTF-8 decoding with meta.binary = true; a text frame with invalid UTF-8 is kept with U+FFFD
+ * in place of the bad bytes (ws's own validation, which would drop the connection, is off).
  */
 import WebSocket from 'ws';
 import type { Backoff } from './backoff.ts';
 import type { ConnIds, RecordEmitter } from './source.ts';
 
 export type WsSource = 'market_ws' | 'rtds_ws';
+
+/** The meta of every text frame (shared, frozen: consumers never mutate record meta). */
+const FRAME_META = Object.freeze({});
 export type WsState = 'idle' | 'connecting' | 'open' | 'backoff' | 'stopped';
 
 export interface WsStatus {
@@ -196,6 +200,8 @@ export class ManagedWs {
       maxPayload: this.o.maxPayload ?? 64 * 1024 * 1024,
       handshakeTimeout: this.o.handshakeTimeoutMs ?? 15_000,
       perMessageDeflate: false,
+      // invalid UTF-8 is recorded (decoded with U+FFFD) rather than dropping the connection with 1007
+      skipUTF8Validation: true,
     });
     this.ws = ws;
     const src = this.o.source;
@@ -217,7 +223,7 @@ export class ManagedWs {
       this.messages += 1;
       this.bytes += buf.length;
       this.lastRxMs = this.now();
-      em.emit(src, conn, 'frame', isBinary ? { binary: true } : {}, buf.toString('utf8'));
+      em.emit(src, conn, 'frame', isBinary ? { binary: true } : FRAME_META, buf.toString('utf8'), buf);
       if (!this.gotFrame) {
         this.gotFrame = true;
         this.o.backoff.reset();

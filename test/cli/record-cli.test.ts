@@ -49,10 +49,12 @@ describe('duration and size parsing', () => {
 
   it('renders a status line with rate, connections and ages', () => {
     const conn = { conn: 'mws-2', url: 'u', state: 'open' as const, opens: 2, reconnects: 1, messages: 150, bytes: 1, lastMessageAgeMs: 250, source: 'market_ws' as const, assets: 2 };
-    const writer = { records: 10, bytes: 10, files: 0, spoolBytes: 0, lastFlushNs: null };
+    const writer = { records: 10, bytes: 10, files: 0, spoolBytes: 0, lastFlushNs: null, lagRecords: 0, lagSeconds: 0, pendingBytes: 0, convertQueue: 0, backpressure: false };
     const prev: SessionStatus = { elapsedMs: 1000, records: 10, bytes: 10, spoolBytes: 0, messages: 50, wsBytes: 0, reconnects: 1, connections: [conn], markets: 1, paused: false, writer };
     const now: SessionStatus = { ...prev, elapsedMs: 3000, records: 160, bytes: 3 * 1024 * 1024, messages: 250 };
-    expect(statusLine(now, prev)).toBe('rec 00:00:03 | 100 msg/s | 160 rec 3.0 MiB | conn 1/1 | reconnects 1 | age mws-2 0.3s');
+    expect(statusLine(now, prev)).toBe('rec 00:00:03 | 100 msg/s | 160 rec 3.0 MiB | parquet lag 0 rec 0.0s | conn 1/1 | reconnects 1 | age mws-2 0.3s');
+    const behind = { ...now, writer: { ...writer, lagRecords: 12_345, lagSeconds: 3.25, backpressure: true } };
+    expect(statusLine(behind, prev)).toBe('rec 00:00:03 | 100 msg/s | 160 rec 3.0 MiB | parquet lag 12345 rec 3.3s PAUSED: disk behind | conn 1/1 | reconnects 1 | age mws-2 0.3s');
   });
 });
 
