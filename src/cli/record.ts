@@ -189,7 +189,9 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
   let firstSignalMs: number | null = null;
   let session: RecordSession | null = null;
   let aborting = false;
+  let finished = false;
   const onSignal = (sig: NodeJS.Signals): void => {
+    if (finished) return; // a late copy of the stop request (see below)
     const now = Date.now();
     if (firstSignalMs === null) {
       firstSignalMs = now;
@@ -241,8 +243,13 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     clearStatus();
     throw toCliError(err);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    finished = true;
+    // after a signal, keep ignoring its late copies (timeout(1) signals its group again when it gets
+    // its own copy): removing the listener would let one kill the process and turn exit 0 into 130
+    if (firstSignalMs === null) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     if (logFile !== null) await new Promise<void>((r) => logFile?.end(() => r()));
   }
 }

@@ -461,9 +461,11 @@ export class RecordingWriter {
   }
 
   /**
-   * Emergency stop (a second signal): flushes the spool, writes the manifest as it stands (this session
-   * stays open: `clean` false, repair closes it) and releases the lock, without converting what is left.
-   * Everything appended before is on disk for `poly recordings repair` / the next open.
+   * Emergency stop (a second signal): flushes the spool, lets a conversion already running finish (one
+   * segment at most) and starts no other, writes the manifest as it stands (this session stays open:
+   * `clean` false, repair closes it) and releases the lock. Everything appended before is on disk for
+   * `poly recordings repair` / the next open. A close() under way then throws instead of marking the
+   * session clean.
    */
   async abort(): Promise<void> {
     if (this.aborted) return;
@@ -474,9 +476,12 @@ export class RecordingWriter {
       this.timer = null;
       if (this.current !== null) this.seal(this.current);
     }
-    // (a close() already under way keeps converting meanwhile; its manifest writes share one lane)
     await this.flush().catch(() => undefined);
+    // a conversion already running finishes (at most one segment); the queued ones do not start
+    await this.convertChain;
     await this.writeManifest().catch(() => undefined);
+    await this.closeHandles();
+    this.duck.close();
     await this.lock.release().catch(() => undefined);
   }
 
@@ -497,6 +502,7 @@ export class RecordingWriter {
         // the failure is recorded in this.failure and rethrown below
       }
       await this.convertChain;
+      if (this.aborted) throw new RecordingError('CLOSED', `recording ${this.dir}: stopped without converting (second signal); run 'poly recordings repair ${this.dir}'`);
       if (this.failure !== null) {
         await this.closeHandles();
         throw this.failure;
@@ -630,7 +636,10 @@ export class RecordingWriter {
   }
 
   private async convertSegment(seg: Segment): Promise<void> {
-    if (this.failure !== null) return; // the disk is failing: leave the spool for repair
+    if (this.failure !== null || this.aborted) {
+      this.queued--; // failing disk / emergency stop: the spool stays for repair
+      return;
+    }
     const path = join(this.dir, seg.name);
     try {
       let parts: ManifestFile[];

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,25 @@ describe('poly record (spawned)', () => {
     expect(m.rows).toBeGreaterThan(0);
     expect(await readFile(log, 'utf8')).toContain('"received SIGTERM; stopping"');
   });
+
+  it('under timeout(1) (the signal arrives twice: to the child and to its group) still closes into Parquet, no spool left', async () => {
+    const out = join(tmp, 'timeout');
+    // before: the second copy of the signal exited at once (130) and left the whole session in the spool
+    const child = spawn('timeout', ['--preserve-status', '-s', 'INT', '4', process.execPath, join(ROOT, 'bin', 'poly.mjs'), 'record', '--market', 'market-1', '--out', out, '--flush-ms', '50', ...urls], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('poly record: stopped (signal)');
+    const m = await readManifest(out);
+    expect(m.sessions.map((x) => x.clean)).toEqual([true]);
+    expect(m.rows).toBeGreaterThan(0);
+    expect(m.files.length).toBeGreaterThan(0);
+    expect(await readdir(join(out, 'spool'))).toEqual([]);
+    const recs: RawRecord[] = [];
+    for await (const r of readRecording(out)) recs.push(r);
+    expect(recs.some((r) => r.kind === 'frame' && r.payload.includes('last_trade_price'))).toBe(true);
+  }, 60_000);
 });
 
 describe('poly record failures: one line, non-zero exit, nothing destroyed', () => {
