@@ -35,7 +35,7 @@ export interface InspectOptions {
 /** Maps storage errors to the CLI's one-line errors. */
 export function recordingCliError(err: unknown): never {
   if (err instanceof RecordingError) {
-    throw new CliError(err.message, err.code === 'MISSING' || err.code === 'NOT_A_RECORDING' ? 2 : 1);
+    throw new CliError(err.message, err.code === 'MISSING' || err.code === 'NOT_A_RECORDING' || err.code === 'INPUT' ? 2 : 1);
   }
   throw err;
 }

@@ -1,5 +1,5 @@
 /**
- * `poly record --market <slug|condition|token>... [--series NAME...] [--rtds SYMBOLS] [--out DIR] ...`
+ * `poly record --market <slug|condition|token>... [--series NAME...] [--rtds SYMBOLS] [--all [--shard i/N]] [--out DIR] ...`
  * Flags, status line, logs and signals; the work is src/recorder/record-session.ts.
  *
  * - Durations ("500ms", "60s", "10m", "1h", "1d") and sizes ("256MiB", "1GiB", "64KB", "1048576")
@@ -32,6 +32,7 @@ import { DEFAULT_GAMMA_URL, ResolveError } from '../sources/gamma.ts';
 import { HttpError } from '../sources/http.ts';
 import { DEFAULT_MARKET_WS_URL } from '../sources/market-ws.ts';
 import { DEFAULT_RTDS_URL } from '../sources/rtds.ts';
+import { DEFAULT_ALL_POLL_MS, parseShard, type ShardSpec } from '../sources/all-markets.ts';
 import { CliError } from './errors.ts';
 
 /** Signals this soon after the first one are the same stop request (`timeout` signals the child and its group). */
@@ -102,6 +103,9 @@ const RawOpts = z.object({
   log: z.string().optional(),
   pingInterval: z.string(),
   staleAfter: z.string(),
+  all: z.boolean().optional(),
+  shard: z.string().optional(),
+  allPoll: z.string(),
 });
 
 const fmtBytes = (n: number): string =>
@@ -136,6 +140,15 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
   const markets = (o.market ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
   const series = (o.series ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
   const rtds = (o.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  let all: { shard: ShardSpec; pollMs: number } | null = null;
+  if (o.shard !== undefined && o.all !== true) throw new CliError('--shard needs --all (it splits all active markets over N recorders)', 2);
+  if (o.all === true) {
+    const shard = parseShard(o.shard ?? '0/1');
+    if (shard === null) throw new CliError(`--shard: expected i/N with 0 <= i < N, e.g. 0/4 (got '${o.shard ?? ''}')`, 2);
+    const pollMs = parseDuration(o.allPoll, '--all-poll');
+    if (pollMs < 1000) throw new CliError('--all-poll must be at least 1s (each poll lists every active market)', 2);
+    all = { shard, pollMs };
+  }
   const flushMs = flag(z.string().trim().regex(/^\d+$/, 'expected whole milliseconds 1..1000').transform(Number).refine((n) => n >= 1 && n <= 1000, 'expected 1..1000 ms'), '--flush-ms', o.flushMs);
   const rotateMs = parseDuration(o.rotate, '--rotate');
   if (rotateMs <= 0) throw new CliError('--rotate must be longer than 0', 2);
@@ -143,6 +156,7 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     markets,
     series,
     rtds,
+    all,
     out: o.out ?? join('recordings', `rec-${isoFromNs(BigInt(Date.now()) * 1_000_000n).slice(0, 19).replace(/[-:]/g, '')}Z`),
     wsUrl: url('--ws-url', o.wsUrl, ['ws:', 'wss:']),
     clobUrl: url('--clob-url', o.clobUrl, ['http:', 'https:']),
@@ -264,6 +278,9 @@ export function registerRecord(program: Command): void {
     .option('--series <name>', 'follow a rolling series, e.g. btc-updown-15m (also 5m; eth/sol/xrp); repeatable', collect)
     .option('--out <dir>', 'recording directory (default recordings/rec-<UTC time>)')
     .option('--rtds <symbols>', 'also record RTDS crypto_prices for these symbols, e.g. btcusdt,ethusdt')
+    .option('--all', 'record every active market listed on Gamma, following new ones as they are listed')
+    .option('--shard <i/N>', 'with --all: this recorder takes the markets with sha256(condition id) mod N = i (0-based)')
+    .option('--all-poll <dur>', 'with --all: how often to list the active markets', `${DEFAULT_ALL_POLL_MS / 60_000}m`)
     .option('--snapshot-interval <dur>', 'REST /books reconciliation period (0 = only after each connect)', '60s')
     .option('--ws-url <url>', 'market WebSocket URL', DEFAULT_MARKET_WS_URL)
     .option('--clob-url <url>', 'CLOB REST base URL', DEFAULT_CLOB_URL)
