@@ -205,13 +205,6 @@ const PARQUET_OPTIONS = `FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, 
 export async function convertOwnSegment(duck: Duck, dir: string, spoolPath: string, f: SegmentFacts): Promise<ManifestFile> {
   const date = utcDate(f.firstRecvNs);
   if (utcDate(f.lastRecvNs) !== date) throw new Error('segment spans two UTC dates');
-  const rel = partPath(date, f.firstSeq, f.lastSeq);
-  const relTmp = partTmpPath(date, f.firstSeq, f.lastSeq);
-  const dateDir = join(dir, `date=${date}`);
-  const created = await ensureDir(dateDir);
-  if (created !== undefined) await fsyncDir(dir);
-  const tmp = join(dir, relTmp);
-  const final = join(dir, rel);
   const maxLine = Math.max(2 * 1024 * 1024, f.maxLineBytes + 1024);
   // DuckDB's default CSV buffer is 16 x max_line_size (32 MiB+); 2 x is enough for one line and halves
   // the conversion's peak memory (measured +90 MB instead of +200 MB over four 84 MB segments)
@@ -219,8 +212,9 @@ export async function convertOwnSegment(duck: Duck, dir: string, spoolPath: stri
   const fields = `'{"v":"UTINYINT","seq":"UBIGINT","recvNs":"VARCHAR","source":"VARCHAR","conn":"VARCHAR","kind":"VARCHAR","e":"UTINYINT"}'`;
   // meta is the last member of the v2 header: its verbatim text runs from after "meta": to the final }
   const metaAt = `strpos(hdr, '"meta":') + 7`;
-  try {
-    await duck.conn.run(
+  const plan: PartPlan = { date, firstSeq: f.firstSeq, lastSeq: f.lastSeq, firstRecvNs: f.firstRecvNs, lastRecvNs: f.lastRecvNs, rows: f.rows, bySource: {}, byKind: {} };
+  return commitPart(duck, dir, plan, true, (tmp) =>
+    duck.conn.run(
       `COPY (SELECT h.v AS v, h.seq AS seq, h.recvNs::BIGINT AS recv_ns, h.source AS source, h.conn AS conn, h.kind AS kind,
                     substr(hdr, ${metaAt}, length(hdr) - (${metaAt})) AS meta,
                     CASE h.e WHEN 0 THEN coalesce(pay, '') ELSE json_extract_string(pay, '$') END AS payload
@@ -229,28 +223,8 @@ export async function convertOwnSegment(duck: Duck, dir: string, spoolPath: stri
                                      new_line = '\\n', columns = {'crc': 'VARCHAR', 'hdr': 'VARCHAR', 'pay': 'VARCHAR'},
                                      max_line_size = ${maxLine}, buffer_size = ${bufferSize})))
          TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
-    );
-    const plan: PartPlan = { date, firstSeq: f.firstSeq, lastSeq: f.lastSeq, firstRecvNs: f.firstRecvNs, lastRecvNs: f.lastRecvNs, rows: f.rows, bySource: {}, byKind: {} };
-    await verifyPart(duck, tmp, plan, true);
-    await fsyncFile(tmp);
-    await rename(tmp, final);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await fsyncDir(dateDir);
-  const [bytes, sha256] = await Promise.all([stat(final).then((x) => x.size), sha256File(final)]);
-  return {
-    path: rel,
-    rows: f.rows,
-    firstSeq: f.firstSeq,
-    lastSeq: f.lastSeq,
-    firstRecvNs: f.firstRecvNs.toString(),
-    lastRecvNs: f.lastRecvNs.toString(),
-    bytes,
-    sha256,
-    counts: await countsOf(duck, final),
-  };
+    ),
+  );
 }
 
 async function countsOf(duck: Duck, path: string): Promise<ManifestFile['counts']> {
@@ -264,23 +238,30 @@ async function countsOf(duck: Duck, path: string): Promise<ManifestFile['counts'
   return { bySource: sortedCounts(bySource), byKind: sortedCounts(byKind) };
 }
 
-async function writePart(duck: Duck, dir: string, plan: PartPlan): Promise<ManifestFile> {
+/**
+ * Steps 2-4 of the header for one part: `write` produces the temp file, which is verified against `plan`
+ * (times too when `checkTimes`), fsynced and renamed; then the manifest entry (counts from the plan, or
+ * read from the part when the plan has none). A failure removes the temp file and throws.
+ */
+async function commitPart(duck: Duck, dir: string, plan: PartPlan, checkTimes: boolean, write: (tmp: string) => Promise<unknown>): Promise<ManifestFile> {
   const rel = partPath(plan.date, plan.firstSeq, plan.lastSeq);
-  const relTmp = partTmpPath(plan.date, plan.firstSeq, plan.lastSeq);
   const dateDir = join(dir, `date=${plan.date}`);
   const created = await ensureDir(dateDir);
   if (created !== undefined) await fsyncDir(dir);
-  const tmp = join(dir, relTmp);
+  const tmp = join(dir, partTmpPath(plan.date, plan.firstSeq, plan.lastSeq));
   const final = join(dir, rel);
-  await duck.conn.run(
-    `COPY (SELECT ${PARQUET_COLUMN_LIST} FROM ${TABLE} WHERE seq BETWEEN ${plan.firstSeq} AND ${plan.lastSeq}) ` +
-      `TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
-  );
-  await verifyPart(duck, tmp, plan);
-  await fsyncFile(tmp);
-  await rename(tmp, final);
+  try {
+    await write(tmp);
+    await verifyPart(duck, tmp, plan, checkTimes);
+    await fsyncFile(tmp);
+    await rename(tmp, final);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
   await fsyncDir(dateDir);
-  const [bytes, sha256] = await Promise.all([stat(final).then((s) => s.size), sha256File(final)]);
+  const [bytes, sha256] = await Promise.all([stat(final).then((x) => x.size), sha256File(final)]);
+  const counted = Object.keys(plan.bySource).length > 0;
   return {
     path: rel,
     rows: plan.rows,
@@ -290,8 +271,14 @@ async function writePart(duck: Duck, dir: string, plan: PartPlan): Promise<Manif
     lastRecvNs: plan.lastRecvNs.toString(),
     bytes,
     sha256,
-    counts: { bySource: sortedCounts(plan.bySource), byKind: sortedCounts(plan.byKind) },
+    counts: counted ? { bySource: sortedCounts(plan.bySource), byKind: sortedCounts(plan.byKind) } : await countsOf(duck, final),
   };
+}
+
+function writePart(duck: Duck, dir: string, plan: PartPlan): Promise<ManifestFile> {
+  return commitPart(duck, dir, plan, false, (tmp) =>
+    duck.conn.run(`COPY (SELECT ${PARQUET_COLUMN_LIST} FROM ${TABLE} WHERE seq BETWEEN ${plan.firstSeq} AND ${plan.lastSeq}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`),
+  );
 }
 
 async function verifyPart(duck: Duck, path: string, plan: PartPlan, checkTimes = false): Promise<void> {
@@ -323,13 +310,6 @@ export async function scanPart(duck: Duck, dir: string, rel: string): Promise<Ma
   if (count === null || count === undefined || count === 0n || min == null || max == null || minNs == null || maxNs == null) {
     throw new RecordingError('CORRUPT', `Parquet part ${path} is empty or has no seq column; move it out of the recording`);
   }
-  const bySource: Record<string, number> = {};
-  const byKind: Record<string, number> = {};
-  const grouped = await duck.conn.runAndReadAll(`SELECT source, kind, count(*)::BIGINT FROM ${src} GROUP BY ALL`);
-  for (const [source, kind, n] of grouped.getRows() as [string, string, bigint][]) {
-    bySource[source] = (bySource[source] ?? 0) + Number(n);
-    byKind[kind] = (byKind[kind] ?? 0) + Number(n);
-  }
   const [bytes, sha256] = await Promise.all([stat(path).then((s) => s.size), sha256File(path)]);
   return {
     path: rel,
@@ -340,6 +320,6 @@ export async function scanPart(duck: Duck, dir: string, rel: string): Promise<Ma
     lastRecvNs: maxNs.toString(),
     bytes,
     sha256,
-    counts: { bySource: sortedCounts(bySource), byKind: sortedCounts(byKind) },
+    counts: await countsOf(duck, path),
   };
 }

@@ -13,17 +13,14 @@ import { startExchange } from '../../src/sim/exchange.ts';
 import { parseSeries, seriesRounds, type SeriesSpec } from '../../src/sources/series.ts';
 import { poly, ROOT } from '../helpers/cli.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
-import { compactMarket, waitFor } from '../sources/helpers.ts';
+import { seriesMarkets, waitFor } from '../sources/helpers.ts';
 
 afterAll(cleanupTempDirs);
 
 describe('poly live: feed -> kernel, writer only with --record', () => {
   it('--series follows the planned rounds into the kernel; unrecorded, it opens no writer at all', async () => {
     const spec = parseSeries('eth-updown-5m') as SeriesSpec;
-    const now = Date.now();
-    const starts = [-1, 0, 1, 2, 3].map((k) => (Math.floor(now / spec.periodMs) + k) * spec.periodMs);
-    const markets = starts.map((s, i) => compactMarket({ n: 10 + i, slug: `eth-updown-5m-${s / 1000}`, endDate: new Date(s + spec.periodMs).toISOString().replace('.000Z', 'Z') }));
-    const ex = await startExchange({ scenario: { markets } });
+    const ex = await startExchange({ scenario: { markets: seriesMarkets(spec, Date.now()) } });
     const open = vi.spyOn(RecordingWriter, 'open');
     const strategyFile = join(ROOT, 'strategies/noop.ts');
     const strategy = await loadStrategy(strategyFile);

@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RawRecord } from '../../src/core/types/raw.ts';
@@ -16,13 +15,13 @@ import { runBacktest } from '../../src/engine/backtest.ts';
 import { engineSettings } from '../../src/engine/config.ts';
 import { loadStrategy, validateParams } from '../../src/engine/strategy-loader.ts';
 import { readManifest, readRecording } from '../../src/recorder/read.ts';
-import { decodeSpoolLine } from '../../src/recorder/spool.ts';
 import { summarizeRecording } from '../../src/recorder/summary.ts';
 import { RecordingWriter } from '../../src/recorder/writer.ts';
 import { startExchange } from '../../src/sim/exchange.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { compactMarket, conditionId, tokenId, waitForAsync } from '../sources/helpers.ts';
+import { spoolRecords } from '../recorder/helpers.ts';
 
 const children: ChildProcess[] = [];
 afterAll(async () => {
@@ -105,22 +104,6 @@ describe('one outage, one disconnect (issue 8 item 7)', () => {
   });
 });
 
-/** Every complete, valid record in the spool files of a recording directory. */
-async function spoolRecords(dir: string): Promise<RawRecord[]> {
-  const spool = join(dir, 'spool');
-  const names = (await readdir(spool).catch(() => [] as string[])).filter((n) => n.endsWith('.spool')).sort();
-  const out: RawRecord[] = [];
-  for (const n of names) {
-    const buf = await readFile(join(spool, n));
-    let start = 0;
-    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, start)) {
-      const r = decodeSpoolLine(buf.subarray(start, i));
-      if (r !== null) out.push(r);
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 describe('a crash is a gap (issue 8 item 6)', () => {
   it('SIGKILL + restart of poly record: the probe order resting through the crash is cancelled (feed_lost), not filled after it; inspect lists the gap', async () => {

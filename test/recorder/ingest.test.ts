@@ -7,12 +7,12 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { metaToJson, RECORD_KINDS, SOURCES, type RawRecord } from '../../src/core/types/raw.ts';
+import { metaToJson, type RawRecord } from '../../src/core/types/raw.ts';
 import { sha256File } from '../../src/io/paths.ts';
 import { readManifest, readRecording } from '../../src/recorder/read.ts';
 import { decodeSpoolLine, encodeSpoolLine, encodeSpoolLineV2, spoolLineBound, writeSpoolLineOf } from '../../src/recorder/spool.ts';
 import { BACKPRESSURE_PENDING, defaultSpoolIo, RecordingWriter, repairRecording, type SealedPart, type SpoolIo, type WriterEvent } from '../../src/recorder/writer.ts';
-import { BASE_NS, cleanupTempDirs, recordFor, tempDir } from './helpers.ts';
+import { BASE_NS, cleanupTempDirs, recordArb, recordFor, tempDir } from './helpers.ts';
 
 afterAll(cleanupTempDirs);
 
@@ -25,16 +25,6 @@ async function collect(dir: string): Promise<RawRecord[]> {
 /** Records compared as stored: meta as its canonical JSON text (the store sorts keys). */
 const canon = (r: RawRecord) => ({ ...r, meta: metaToJson(r.meta) });
 
-const recordArb: fc.Arbitrary<RawRecord> = fc.record({
-  v: fc.constant(1),
-  seq: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  recvNs: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
-  source: fc.constantFrom(...SOURCES),
-  conn: fc.string({ unit: 'binary', maxLength: 12 }),
-  kind: fc.constantFrom(...RECORD_KINDS),
-  meta: fc.record({ url: fc.string(), status: fc.integer(), reason: fc.string({ unit: 'binary' }) }, { requiredKeys: [] }),
-  payload: fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.json({ maxDepth: 3 }), fc.constantFrom('', 'PONG', 'a\tb', 'a\nb', 'nul\u0000', 'cr\r')),
-});
 
 describe('spool line v2', () => {
   it('round-trips any record exactly, from the string or from its UTF-8 bytes, one line with no inner LF', () => {
