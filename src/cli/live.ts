@@ -19,7 +19,7 @@ import { LiveError, LiveRun } from '../engine/live.ts';
 import { STRATEGY_LOG_FILE, StrategyLog } from '../engine/strategy-log.ts';
 import { unwritableDirReason } from '../io/paths.ts';
 import { collectParams, loadStrategy, validateParams } from '../engine/strategy-loader.ts';
-import { RecordSessionError } from '../recorder/record-session.ts';
+import { FeedError } from '../sources/feed.ts';
 import { RecordingError } from '../recorder/errors.ts';
 import { CliError } from './errors.ts';
 import { addEngineOptions } from './engine-options.ts';
@@ -29,6 +29,7 @@ interface LiveFlags extends EngineFlags {
   paper?: boolean;
   strategy?: string;
   market: string[];
+  series: string[];
   record?: string;
   param: string[];
   params?: string;
@@ -51,7 +52,7 @@ const urlFlag = (name: string, value: string | undefined, schemes: readonly stri
   value === undefined ? undefined : url(name, value, schemes);
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 'usage' : 'io');
+  if (err instanceof FeedError) return new CliError(err.message, err.kind === 'input' ? 'usage' : 'io');
   if (err instanceof LiveError) return new CliError(err.message, 'usage');
   if (err instanceof RecordingError) return new CliError(err.message, 'io');
   return err;
@@ -64,6 +65,7 @@ export function registerLive(program: Command): void {
     .option('--paper', 'required: paper trading (the only mode)')
     .option('--strategy <file>', 'strategy file (.ts or .js) default-exporting defineStrategy(...)')
     .option('--market <slug|condition|token>', 'market to trade (repeatable, or comma-separated)', collect, [])
+    .option('--series <name>', 'follow a rolling series as poly record does, e.g. btc-updown-15m (repeatable)', collect, [])
     .option('--record <dir>', 'also record the session into this NEW directory (replayable with poly replay)')
     .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
     .option('--params <file.json>', 'strategy parameters as a JSON object (--param wins)')
@@ -92,7 +94,8 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
     if (flags.paper !== true) throw new CliError(PAPER_ONLY_MESSAGE, 'usage');
     if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)', 'usage');
     const markets = flags.market.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
-    if (markets.length === 0) throw new CliError('--market <slug|condition|token> is required (repeatable)', 'usage');
+    const series = flags.series.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
+    if (markets.length === 0 && series.length === 0) throw new CliError('--market <slug|condition|token> or --series NAME is required (repeatable)', 'usage');
     const rtds = (flags.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
     const durationMs = flags.duration === undefined ? null : parseDuration(flags.duration, '--duration');
     if (durationMs === 0) throw new CliError('--duration must be longer than 0', 'usage');
@@ -141,6 +144,7 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
           paramsGiven,
           settings,
           markets,
+          ...(series.length > 0 ? { series } : {}),
           ...(rtds.length > 0 ? { rtds } : {}),
           record: flags.record,
           outDir,

@@ -12,6 +12,7 @@
  * - CORRUPT          stored data contradicts itself (bad manifest, overlapping or out-of-order seqs)
  * - UPSTREAM         the caller broke the append contract (seq not increasing, recvNs going back)
  * - CLOSED           the writer was used after close() or after a fatal error
+ * - INPUT            a request that cannot be carried out as given (e.g. merge inputs); nothing was written
  */
 import { PolyError, type ErrorKind } from '../core/errors.ts';
 
@@ -24,7 +25,8 @@ export type RecordingErrorCode =
   | 'IO'
   | 'CORRUPT'
   | 'UPSTREAM'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'INPUT';
 
 /** The kind (and so the exit code, src/core/errors.ts) of each code. */
 const KIND: Readonly<Record<RecordingErrorCode, ErrorKind>> = {
@@ -37,6 +39,7 @@ const KIND: Readonly<Record<RecordingErrorCode, ErrorKind>> = {
   CORRUPT: 'input',
   UPSTREAM: 'internal',
   CLOSED: 'internal',
+  INPUT: 'input',
 };
 
 export class RecordingError extends PolyError {
