@@ -32,7 +32,10 @@
  *   (no fills; the venue reports a FOK kill as a CANCELLATION). FAK: fills, then order_canceled
  *   fak_remainder for what is left (also when nothing filled).
  * - Marketable orders walk the displayed book best-first, each level at its own price, up to the limit;
- *   the consumed overlay (overlay.ts) hides liquidity our earlier fills took. FOK/FAK BUY spend `amount`
+ *   the consumed overlay (overlay.ts) hides liquidity our earlier fills took. INVARIANT: no displayed
+ *   share is filled to us twice, by any path (taker walk, trade-through, on either view of a binary
+ *   book, across WS and REST snapshots, tick-size changes and feed losses): the overlay only decays as
+ *   consumed = min(consumed, displayed) per level and is never cleared (property-tested). FOK/FAK BUY spend `amount`
  *   dollars (shares floored to 1e-6 per level); the order is complete when the unspent rest cannot buy
  *   1e-6 share at the limit. GTC/GTD that cross fill as taker, the remainder rests.
  * - Unified YES/NO book: everything that identifies liquidity (overlay keys, resting levels, prints) is
@@ -57,13 +60,13 @@
  * - Taker delay (`takerDelayNs`, off by default): markets with itode=true hold marketable orders 250 ms.
  *   Accepted at arrival, matched at release against the book then; cancellable while held.
  * - tick_size_changed: if it left the book invalid (a duplicate copy does not), the token is stale until
- *   its next snapshot (no book-driven updates; trade prints still fill) and its overlay is cleared; in any
- *   case resting/held orders whose price is off the new grid or outside [tick, 1 - tick] are canceled
- *   (tick_size_changed). Others keep their queue state.
+ *   its next snapshot (no book-driven updates; trade prints still fill); its overlay is kept and decays at
+ *   that snapshot. In any case resting/held orders whose price is off the new grid or outside
+ *   [tick, 1 - tick] are canceled (tick_size_changed). Others keep their queue state.
  * - market_resolved: resting/held orders of the market are canceled (market_resolved); later arrivals are
- *   rejected. feed_state close/error of market_ws: every token is stale until its next snapshot, the
- *   overlay is cleared, and resting/held orders are canceled (feed_lost) unless `feedLoss: 'keep'`.
- *   A REST snapshot (`via: 'rest'`) is a resync: it clears that token's overlay.
+ *   rejected. feed_state close/error of market_ws: every token is stale until its next snapshot (the
+ *   overlay is kept and decays at that snapshot), and resting/held orders are canceled (feed_lost) unless
+ *   `feedLoss: 'keep'`. A REST snapshot (`via: 'rest'`) is treated exactly like a WS `book`.
  * - Ids: fill ids are `${idPrefix}-${n}` from a counter; nothing depends on time or randomness.
  *
  * Known limits
@@ -375,10 +378,10 @@ export class PaperExchange {
     const out: OrderEvent[] = [];
     switch (ev.type) {
       case 'book_snapshot':
-        this.onBook([ev.assetId], nowNs, true, ev.via === 'rest', out);
+        this.onBook([ev.assetId], nowNs, true, out);
         break;
       case 'book_delta':
-        this.onBook(ev.changes.map((c) => c.assetId), nowNs, false, false, out);
+        this.onBook(ev.changes.map((c) => c.assetId), nowNs, false, out);
         break;
       case 'trade':
         this.onTrade(ev, nowNs, out);
@@ -635,7 +638,7 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- market-data handlers
 
-  private onBook(assetIds: readonly string[], t: bigint, snapshot: boolean, rest: boolean, out: OrderEvent[]): void {
+  private onBook(assetIds: readonly string[], t: bigint, snapshot: boolean, out: OrderEvent[]): void {
     const canons: string[] = [];
     for (const a of assetIds) {
       const c = this.canonicalOf(a).canon;
@@ -645,7 +648,6 @@ export class PaperExchange {
       if (snapshot) {
         this.tickStale.delete(canon);
         this.snapEpoch.set(canon, this.lossCount);
-        if (rest) this.overlay.clearAsset(canon);
       }
       if (this.isStale(canon)) continue;
       this.overlay.decay(canon, this.readLevel);
@@ -761,10 +763,8 @@ export class PaperExchange {
     const { canon } = this.canonicalOf(ev.assetId);
     // A duplicate (the pair token's copy, or a resend) leaves the book valid: nothing to resync.
     const view = this.lookup(ev.assetId);
-    if (view === undefined || !view.valid) {
-      this.tickStale.add(canon);
-      this.overlay.clearAsset(canon);
-    }
+    // The overlay is kept: the next snapshot decays it like any refresh (see overlay.ts).
+    if (view === undefined || !view.valid) this.tickStale.add(canon);
     const tick = ev.newTick;
     for (const rec of [...this.live.values()]) {
       if ((rec.status !== 'resting' && rec.status !== 'held') || rec.canon !== canon) continue;
@@ -791,7 +791,6 @@ export class PaperExchange {
 
   private onFeedLoss(t: bigint, out: OrderEvent[]): void {
     this.lossCount++;
-    this.overlay.clearAll();
     if ((this.config.feedLoss ?? 'cancel') === 'keep') return;
     for (const rec of [...this.live.values()]) {
       if (rec.status === 'resting' || rec.status === 'held') this.cancelRec(rec, 'feed_lost', t, out);
