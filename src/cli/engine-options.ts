@@ -14,6 +14,7 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--fees <model>', "taker fees: 'polymarket' (market schedule + dated regimes) or 'none'", 'polymarket')
     .option('--taker-delay <d>', 'hold marketable orders this long before matching (itode markets: 250ms)')
     .option('--feed-loss <rule>', "resting orders on a market-data disconnect: 'cancel' or 'keep'", 'cancel')
+    .option('--print-window <d>', 'a level decrease and a trade print at that level within this time are one trade', '500ms')
     .option('--risk <file.json>', 'risk limits (JSON; see README)')
     .option('--stale-after <d>', 'no new orders on a book older than this', '60s')
     .option('--equity-interval <d>', 'equity sampling interval (virtual time)', '1m');

@@ -21,6 +21,7 @@ export interface EngineFlags {
   fees?: string;
   takerDelay?: string;
   feedLoss?: string;
+  printWindow?: string;
   risk?: string;
   staleAfter?: string;
   equityInterval?: string;
@@ -71,6 +72,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
   const queueText = flags.queue ?? 'conservative';
   const feesText = flags.fees ?? 'polymarket';
   const feedLoss = flags.feedLoss ?? 'cancel';
+  const printWindowText = flags.printWindow ?? '500ms';
   const equityText = flags.equityInterval ?? '1m';
 
   const queue =
@@ -107,6 +109,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
   if (flags.staleAfter !== undefined) risk = { ...risk, staleAfterNs: durationFrom(flags.staleAfter, '--stale-after') };
 
   const takerDelayNs = flags.takerDelay === undefined ? 0n : durationFrom(flags.takerDelay, '--taker-delay');
+  const printWindowNs = durationFrom(printWindowText, '--print-window');
   const equityIntervalNs = durationFrom(equityText, '--equity-interval');
   if (equityIntervalNs <= 0n) throw new CliError(`--equity-interval must be positive`);
 
@@ -115,6 +118,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
     queue,
     fees: feesText === 'none' ? noFees : polymarketFees(),
     feedLoss,
+    printWindowNs,
     ...(takerDelayNs > 0n ? { takerDelayNs } : {}),
   };
   return {
@@ -132,6 +136,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
       fees: feesText,
       taker_delay: flags.takerDelay ?? '0',
       feed_loss: feedLoss,
+      print_window: printWindowText,
       risk: riskText,
       stale_after: `${risk.staleAfterNs}ns`,
       equity_interval: equityText,

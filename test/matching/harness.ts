@@ -121,9 +121,10 @@ export class Harness {
     return out;
   }
 
-  /** Timers due <= ev time, then the book applies ev, then the engine sees it. Returns timer + event output. */
+  /** Timers due <= ev time, the engine sees ev, the book applies it, the engine reacts. Returns timer + event output. */
   feed(ev: MarketEvent): OrderEvent[] {
     const out = this.run(ev.recvNs);
+    this.ex.beforeMarketEvent(ev, ev.recvNs);
     this.registry.apply(ev);
     const more = this.ex.onMarketEvent(ev, ev.recvNs);
     this.events.push(...more);

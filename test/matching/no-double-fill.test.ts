@@ -221,6 +221,7 @@ function runScenario(sc: Scenario): Tally {
   const feed = (ev: MarketEvent) => {
     run(ev.recvNs);
     const before = consumed(h);
+    h.ex.beforeMarketEvent(ev, ev.recvNs);
     h.registry.apply(ev);
     const disp = displayed(h);
     if (disp !== null) {

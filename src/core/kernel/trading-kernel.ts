@@ -247,6 +247,7 @@ export class TradingKernel {
       default:
         break;
     }
+    this.exchange.beforeMarketEvent(ev, this.clockNs);
     const changed = this.books.apply(ev);
     for (const id of changed) if (this.books.book(id)?.isCrossed() === true) q.crossedBooks += 1;
     this.risk.onMarketEvent(ev);

@@ -9,7 +9,9 @@
  * - `nextWakeNs()` = earliest pending arrival / cancel / taker-delay release / GTD expiry. The engine must
  *   call `onTime(t)` for every due time t BEFORE it applies market data stamped later than t (timers due at
  *   t fire before data at t), so an order acts on the book exactly as it was when it arrived.
- * - `onMarketEvent(ev, now)` is called AFTER the book registry applied `ev`.
+ * - For every market event: `beforeMarketEvent(ev, now)` BEFORE the book registry applies `ev` (it reads
+ *   the sizes a decrease leaves, for print attribution), then `onMarketEvent(ev, now)` AFTER it; calling
+ *   onMarketEvent without its beforeMarketEvent throws.
  *
  * Ordering
  * - onTime processes due items by (due time, scheduling sequence); each item's events are stamped with
@@ -51,7 +53,12 @@
  * - Resting orders: queue position per queue.ts. Fills as maker at the order's own limit price, from
  *   (a) trade prints: a print with taker SELL at P hits canonical bids >= P (taker BUY: asks <= P); orders
  *   strictly better than P were passed by the taker (their venue queue is gone), so they fill first from
- *   the print's size; then the level at P in queue order beyond the shares ahead;
+ *   the print's size; then the level at P in queue order beyond the shares ahead. A print is ONE trade
+ *   with the decrease at P that the book showed up to `printWindowNs` (default 500 ms) before it, on
+ *   either token of the pair (attribution.ts): the print walks the queue as it was before that decrease
+ *   (each order gets back what the decrease took off its `ahead`), and an order that came to rest after
+ *   the decrease gets nothing from the part of the print the decrease showed (that trade happened
+ *   before the order existed), at P or at a better price;
  *   (b) trade-through: after a book change, displayed opposite liquidity at or through our price (e.g. a
  *   venue ask <= our bid) would have matched us: we fill from it as maker at our price and consume it in
  *   the overlay. Skipped while the view reports a crossed book (data-quality problem).
@@ -79,13 +86,14 @@
  */
 import type { Cash, Px, Qty } from '../types/fixed.ts';
 import { CASH_SCALE, PX_ONE, formatCash, formatPx, formatQty, notional } from '../types/fixed.ts';
-import type { BookSide, Level, MarketEvent, MarketResolved, Side, TickSizeChanged, TradePrinted } from '../types/events.ts';
+import type { BookDelta, BookSide, BookSnapshot, Level, MarketEvent, MarketResolved, Side, TickSizeChanged, TradePrinted } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
 import type { CancelAll, CancelOrder, CancelReason, Liquidity, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
 import type { Rng } from '../rng.ts';
 import type { FeeModel } from './fees.ts';
 import { makerRebate, takerFee } from './fees.ts';
 import type { LatencyModel } from './latency.ts';
+import { DEFAULT_PRINT_WINDOW_NS, PrintAttribution } from './attribution.ts';
 import type { LevelReader } from './overlay.ts';
 import { ConsumedOverlay, levelKey } from './overlay.ts';
 import type { QueueModel } from './queue.ts';
@@ -119,6 +127,11 @@ export interface FillEngineConfig {
   readonly defaultMinOrderSize?: Qty;
   /** Minimum worth of a marketable order (default $1). */
   readonly minMarketableNotional?: Cash;
+  /**
+   * A level decrease and a trade print at that level within this time are one trade (attribution.ts;
+   * default 500 ms).
+   */
+  readonly printWindowNs?: bigint;
   /** What a market_ws disconnect does to resting orders (default 'cancel'). */
   readonly feedLoss?: 'cancel' | 'keep';
   /** Prefix of fill ids (default 'pf'). */
@@ -176,6 +189,12 @@ interface OrderRec {
   filledQty: Qty;
   spent: Cash;
   ahead: Qty;
+  /** Market-event sequence when the order came to rest (print attribution: joined before or after a decrease). */
+  restSeq: number;
+  /** Shares of `ahead` the current decrease run at the order's level removed (given back to a matching print). */
+  ghost: Qty;
+  /** The decrease run `ghost` belongs to (attribution.ts `run`); -1 = none. */
+  ghostRun: number;
   canon: string;
   mirrored: boolean;
   restKey: string;
@@ -190,7 +209,6 @@ interface LevelQueue {
   readonly reader: LevelReader;
   orders: OrderRec[];
   lastQty: Qty;
-  tradedSince: Qty;
 }
 
 type Pending =
@@ -268,6 +286,13 @@ export class PaperExchange {
   private readonly resolved = new Set<string>();
   private readonly tickStale = new Set<string>();
   private readonly snapEpoch = new Map<string, number>();
+  private readonly attribution: PrintAttribution;
+  /** Unexplained decreases of the current market event per level key (set by beforeMarketEvent). */
+  private readonly eventDrops = new Map<string, Qty>();
+  /** The event beforeMarketEvent prepared (onMarketEvent must get the same one). */
+  private prepared: MarketEvent | null = null;
+  /** Market events seen (beforeMarketEvent calls). */
+  private mseq = 0;
   private lossCount = 0;
   private seq = 0;
   private fillSeq = 0;
@@ -285,6 +310,7 @@ export class PaperExchange {
     this.minSize = config.defaultMinOrderSize ?? DEFAULT_MIN_SIZE;
     this.minNotional = config.minMarketableNotional ?? CASH_SCALE;
     this.prefix = config.idPrefix ?? 'pf';
+    this.attribution = new PrintAttribution(config.printWindowNs ?? DEFAULT_PRINT_WINDOW_NS);
   }
 
   // ---------------------------------------------------------------- commands and time
@@ -301,8 +327,8 @@ export class PaperExchange {
       const duplicate = this.seen.has(cmd.clientId);
       this.seen.add(cmd.clientId);
       const rec: OrderRec = {
-        cmd, duplicate, status: 'in_flight', arrivalNs: at, filledQty: 0, spent: 0n, ahead: 0,
-        canon: cmd.assetId, mirrored: false, restKey: '', meta: undefined,
+        cmd, duplicate, status: 'in_flight', arrivalNs: at, filledQty: 0, spent: 0n, ahead: 0, restSeq: 0, ghost: 0,
+        ghostRun: -1, canon: cmd.assetId, mirrored: false, restKey: '', meta: undefined,
       };
       if (!duplicate) this.live.set(cmd.clientId, rec);
       this.pending.push({ atNs: at, seq, kind: 'arrive', rec });
@@ -373,8 +399,22 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- market data
 
-  /** Reacts to a market event the book registry has already applied. */
+  /**
+   * Sees a market event BEFORE the book registry applies it: records the level decreases it brings
+   * (print attribution needs the sizes before the change). Call once per event, then onMarketEvent.
+   */
+  beforeMarketEvent(ev: MarketEvent, nowNs: bigint): void {
+    this.mseq++;
+    this.prepared = ev;
+    this.eventDrops.clear();
+    if (ev.type === 'book_snapshot') this.snapshotDrops(ev, nowNs);
+    else if (ev.type === 'book_delta') this.deltaDrops(ev, nowNs);
+  }
+
+  /** Reacts to a market event the book registry has already applied (after beforeMarketEvent(ev)). */
   onMarketEvent(ev: MarketEvent, nowNs: bigint): OrderEvent[] {
+    if (this.prepared !== ev) throw new Error(`paper exchange: onMarketEvent(${ev.type}) without beforeMarketEvent first (see the driving contract)`);
+    this.prepared = null;
     const out: OrderEvent[] = [];
     switch (ev.type) {
       case 'book_snapshot':
@@ -399,6 +439,51 @@ export class PaperExchange {
         break;
     }
     return out;
+  }
+
+  /** The level's view before the change, or null when it cannot be trusted (no book, invalid, stale). */
+  private preView(assetId: string): { view: MatchBookView; canon: string; mirrored: boolean } | null {
+    const c = this.canonicalOf(assetId);
+    if (this.isStale(c.canon)) return null;
+    const view = this.lookup(assetId);
+    return view === undefined || !view.valid ? null : { view, ...c };
+  }
+
+  private noteDrop(canon: string, side: BookSide, px: Px, x: Qty, t: bigint): void {
+    const key = levelKey(canon, side, px);
+    const u = this.attribution.decrease(key, x, t, this.mseq);
+    if (u > 0) this.eventDrops.set(key, (this.eventDrops.get(key) ?? 0) + u);
+  }
+
+  private snapshotDrops(ev: BookSnapshot, t: bigint): void {
+    const pre = this.preView(ev.assetId);
+    if (pre === null) return;
+    for (const side of ['bid', 'ask'] as const) {
+      const next = new Map<Px, Qty>();
+      for (const l of side === 'bid' ? ev.bids : ev.asks) next.set(l.px, l.qty);
+      for (const l of pre.view.levels(side)) {
+        const now = next.get(l.px) ?? 0;
+        if (now < l.qty) {
+          const [cs, cp] = this.toCanon(pre.mirrored, side, l.px);
+          this.noteDrop(pre.canon, cs, cp, l.qty - now, t);
+        }
+      }
+    }
+  }
+
+  private deltaDrops(ev: BookDelta, t: bigint): void {
+    // both legs of a binary price_change name the same canonical level: count it once (first size before, last after)
+    const levels = new Map<string, { canon: string; side: BookSide; px: Px; before: Qty; after: Qty }>();
+    for (const c of ev.changes) {
+      const pre = this.preView(c.assetId);
+      if (pre === null) continue;
+      const [cs, cp] = this.toCanon(pre.mirrored, c.side, c.px);
+      const key = levelKey(pre.canon, cs, cp);
+      const seen = levels.get(key);
+      if (seen === undefined) levels.set(key, { canon: pre.canon, side: cs, px: cp, before: pre.view.qtyAt(c.side, c.px), after: c.qty });
+      else seen.after = c.qty;
+    }
+    for (const l of levels.values()) if (l.after < l.before) this.noteDrop(l.canon, l.side, l.px, l.before - l.after, t);
   }
 
   // ---------------------------------------------------------------- views
@@ -622,10 +707,11 @@ export class PaperExchange {
     const shown = view.qtyAt(side, c.px);
     rec.restKey = key;
     rec.status = 'resting';
+    rec.restSeq = this.mseq;
     rec.ahead = Math.max(0, shown - this.overlay.consumed(key));
     let lq = this.levelQueues.get(key);
     if (lq === undefined) {
-      lq = { key, canon: rec.canon, canonSide: cs, canonPx: cp, reader: { assetId: c.assetId, side, px: c.px }, orders: [], lastQty: shown, tradedSince: 0 };
+      lq = { key, canon: rec.canon, canonSide: cs, canonPx: cp, reader: { assetId: c.assetId, side, px: c.px }, orders: [], lastQty: shown };
       this.levelQueues.set(key, lq);
       let set = this.levelsByCanon.get(rec.canon);
       if (set === undefined) this.levelsByCanon.set(rec.canon, (set = new Set()));
@@ -651,12 +737,12 @@ export class PaperExchange {
       }
       if (this.isStale(canon)) continue;
       this.overlay.decay(canon, this.readLevel);
-      this.updateQueues(canon, snapshot);
+      this.updateQueues(canon, t);
       this.tradeThrough(canon, t, out);
     }
   }
 
-  private updateQueues(canon: string, snapshot: boolean): void {
+  private updateQueues(canon: string, t: bigint): void {
     const set = this.levelsByCanon.get(canon);
     if (set === undefined) return;
     for (const key of set) {
@@ -666,16 +752,26 @@ export class PaperExchange {
       if (shown === null) continue;
       const cap = shown - this.overlay.consumed(key);
       const aheads = lq.orders.map((o) => o.ahead);
+      // the part of this event's decrease at the level that no earlier print explains (attribution.ts)
+      const unexplained = this.eventDrops.get(key) ?? 0;
       let next: Qty[];
       if (shown !== lq.lastQty) {
-        next = depthChangeAheads(this.config.queue, aheads, lq.lastQty, shown, lq.tradedSince, cap, this.rng);
+        const explained = shown < lq.lastQty ? Math.max(0, lq.lastQty - shown - unexplained) : 0;
+        next = depthChangeAheads(this.config.queue, aheads, lq.lastQty, shown, explained, cap, this.rng);
         lq.lastQty = shown;
-        lq.tradedSince = 0;
       } else {
         next = normalizeAheads(aheads, cap);
-        if (snapshot) lq.tradedSince = 0;
       }
-      lq.orders.forEach((o, i) => (o.ahead = next[i] ?? o.ahead));
+      const run = unexplained > 0 ? this.attribution.runAt(key, t) : null;
+      lq.orders.forEach((o, i) => {
+        const a = next[i] ?? o.ahead;
+        if (run !== null) {
+          // remember how far this decrease moved the order: a matching print gives it back (one event)
+          if (o.ghostRun !== run) [o.ghost, o.ghostRun] = [0, run];
+          o.ghost += Math.min(Math.max(0, o.ahead - a), unexplained);
+        }
+        o.ahead = a;
+      });
     }
   }
 
@@ -717,12 +813,17 @@ export class PaperExchange {
   }
 
   private onTrade(ev: TradePrinted, t: bigint, out: OrderEvent[]): void {
+    if (!(ev.qty > 0)) return;
     const { canon, mirrored } = this.canonicalOf(ev.assetId);
-    const set = this.levelsByCanon.get(canon);
-    if (set === undefined || !(ev.qty > 0)) return;
     const P = mirrored ? PX_ONE - ev.px : ev.px;
     const taker = mirrored ? flipTaker(ev.takerSide) : ev.takerSide;
     const hit: BookSide = taker === 'SELL' ? 'bid' : 'ask';
+    // the part of this print the book already showed as a decrease at P (one event, attribution.ts)
+    const { attributed, run } = this.attribution.print(levelKey(canon, hit, P), ev.qty, t);
+    const set = this.levelsByCanon.get(canon);
+    if (set === undefined) return;
+    // an order that came to rest after that decrease joined after the trade: the shown part is not its to fill
+    const joinedAfter = (rec: OrderRec): boolean => attributed > 0 && rec.restSeq >= run;
     const better: LevelQueue[] = [];
     let atLevel: LevelQueue | undefined;
     for (const key of set) {
@@ -733,21 +834,29 @@ export class PaperExchange {
     }
     better.sort((a, b) => (hit === 'bid' ? b.canonPx - a.canonPx : a.canonPx - b.canonPx));
     let budget = ev.qty;
+    let fresh = ev.qty - attributed;
     for (const lq of better) {
       for (const rec of [...lq.orders]) {
-        rec.ahead = 0;
-        if (budget === 0) continue;
-        const f = Math.min(budget, this.leaves(rec));
+        const late = joinedAfter(rec);
+        if (!late || fresh > 0) rec.ahead = 0; // the taker went through this price after the order was there
+        const f = Math.min(late ? fresh : budget, this.leaves(rec));
         budget -= f;
+        fresh = Math.max(0, fresh - f);
         this.makerPrintFill(rec, f, t, out);
       }
     }
     if (atLevel === undefined) return;
-    atLevel.tradedSince += ev.qty;
+    // the print walks the queue as it was before the decrease it explains
     const orders = [...atLevel.orders];
-    const res = tradeAtLevel(orders.map((o) => ({ ahead: o.ahead, leaves: this.leaves(o) })), budget);
+    const pre = (o: OrderRec): Qty =>
+      attributed === 0 ? o.ahead : o.ahead + (joinedAfter(o) ? attributed : o.ghostRun === run ? Math.min(o.ghost, attributed) : 0);
+    const res = tradeAtLevel(orders.map((o) => ({ ahead: pre(o), leaves: this.leaves(o) })), budget);
+    const shown = this.readLevel(atLevel.reader);
+    const cap = shown === null ? Infinity : shown - this.overlay.consumed(atLevel.key);
+    const aheads = normalizeAheads(res.aheads, cap);
     orders.forEach((rec, i) => {
-      rec.ahead = res.aheads[i] ?? rec.ahead;
+      rec.ahead = aheads[i] ?? rec.ahead;
+      if (attributed > 0 && rec.ghostRun === run) rec.ghost -= Math.min(rec.ghost, attributed);
       this.makerPrintFill(rec, res.fills[i] ?? 0, t, out);
     });
   }
