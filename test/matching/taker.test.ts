@@ -107,8 +107,10 @@ describe('consumed overlay', () => {
     h.feed(snapshot(T0, YES, [lv('0.30', '100')], [lv('0.40', '100')]));
     const a = h.place({ id: 'a', side: 'BUY', tif: 'FAK', px: '0.40', amount: '40' }); // 100 sh
     expect(fillsOf(a).map((f) => f.qty)).toEqual([q('100')]);
+    // nothing left to sell into: the SELL is worth $0 against the book (below the $1 minimum)
     const b = h.place({ id: 'b', asset: NO, side: 'SELL', tif: 'FAK', px: '0.60', qty: '100' });
-    expect(types(b)).toEqual(['order_accepted', 'order_canceled']);
+    expect(types(b)).toEqual(['order_rejected']);
+    expect((b[0] as { reason: string }).reason).toMatch(/^below_min_notional: marketable order worth \$0 /);
     expect(h.ex.consumedAt(NO, 'bid', px('0.60'))).toBe(q('100'));
 
     // The other way round: NO first takes 30, YES gets the other 70.

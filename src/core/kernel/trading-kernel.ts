@@ -31,7 +31,7 @@ import { Portfolio } from '../portfolio/portfolio.ts';
 import { RunJournal } from '../reports/journal.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
-import type { BookView, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
+import type { BookView, MarketOrderSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
@@ -476,6 +476,43 @@ export class TradingKernel {
     return clientId;
   }
 
+  /**
+   * A market order: without `worstPx` it is priced the way Polymarket's client prices it (walk the book to
+   * the level that fills the size; see PaperExchange.quoteMarketable). A FOK the book cannot fill is
+   * refused here, as the client refuses to send it ('no_match').
+   */
+  private marketOrder(side: 'BUY' | 'SELL', spec: MarketOrderSpec): string {
+    const clientId = this.nextClientId();
+    const tif = spec.tif ?? 'FOK';
+    const size = side === 'BUY' ? { amount: spec.amount ?? 0n } : { qty: spec.qty ?? 0 };
+    let px = spec.worstPx;
+    let refusal: string | null = null;
+    if (px === undefined) {
+      const quote = this.exchange.quoteMarketable(spec.assetId, side, size, tif);
+      if (quote !== null && 'px' in quote) px = quote.px;
+      else {
+        px = this.defaultWorst(spec.assetId, side);
+        if (quote !== null) refusal = quote.noMatch;
+      }
+    }
+    const cmd: PlaceOrder = {
+      type: 'place', clientId, assetId: spec.assetId, side, tif, px, qty: side === 'SELL' ? (spec.qty ?? 0) : null,
+      amount: side === 'BUY' ? (spec.amount ?? 0n) : null, postOnly: false, expireNs: null,
+    };
+    if (refusal === null) this.command(cmd);
+    else this.refuse(cmd, 'no_match', refusal);
+    return clientId;
+  }
+
+  /** A command refused at the strategy-context edge (never reaches risk or the venue): an OrderDenied. */
+  private refuse(cmd: OrderCommand, rule: string, reason: string): void {
+    if (this.strategyStopped) return;
+    const t = this.clockNs;
+    if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
+    const clientId = cmd.type === 'place' || cmd.type === 'cancel' ? cmd.clientId : null;
+    this.deliver([{ type: 'order_denied', tsNs: t, clientId, command: cmd.type, rule, reason }]);
+  }
+
   private defaultWorst(assetId: string, side: 'BUY' | 'SELL'): Px {
     const tick = this.books.book(assetId)?.tickSize ?? this.markets.get(assetId)?.tickSize ?? 100;
     return side === 'BUY' ? PX_ONE - tick : tick;
@@ -510,16 +547,8 @@ export class TradingKernel {
       canTrade: (assetId) => !k.risk.halted && !k.strategyStopped && k.risk.isFresh(assetId, k.now()),
       buy: (spec) => k.place('BUY', spec),
       sell: (spec) => k.place('SELL', spec),
-      marketBuy: (spec) => {
-        const clientId = k.nextClientId();
-        k.command({ type: 'place', clientId, assetId: spec.assetId, side: 'BUY', tif: spec.tif ?? 'FOK', px: spec.worstPx ?? k.defaultWorst(spec.assetId, 'BUY'), qty: null, amount: spec.amount ?? 0n, postOnly: false, expireNs: null });
-        return clientId;
-      },
-      marketSell: (spec) => {
-        const clientId = k.nextClientId();
-        k.command({ type: 'place', clientId, assetId: spec.assetId, side: 'SELL', tif: spec.tif ?? 'FOK', px: spec.worstPx ?? k.defaultWorst(spec.assetId, 'SELL'), qty: spec.qty ?? 0, amount: null, postOnly: false, expireNs: null });
-        return clientId;
-      },
+      marketBuy: (spec) => k.marketOrder('BUY', spec),
+      marketSell: (spec) => k.marketOrder('SELL', spec),
       cancel: (clientId) => k.command({ type: 'cancel', clientId }),
       cancelAll: (filter) => k.command({ type: 'cancel_all', market: filter?.market ?? null, assetId: filter?.assetId ?? null }),
       merge: (market, qty) => k.command({ type: 'merge', market, qty }),

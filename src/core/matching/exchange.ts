@@ -28,8 +28,11 @@
  *   market known (metadata), not resolved/closed/refusing orders; book present, valid (not awaiting a
  *   snapshot after a tick change) and not stale (feed loss); price a multiple of the tick (book's, else
  *   the market's) within [tick, 1 - tick]; GTC/GTD qty >= orderMinSize (default 5 shares); worth >= $1 for
- *   FOK/FAK (BUY: amount, SELL: qty x limit) and for a GTC/GTD BUY that crosses (qty x limit); post-only
- *   rejected if any available (non-consumed) opposite liquidity lies within its limit.
+ *   FOK/FAK and for a GTC/GTD BUY that crosses (qty x limit); post-only rejected if any available
+ *   (non-consumed) opposite liquidity lies within its limit. A FOK/FAK BUY is worth its dollar amount; a
+ *   FOK/FAK SELL what it would sell for against the book at arrival within its limit (available
+ *   liquidity, each level at its price), not qty x limit: a market sell with the widest limit into a 0.43
+ *   bid is worth qty x 0.43; a SELL with nothing to sell into within its limit is worth $0.
  * - Every accepted order emits order_accepted first. FOK that cannot fully fill: order_canceled fok_killed
  *   (no fills; the venue reports a FOK kill as a CANCELLATION). FAK: fills, then order_canceled
  *   fak_remainder for what is left (also when nothing filled).
@@ -621,13 +624,59 @@ export class PaperExchange {
       if ((c.qty ?? 0) < min) return `below_min_size: ${formatQty(c.qty ?? 0)} shares < minimum ${formatQty(min)}`;
     }
     const cross = this.crossingPx(rec);
-    const worth = c.amount ?? notional(c.px, c.qty ?? 0);
-    const needsMin = !resting || (c.side === 'BUY' && cross !== null);
-    if (needsMin && worth < this.minNotional) {
-      return `below_min_notional: marketable order worth $${formatCash(worth)} < $${formatCash(this.minNotional)}`;
+    if (!resting) {
+      const worth = this.worthNow(rec, view);
+      if (worth < this.minNotional) {
+        return `below_min_notional: marketable order worth $${formatCash(worth)} against the book within its limit < $${formatCash(this.minNotional)}`;
+      }
+    } else if (c.side === 'BUY' && cross !== null) {
+      const worth = notional(c.px, c.qty ?? 0);
+      if (worth < this.minNotional) return `below_min_notional: marketable order worth $${formatCash(worth)} < $${formatCash(this.minNotional)}`;
     }
     if (c.postOnly && cross !== null) return `post_only_would_cross: available liquidity at ${formatPx(cross)} within limit ${formatPx(c.px)}`;
     return null;
+  }
+
+  /**
+   * What a FOK/FAK is worth for the $1 rule: a BUY its dollar amount (what it signs and never exceeds); a
+   * SELL what it would sell for against the book now, within its limit (available = displayed - consumed).
+   */
+  private worthNow(rec: OrderRec, view: MatchBookView): Cash {
+    if (rec.cmd.amount !== null) return rec.cmd.amount;
+    const { fills } = this.plan(rec, view);
+    let worth = 0n;
+    for (const f of fills) worth += notional(f.px, f.qty);
+    return worth;
+  }
+
+  /**
+   * Prices a market order the way Polymarket's client does (py-clob-client `calculate_market_price`):
+   * walk the opposite side best first, summing shares (SELL) or dollars (BUY), and take the price of the
+   * level where the size is reached. Liquidity our fills already took is not counted. Not reachable: FAK ->
+   * the worst displayed price; FOK (or an empty side) -> `noMatch` (the client raises "no match" and sends
+   * nothing). null when the token has no readable book (the venue rules then decide at arrival).
+   */
+  quoteMarketable(assetId: string, side: Side, size: { readonly qty?: Qty; readonly amount?: Cash }, tif: 'FOK' | 'FAK'): { px: Px } | { noMatch: string } | null {
+    const view = this.lookup(assetId);
+    if (view === undefined || !view.valid) return null;
+    const { canon, mirrored } = this.canonicalOf(assetId);
+    const opp: BookSide = side === 'BUY' ? 'ask' : 'bid';
+    let shares = 0;
+    let dollars = 0n;
+    let worst: Px | null = null;
+    for (const lv of view.levels(opp)) {
+      const [cs, cp] = this.toCanon(mirrored, opp, lv.px);
+      const avail = lv.qty - this.overlay.consumed(levelKey(canon, cs, cp));
+      if (avail <= 0) continue;
+      shares += avail;
+      dollars += notional(lv.px, avail);
+      worst = lv.px;
+      if (side === 'BUY' ? dollars >= (size.amount ?? 0n) : shares >= (size.qty ?? 0)) return { px: lv.px };
+    }
+    if (tif === 'FAK' && worst !== null) return { px: worst };
+    const what = side === 'BUY' ? `BUY of $${formatCash(size.amount ?? 0n)}` : `SELL of ${formatQty(size.qty ?? 0)} shares`;
+    const has = side === 'BUY' ? `offers $${formatCash(dollars)}` : `shows ${formatQty(shares)}`;
+    return { noMatch: `${tif} market ${what}: the book ${has} within reach (Polymarket's client refuses such an order: no match)` };
   }
 
   /** Price of the first level with available (non-consumed) liquidity within the limit, or null. */

@@ -79,7 +79,12 @@ export interface MarketOrderSpec {
   readonly amount?: Cash;
   /** SELL: shares to sell. */
   readonly qty?: Qty;
-  /** Worst acceptable price (defaults: 1 - tick for buys, tick for sells). */
+  /**
+   * Worst acceptable price. Default: priced the way Polymarket's client prices a market order
+   * (py-clob-client `calculate_market_price`): the price of the book level where the size is reached,
+   * counting liquidity still available to you; a FAK the book cannot fill gets the worst displayed price,
+   * a FOK it cannot fill is denied (`no_match`), as the client refuses to send it.
+   */
   readonly worstPx?: Px;
   /** FOK (default) or FAK. */
   readonly tif?: 'FOK' | 'FAK';
