@@ -68,10 +68,13 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
     orders: { placed: number; denied: number };
     fills: { count: number };
     data_quality: { normalization_errors: number; disconnects: number };
+    risk: { denials_by_rule: Record<string, number> };
     strategy_error: { hook: string; message: string } | null;
   };
+  // every denial: orders, cancels and merges refused by risk or at the strategy-context edge
+  const denials = Object.values(summary.risk.denials_by_rule).reduce((a, n) => a + n, 0);
   const lines = [
-    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${summary.orders.denied} risk denials`,
+    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${denials} denials`,
     `P&L ${summary.pnl.total} (fees ${summary.pnl.fees}, rebates ${summary.pnl.rebates}, settlement ${summary.pnl.settlement}), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
   ];
   if (summary.data_quality.normalization_errors > 0 || summary.data_quality.disconnects > 0) {

@@ -2,7 +2,8 @@
  * TradingKernel: the one pipeline that replay and live share.
  *
  *   raw record -> normalizer -> books -> risk (freshness) -> paper exchange -> portfolio -> strategy hooks
- *   strategy commands -> risk check -> paper exchange (after latency) -> order events -> portfolio -> strategy
+ *   strategy commands -> checks (command-check.ts) -> risk check -> paper exchange (after latency) -> order
+ *   events -> portfolio -> strategy
  *
  * Ordering: the bus (src/core/bus.ts) owns the clock, the timers and the total order; raw records are its
  * data items (key: recvNs, source rank, seq), order events its derived events. On top of the bus rule:
@@ -31,11 +32,12 @@ import { Portfolio } from '../portfolio/portfolio.ts';
 import { RunJournal } from '../reports/journal.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
-import type { BookView, MarketOrderSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
-import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
+import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, readablePlace, shown } from './command-check.ts';
+import type { BookView, LimitOrderSpec, MarketOrderSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
+import { D, PX_ONE, type Cash, type Px } from '../types/fixed.ts';
 import type { MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
-import type { OrderCommand, OrderEvent, PlaceOrder } from '../types/orders.ts';
+import type { CancelAll, OrderCommand, OrderEvent, PlaceOrder } from '../types/orders.ts';
 import type { RawRecord } from '../types/raw.ts';
 
 export interface KernelConfig {
@@ -75,6 +77,11 @@ export const MAX_COMMANDS_PER_INSTANT = 10_000;
 type TimerPayload = { kind: 'strategy'; name: string } | { kind: 'exchange' } | { kind: 'equity' };
 
 type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord } | { readonly kind: 'order'; readonly ev: OrderEvent } | { readonly kind: 'finish' };
+
+function nsArg(call: string, field: string, v: unknown): bigint {
+  if (typeof v !== 'bigint') throw new TypeError(`ctx.${call}: ${field} ${shown(v)}${typeof v === 'number' ? ' (a number)' : ''} must be a bigint of nanoseconds, e.g. 5_000_000_000n for 5 s`);
+  return v;
+}
 
 export class TradingKernel {
   readonly journal: RunJournal;
@@ -407,10 +414,8 @@ export class TradingKernel {
     this.deliver(this.exchange.submit({ type: 'cancel_all', market: null, assetId: null }, this.clockNs));
   }
 
-  /** Risk check, then the paper exchange. A denial is an event, never a throw. */
-  private command(cmd: OrderCommand): void {
-    const t = this.clockNs;
-    if (this.strategyStopped) return;
+  /** Counts a strategy command at clock t; throws (stopping the strategy) on a runaway storm at one instant. */
+  private countCommand(t: bigint): void {
     if (t === this.stormNs) {
       this.stormCount += 1;
       if (this.stormCount > MAX_COMMANDS_PER_INSTANT) {
@@ -421,6 +426,13 @@ export class TradingKernel {
       this.stormNs = t;
       this.stormCount = 1;
     }
+  }
+
+  /** Risk check, then the paper exchange. A denial is an event, never a throw. */
+  private command(cmd: OrderCommand): void {
+    const t = this.clockNs;
+    if (this.strategyStopped) return;
+    this.countCommand(t);
     if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
     const denied = this.risk.check(cmd, this.riskContext(), t);
     if (denied !== null) {
@@ -459,8 +471,13 @@ export class TradingKernel {
     return `o${this.orderSeq.toString().padStart(6, '0')}`;
   }
 
-  private place(side: 'BUY' | 'SELL', spec: { assetId: string; px: Px; qty: Qty; tif?: PlaceOrder['tif']; postOnly?: boolean; expireNs?: bigint }): string {
+  private place(side: 'BUY' | 'SELL', spec: LimitOrderSpec): string {
     const clientId = this.nextClientId();
+    const problem = checkLimitSpec(side === 'BUY' ? 'buy' : 'sell', spec);
+    if (problem !== null) {
+      this.refuse(readablePlace(clientId, side, spec, false), 'invalid_order', problem);
+      return clientId;
+    }
     this.command({
       type: 'place',
       clientId,
@@ -483,6 +500,11 @@ export class TradingKernel {
    */
   private marketOrder(side: 'BUY' | 'SELL', spec: MarketOrderSpec): string {
     const clientId = this.nextClientId();
+    const problem = checkMarketSpec(side === 'BUY' ? 'marketBuy' : 'marketSell', spec);
+    if (problem !== null) {
+      this.refuse(readablePlace(clientId, side, spec, true), 'invalid_order', problem);
+      return clientId;
+    }
     const tif = spec.tif ?? 'FOK';
     const size = side === 'BUY' ? { amount: spec.amount ?? 0n } : { qty: spec.qty ?? 0 };
     let px = spec.worstPx;
@@ -508,8 +530,9 @@ export class TradingKernel {
   private refuse(cmd: OrderCommand, rule: string, reason: string): void {
     if (this.strategyStopped) return;
     const t = this.clockNs;
+    this.countCommand(t);
     if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
-    const clientId = cmd.type === 'place' || cmd.type === 'cancel' ? cmd.clientId : null;
+    const clientId = cmd.type === 'place' || (cmd.type === 'cancel' && cmd.clientId !== '') ? cmd.clientId : null;
     this.deliver([{ type: 'order_denied', tsNs: t, clientId, command: cmd.type, rule, reason }]);
   }
 
@@ -549,11 +572,28 @@ export class TradingKernel {
       sell: (spec) => k.place('SELL', spec),
       marketBuy: (spec) => k.marketOrder('BUY', spec),
       marketSell: (spec) => k.marketOrder('SELL', spec),
-      cancel: (clientId) => k.command({ type: 'cancel', clientId }),
-      cancelAll: (filter) => k.command({ type: 'cancel_all', market: filter?.market ?? null, assetId: filter?.assetId ?? null }),
-      merge: (market, qty) => k.command({ type: 'merge', market, qty }),
-      setTimer: (name, atNs) => k.liveBus('setTimer').schedule(atNs, name, { kind: 'strategy', name }),
-      setTimeout: (name, delayNs) => k.liveBus('setTimeout').schedule(k.now() + (delayNs < 0n ? 0n : delayNs), name, { kind: 'strategy', name }),
+      cancel: (clientId) => {
+        const problem = checkCancel(clientId);
+        if (problem === null) k.command({ type: 'cancel', clientId });
+        else k.refuse({ type: 'cancel', clientId: '' }, 'invalid_order', problem);
+      },
+      cancelAll: (filter) => {
+        const problem = checkCancelAll(filter);
+        const cmd: CancelAll = { type: 'cancel_all', market: filter?.market ?? null, assetId: filter?.assetId ?? null };
+        if (problem === null) k.command(cmd);
+        else k.refuse(cmd, 'invalid_order', problem);
+      },
+      merge: (market, qty) => {
+        const problem = checkMerge(market, qty);
+        if (problem === null) k.command({ type: 'merge', market, qty });
+        else k.refuse({ type: 'merge', market: typeof market === 'string' ? market : '', qty: 0 }, 'invalid_order', problem);
+      },
+      // timers are not commands: a bad argument is a programming error that stops the strategy, with a clear message
+      setTimer: (name, atNs) => k.liveBus('setTimer').schedule(nsArg('setTimer', 'atNs', atNs), name, { kind: 'strategy', name }),
+      setTimeout: (name, delayNs) => {
+        const d = nsArg('setTimeout', 'delayNs', delayNs);
+        return k.liveBus('setTimeout').schedule(k.now() + (d < 0n ? 0n : d), name, { kind: 'strategy', name });
+      },
       cancelTimer: (id) => void k.liveBus('cancelTimer').cancel(id),
     };
   }

@@ -15,6 +15,9 @@
  * - Randomness only from `ctx.rng` (seeded); time only from `ctx.now()`.
  * - A hook that throws stops the strategy: its orders are cancelled, the error is reported, and the
  *   run still writes its reports.
+ * - A command with a bad value (a price in dollars instead of ticks, NaN, a bigint size, a number amount,
+ *   qty 0, ...) is an OrderDenied (rule invalid_order) whose reason names the field, the value and the
+ *   fix; the run goes on (src/core/kernel/command-check.ts).
  */
 import type { z } from 'zod';
 import type { Cash, D, Px, Qty } from '../types/fixed.ts';
