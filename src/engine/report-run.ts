@@ -67,6 +67,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
     return: string | null;
     orders: { placed: number; denied: number };
     fills: { count: number };
+    merges: { merged: number };
     data_quality: { normalization_errors: number; disconnects: number };
     risk: { denials_by_rule: Record<string, number> };
     strategy_error: { hook: string; message: string } | null;
@@ -74,7 +75,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   // every denial: orders, cancels and merges refused by risk or at the strategy-context edge
   const denials = Object.values(summary.risk.denials_by_rule).reduce((a, n) => a + n, 0);
   const lines = [
-    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${denials} denials`,
+    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${summary.merges.merged} merges, ${denials} denials`,
     `P&L ${summary.pnl.total} (fees ${summary.pnl.fees}, rebates ${summary.pnl.rebates}, settlement ${summary.pnl.settlement}), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
   ];
   if (summary.data_quality.normalization_errors > 0 || summary.data_quality.disconnects > 0) {

@@ -128,7 +128,7 @@ describe('renderReports: a hand-built run', () => {
   it('summary.json keeps a fixed key order and money as strings', () => {
     const s = JSON.parse(files['summary.json']) as Record<string, unknown>;
     expect(Object.keys(s)).toEqual([
-      'strategy', 'params', 'period', 'capital', 'pnl', 'return', 'orders', 'fills', 'fill_ratio', 'win_rate', 'sharpe', 'sortino',
+      'strategy', 'params', 'period', 'capital', 'pnl', 'return', 'orders', 'fills', 'merges', 'fill_ratio', 'win_rate', 'sharpe', 'sortino',
       'max_drawdown', 'exposure', 'turnover', 'per_market', 'risk', 'strategy_error', 'data_quality',
     ]);
     expect(s.strategy).toBe(META.strategyName);
@@ -140,7 +140,7 @@ describe('renderReports: a hand-built run', () => {
       else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
     };
     walk(s, '');
-    for (const path of numbers) expect(path).toMatch(/^\.(orders|fills|data_quality|risk\.denials_by_rule)\.|^\.per_market\.\d+\.fills$/);
+    for (const path of numbers) expect(path).toMatch(/^\.(orders|fills|merges|data_quality|risk\.denials_by_rule)\.|^\.per_market\.\d+\.fills$/);
   });
 });
 

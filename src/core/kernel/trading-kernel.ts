@@ -17,6 +17,10 @@
  *    re-entered from inside its own call.
  * 4. The paper exchange's next wake-up (order arrival after latency, cancel arrival, GTD expiry) is a
  *    kernel timer, re-armed after every step, so latency is simulated on the same clock.
+ * 4a. ctx.merge is a command like an order: it travels the paper exchange's command path (latency, in
+ *    submission order) and is checked (risk: both legs held beyond the SELL orders already at the venue)
+ *    and applied to the portfolio when it ARRIVES, in order after the fills before it. Until then its
+ *    shares are promised: a SELL that would need them is denied.
  * 5. Equity is sampled on a fixed clock grid (`equityIntervalNs`) by timers, never by data arrival, so
  *    the equity series does not depend on replay speed; daily-loss risk is checked at each sample and
  *    after each fill.
@@ -37,7 +41,7 @@ import type { BookView, LimitOrderSpec, MarketOrderSpec, OpenOrderInfo, Position
 import { D, PX_ONE, type Cash, type Px } from '../types/fixed.ts';
 import type { MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
-import type { CancelAll, OrderCommand, OrderEvent, PlaceOrder } from '../types/orders.ts';
+import type { CancelAll, MergeArrived, OrderCommand, OrderEvent, PlaceOrder, VenueEvent } from '../types/orders.ts';
 import type { RawRecord } from '../types/raw.ts';
 
 export interface KernelConfig {
@@ -112,6 +116,7 @@ export class TradingKernel {
   private strategyStopped = false;
   private inHook = false;
   private orderSeq = 0;
+  private mergeSeq = 0;
   private stormNs = -1n;
   private stormCount = 0;
   private readonly rng: Rng;
@@ -367,9 +372,11 @@ export class TradingKernel {
   }
 
   /** Records order events and applies fills to the portfolio now; the strategy hears of them as derived events. */
-  private deliver(events: readonly OrderEvent[]): void {
+  private deliver(events: readonly VenueEvent[]): void {
     let filled = false;
-    for (const ev of events) {
+    for (const venue of events) {
+      // a merge that reached the venue is checked and applied here, in order after the fills before it
+      const ev = venue.type === 'merge_arrived' ? this.mergeArrived(venue) : venue;
       this.journal.record(ev);
       if (ev.type === 'order_filled') {
         this.portfolio.onFill(ev);
@@ -381,6 +388,17 @@ export class TradingKernel {
     if (filled && this.config.risk.maxDailyLoss !== null && !this.risk.halted) {
       this.checkDailyLoss(this.clockNs, this.portfolio.equity((assetId) => this.markOf(assetId)));
     }
+  }
+
+  /** A merge at the venue: checked against the positions and the SELL orders already there, then applied. */
+  private mergeArrived(ev: MergeArrived): OrderEvent {
+    const cmd = ev.cmd;
+    const ctx = { ...this.riskContext(), openOrders: this.exchange.openOrders().filter((o) => o.state !== 'in_flight') };
+    const denied = this.risk.check(cmd, ctx, ev.tsNs);
+    if (denied !== null) return denied;
+    const r = this.portfolio.merge(cmd.market, cmd.qty, ev.tsNs);
+    if ('error' in r) return { type: 'order_denied', tsNs: ev.tsNs, clientId: cmd.clientId, command: 'merge', rule: 'insufficient_position', reason: r.error };
+    return { ...r, clientId: cmd.clientId };
   }
 
   private onFinish(): void {
@@ -434,18 +452,15 @@ export class TradingKernel {
     if (this.strategyStopped) return;
     this.countCommand(t);
     if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
+    if (cmd.type === 'merge') {
+      // checked against the positions when it arrives (mergeArrived), not now
+      this.journal.mergeCreated(cmd, t);
+      this.deliver(this.exchange.submit(cmd, t));
+      return;
+    }
     const denied = this.risk.check(cmd, this.riskContext(), t);
     if (denied !== null) {
       this.deliver([denied]);
-      return;
-    }
-    if (cmd.type === 'merge') {
-      const r = this.portfolio.merge(cmd.market, cmd.qty, t);
-      if ('error' in r) {
-        this.deliver([{ type: 'order_denied', tsNs: t, clientId: null, command: 'merge', rule: 'merge', reason: r.error }]);
-      } else {
-        this.deliver([r]);
-      }
       return;
     }
     this.deliver(this.exchange.submit(cmd, t));
@@ -458,6 +473,7 @@ export class TradingKernel {
       marketOf: (assetId: string) => this.markets.get(assetId)?.conditionId,
       pairOf: (assetId: string) => this.pairs.get(assetId),
       book: (assetId: string) => this.books.book(assetId),
+      pendingMerges: this.exchange.pendingMerges(),
     };
   }
 
@@ -532,7 +548,8 @@ export class TradingKernel {
     const t = this.clockNs;
     this.countCommand(t);
     if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
-    const clientId = cmd.type === 'place' || (cmd.type === 'cancel' && cmd.clientId !== '') ? cmd.clientId : null;
+    if (cmd.type === 'merge') this.journal.mergeCreated(cmd, t);
+    const clientId = cmd.type === 'place' || cmd.type === 'merge' || (cmd.type === 'cancel' && cmd.clientId !== '') ? cmd.clientId : null;
     this.deliver([{ type: 'order_denied', tsNs: t, clientId, command: cmd.type, rule, reason }]);
   }
 
@@ -584,9 +601,11 @@ export class TradingKernel {
         else k.refuse(cmd, 'invalid_order', problem);
       },
       merge: (market, qty) => {
+        const clientId = `m${(++k.mergeSeq).toString().padStart(6, '0')}`;
         const problem = checkMerge(market, qty);
-        if (problem === null) k.command({ type: 'merge', market, qty });
-        else k.refuse({ type: 'merge', market: typeof market === 'string' ? market : '', qty: 0 }, 'invalid_order', problem);
+        if (problem === null) k.command({ type: 'merge', clientId, market, qty });
+        else k.refuse({ type: 'merge', clientId, market: typeof market === 'string' ? market : shown(market), qty: 0 }, 'invalid_order', problem);
+        return clientId;
       },
       // timers are not commands: a bad argument is a programming error that stops the strategy, with a clear message
       setTimer: (name, atNs) => k.liveBus('setTimer').schedule(nsArg('setTimer', 'atNs', atNs), name, { kind: 'strategy', name }),

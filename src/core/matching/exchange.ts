@@ -3,9 +3,12 @@
  * Pure: time comes in as arguments, randomness from the seeded Rng in the config; no I/O.
  *
  * Driving contract (the engine's job; same in replay and live)
- * - `submit(cmd, now)` never emits: a command reaches the venue at now + latency (entry or cancel draw).
- *   Commands reach the venue in submission order (arrival = max(now + latency, previous arrival)): a cancel
- *   never overtakes the order it cancels. Submit returns [] (the array is kept for forward compatibility).
+ * - `submit(cmd, now)` never emits: a command reaches the venue at now + latency (entry draw for orders
+ *   and merges, cancel draw for cancels). Commands reach the venue in submission order (arrival =
+ *   max(now + latency, previous arrival)): a cancel never overtakes the order it cancels, a merge never
+ *   overtakes the orders sent before it. Submit returns [] (kept for forward compatibility). A merge that
+ *   arrives is emitted by onTime as `merge_arrived` (VenueEvent) at its place in the order: the engine
+ *   checks it against the positions then and applies it (the exchange does not hold positions).
  * - `nextWakeNs()` = earliest pending arrival / cancel / taker-delay release / GTD expiry. The engine must
  *   call `onTime(t)` for every due time t BEFORE it applies market data stamped later than t (timers due at
  *   t fire before data at t), so an order acts on the book exactly as it was when it arrived.
@@ -91,7 +94,7 @@ import type { Cash, Px, Qty } from '../types/fixed.ts';
 import { CASH_SCALE, PX_ONE, formatCash, formatPx, formatQty, notional } from '../types/fixed.ts';
 import type { BookDelta, BookSide, BookSnapshot, Level, MarketEvent, MarketResolved, Side, TickSizeChanged, TradePrinted } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
-import type { CancelAll, CancelOrder, CancelReason, Liquidity, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
+import type { CancelAll, CancelOrder, CancelReason, Liquidity, MergePositions, OrderEvent, OrderFilled, PlaceOrder, TimeInForce, VenueEvent } from '../types/orders.ts';
 import type { Rng } from '../rng.ts';
 import type { FeeModel } from './fees.ts';
 import { makerRebate, takerFee } from './fees.ts';
@@ -217,7 +220,8 @@ interface LevelQueue {
 type Pending =
   | { readonly atNs: bigint; readonly seq: number; readonly kind: 'arrive' | 'release' | 'expire'; readonly rec: OrderRec }
   | { readonly atNs: bigint; readonly seq: number; readonly kind: 'cancel'; readonly cmd: CancelOrder }
-  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'cancel_all'; readonly cmd: CancelAll };
+  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'cancel_all'; readonly cmd: CancelAll }
+  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'merge'; readonly cmd: MergePositions };
 
 interface PlannedFill {
   readonly px: Px;
@@ -282,6 +286,8 @@ export class PaperExchange {
   private readonly prefix: string;
   private readonly pending = new PendingHeap();
   private readonly live = new Map<string, OrderRec>();
+  /** Merges submitted and not yet arrived, in submission order. */
+  private readonly merges = new Map<string, MergePositions>();
   private readonly seen = new Set<string>();
   private readonly overlay = new ConsumedOverlay();
   private readonly levelQueues = new Map<string, LevelQueue>();
@@ -319,8 +325,8 @@ export class PaperExchange {
   // ---------------------------------------------------------------- commands and time
 
   /** Schedules the command's arrival at the venue (see header). Always returns []. */
-  submit(cmd: PlaceOrder | CancelOrder | CancelAll, nowNs: bigint): OrderEvent[] {
-    const lat = cmd.type === 'place' ? this.config.latency.entryNs(this.rng) : this.config.latency.cancelNs(this.rng);
+  submit(cmd: PlaceOrder | CancelOrder | CancelAll | MergePositions, nowNs: bigint): OrderEvent[] {
+    const lat = cmd.type === 'place' || cmd.type === 'merge' ? this.config.latency.entryNs(this.rng) : this.config.latency.cancelNs(this.rng);
     if (lat < 0n) throw new RangeError(`latency model returned a negative delay (${lat} ns)`);
     let at = nowNs + lat;
     if (this.lastArrival !== null && at < this.lastArrival) at = this.lastArrival;
@@ -337,6 +343,9 @@ export class PaperExchange {
       this.pending.push({ atNs: at, seq, kind: 'arrive', rec });
     } else if (cmd.type === 'cancel') {
       this.pending.push({ atNs: at, seq, kind: 'cancel', cmd });
+    } else if (cmd.type === 'merge') {
+      this.pending.push({ atNs: at, seq, kind: 'merge', cmd });
+      this.merges.set(cmd.clientId, cmd);
     } else {
       this.pending.push({ atNs: at, seq, kind: 'cancel_all', cmd });
     }
@@ -356,9 +365,12 @@ export class PaperExchange {
     }
   }
 
-  /** Processes everything due at or before nowNs, in (due time, sequence) order. */
-  onTime(nowNs: bigint): OrderEvent[] {
-    const out: OrderEvent[] = [];
+  /**
+   * Processes everything due at or before nowNs, in (due time, sequence) order. A merge that arrives is
+   * emitted as `merge_arrived` in that order: the engine applies it to the portfolio there.
+   */
+  onTime(nowNs: bigint): VenueEvent[] {
+    const out: VenueEvent[] = [];
     for (;;) {
       const p = this.pending.peek();
       if (p === undefined || p.atNs > nowNs) break;
@@ -381,6 +393,10 @@ export class PaperExchange {
           else this.cancelRec(rec, 'user', t, out);
           break;
         }
+        case 'merge':
+          this.merges.delete(p.cmd.clientId);
+          out.push({ type: 'merge_arrived', tsNs: t, cmd: p.cmd });
+          break;
         case 'cancel_all':
           for (const rec of [...this.live.values()]) {
             if (rec.status === 'in_flight') continue;
@@ -506,6 +522,11 @@ export class PaperExchange {
     return out;
   }
 
+  /** Merge commands in flight (submitted, not yet at the venue), in submission order. */
+  pendingMerges(): readonly MergePositions[] {
+    return [...this.merges.values()];
+  }
+
   stats(): ExchangeStats {
     let resting = 0;
     for (const r of this.live.values()) if (r.status === 'resting') resting++;
@@ -543,7 +564,7 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- arrival and matching
 
-  private arrive(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+  private arrive(rec: OrderRec, t: bigint, out: VenueEvent[]): void {
     rec.arrivalNs = t;
     const c = rec.cmd;
     if (rec.duplicate) {
@@ -580,7 +601,7 @@ export class PaperExchange {
     return applies === undefined || applies(rec.meta) ? d : 0n;
   }
 
-  private release(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+  private release(rec: OrderRec, t: bigint, out: VenueEvent[]): void {
     const view = this.lookup(rec.cmd.assetId);
     if (this.resolved.has(rec.cmd.assetId)) return this.cancelRec(rec, 'market_resolved', t, out);
     if (view === undefined || !view.valid || this.isStale(rec.canon)) {
@@ -727,7 +748,7 @@ export class PaperExchange {
   }
 
   /** Matches an accepted order against the book now: taker part, then rest / kill / cancel remainder. */
-  private execute(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+  private execute(rec: OrderRec, t: bigint, out: VenueEvent[]): void {
     const c = rec.cmd;
     const view = this.lookup(c.assetId);
     if (view === undefined) throw new Error(`paper exchange: book of ${c.assetId} vanished after validation`);
@@ -773,7 +794,7 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- market-data handlers
 
-  private onBook(assetIds: readonly string[], t: bigint, snapshot: boolean, out: OrderEvent[]): void {
+  private onBook(assetIds: readonly string[], t: bigint, snapshot: boolean, out: VenueEvent[]): void {
     const canons: string[] = [];
     for (const a of assetIds) {
       const c = this.canonicalOf(a).canon;
@@ -835,7 +856,7 @@ export class PaperExchange {
     return qs.flatMap((q) => q.orders);
   }
 
-  private tradeThrough(canon: string, t: bigint, out: OrderEvent[]): void {
+  private tradeThrough(canon: string, t: bigint, out: VenueEvent[]): void {
     for (const rec of this.restingByPriority(canon)) {
       if (rec.status !== 'resting') continue;
       const view = this.lookup(rec.cmd.assetId);
@@ -861,7 +882,7 @@ export class PaperExchange {
     }
   }
 
-  private onTrade(ev: TradePrinted, t: bigint, out: OrderEvent[]): void {
+  private onTrade(ev: TradePrinted, t: bigint, out: VenueEvent[]): void {
     if (!(ev.qty > 0)) return;
     const { canon, mirrored } = this.canonicalOf(ev.assetId);
     const P = mirrored ? PX_ONE - ev.px : ev.px;
@@ -910,14 +931,14 @@ export class PaperExchange {
     });
   }
 
-  private makerPrintFill(rec: OrderRec, qty: Qty, t: bigint, out: OrderEvent[]): void {
+  private makerPrintFill(rec: OrderRec, qty: Qty, t: bigint, out: VenueEvent[]): void {
     if (qty <= 0) return;
     this.counts.makerPrintFills++;
     out.push(this.fillEvent(rec, rec.cmd.px, qty, 'maker', t));
     if (this.leaves(rec) === 0) this.finish(rec);
   }
 
-  private onTickSize(ev: TickSizeChanged, t: bigint, out: OrderEvent[]): void {
+  private onTickSize(ev: TickSizeChanged, t: bigint, out: VenueEvent[]): void {
     const { canon } = this.canonicalOf(ev.assetId);
     // A duplicate (the pair token's copy, or a resend) leaves the book valid: nothing to resync.
     const view = this.lookup(ev.assetId);
@@ -931,7 +952,7 @@ export class PaperExchange {
     }
   }
 
-  private onResolved(ev: MarketResolved, t: bigint, out: OrderEvent[]): void {
+  private onResolved(ev: MarketResolved, t: bigint, out: VenueEvent[]): void {
     const ids = new Set(ev.assetIds);
     for (const id of ev.assetIds) {
       const pair = this.pairOf(id);
@@ -947,7 +968,7 @@ export class PaperExchange {
     }
   }
 
-  private onFeedLoss(t: bigint, out: OrderEvent[]): void {
+  private onFeedLoss(t: bigint, out: VenueEvent[]): void {
     this.lossCount++;
     if ((this.config.feedLoss ?? 'cancel') === 'keep') return;
     for (const rec of [...this.live.values()]) {
@@ -998,13 +1019,13 @@ export class PaperExchange {
     if (this.live.get(rec.cmd.clientId) === rec) this.live.delete(rec.cmd.clientId);
   }
 
-  private cancelRec(rec: OrderRec, reason: CancelReason, t: bigint, out: OrderEvent[]): void {
+  private cancelRec(rec: OrderRec, reason: CancelReason, t: bigint, out: VenueEvent[]): void {
     const leavesQty = this.leaves(rec);
     this.finish(rec);
     out.push({ type: 'order_canceled', tsNs: t, clientId: rec.cmd.clientId, reason, leavesQty });
   }
 
-  private reject(clientId: string, reason: string, t: bigint, out: OrderEvent[]): void {
+  private reject(clientId: string, reason: string, t: bigint, out: VenueEvent[]): void {
     this.counts.rejected++;
     out.push({ type: 'order_rejected', tsNs: t, clientId, reason });
   }

@@ -301,7 +301,7 @@ export class Portfolio {
   }
 
   /** Merges qty YES + qty NO of a binary market into qty dollars. An expected refusal is returned, not thrown. */
-  merge(market: string, qty: Qty, tsNs: bigint): PositionsMerged | { error: string } {
+  merge(market: string, qty: Qty, tsNs: bigint): Omit<PositionsMerged, 'clientId'> | { error: string } {
     if (!Number.isSafeInteger(qty) || qty <= 0) return { error: `merge of ${market}: quantity ${qty} must be positive` };
     const legs = this.legsOf(market);
     if (legs === null) return { error: `merge of ${market}: not a known binary market (need exactly two tokens)` };
@@ -327,7 +327,7 @@ export class Portfolio {
     this.t.mergePnl += cash - ra - rb;
     if (pa.qty === 0) this.closeTrip(pa, tsNs, 'merge');
     if (pb.qty === 0) this.closeTrip(pb, tsNs, 'merge');
-    return { type: 'positions_merged', tsNs, market, qty, cash };
+    return { type: 'positions_merged', tsNs, market, qty, cash, pnl: cash - ra - rb };
   }
 
   /** Settles a resolved market: the winner pays $1 per share, every other token 0. */

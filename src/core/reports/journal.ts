@@ -6,11 +6,13 @@
  * - Orders appear in the order they were created (clientId sequence); fills in the order they happened.
  * - Each order's state follows its events: denied | rejected end it at once; accepted -> open;
  *   fills move it to partially_filled / filled; canceled ends it with the cancel reason.
+ * - Each merge is pending from its command until it reaches the venue: merged (cash, P&L) or denied.
+ *   Merges are rows of their own (merges.csv), not orders.
  * - Nothing here reads time: every entry carries the event's own timestamp.
  */
 import { type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { Side } from '../types/events.ts';
-import type { OrderDenied, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
+import type { MergePositions, OrderDenied, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
 
 export type OrderStatus = 'pending' | 'open' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'denied';
 
@@ -34,6 +36,21 @@ export interface OrderRow {
   updatedNs: bigint;
 }
 
+/** One merge command: pending until it reaches the venue, then merged or denied. */
+export interface MergeRow {
+  readonly clientId: string;
+  readonly createdNs: bigint;
+  readonly market: string;
+  readonly qty: Qty;
+  status: 'pending' | 'merged' | 'denied';
+  /** Dollars received (qty x $1) when merged. */
+  cash: Cash;
+  /** Merge P&L (cash - cost basis released) when merged. */
+  pnl: Cash;
+  reason: string;
+  updatedNs: bigint;
+}
+
 export interface EquityPoint {
   readonly tsNs: bigint;
   readonly cash: Cash;
@@ -53,6 +70,8 @@ export interface StrategyFailure {
 
 export class RunJournal {
   readonly orders = new Map<string, OrderRow>();
+  /** Merge commands in the order they were sent. */
+  readonly merges = new Map<string, MergeRow>();
   readonly fills: OrderFilled[] = [];
   readonly denials: OrderDenied[] = [];
   readonly equity: EquityPoint[] = [];
@@ -85,6 +104,12 @@ export class RunJournal {
     });
   }
 
+  mergeCreated(cmd: MergePositions, tsNs: bigint): void {
+    this.merges.set(cmd.clientId, {
+      clientId: cmd.clientId, createdNs: tsNs, market: cmd.market, qty: cmd.qty, status: 'pending', cash: 0n, pnl: 0n, reason: '', updatedNs: tsNs,
+    });
+  }
+
   record(ev: OrderEvent): void {
     if (this.keepEvents) this.events.push(ev);
     switch (ev.type) {
@@ -101,7 +126,10 @@ export class RunJournal {
         break;
       case 'order_denied':
         this.denials.push(ev);
-        if (ev.clientId !== null) {
+        if (ev.command === 'merge' && ev.clientId !== null) {
+          const m = this.merges.get(ev.clientId);
+          if (m !== undefined) Object.assign(m, { status: 'denied', reason: `${ev.rule}: ${ev.reason}`, updatedNs: ev.tsNs });
+        } else if (ev.clientId !== null) {
           this.update(ev.clientId, ev.tsNs, (o) => {
             o.status = 'denied';
             o.reason = `${ev.rule}: ${ev.reason}`;
@@ -119,6 +147,11 @@ export class RunJournal {
           o.status = ev.leavesQty === 0 ? 'filled' : 'partially_filled';
         });
         break;
+      case 'positions_merged': {
+        const m = this.merges.get(ev.clientId);
+        if (m !== undefined) Object.assign(m, { status: 'merged', cash: ev.cash, pnl: ev.pnl, updatedNs: ev.tsNs });
+        break;
+      }
       case 'order_canceled':
         this.update(ev.clientId, ev.tsNs, (o) => {
           o.status = 'canceled';

@@ -1,6 +1,6 @@
 /**
- * Run reports: pure renderers of a finished run into orders.csv, fills.csv, positions.csv, equity.csv,
- * summary.json and equity.svg. The I/O that writes them (and run.json) is src/engine/reports-writer.ts.
+ * Run reports: pure renderers of a finished run into orders.csv, fills.csv, merges.csv, positions.csv,
+ * equity.csv, summary.json and equity.svg. The I/O that writes them (and run.json) is src/engine/reports-writer.ts.
  *
  * Input: `ReportInput`, a plain snapshot of a finished run (journal rows, fills, equity samples, portfolio
  * positions and totals, final marks, markets, risk state, data quality) plus run metadata. Build it with
@@ -26,6 +26,8 @@
  *   `fee_shares_value` are shown for information (fees = cash fees + withheld shares valued at fill price).
  *
  * Definitions (summary.json)
+ * - merges.* count merge commands by final status (sent = merged + denied + pending); merges.csv has one
+ *   row per merge command (merges are not orders: orders.* and fill_ratio never include them).
  * - orders.* count orders by final status, so placed = filled + partially_filled + canceled + rejected + denied
  *   + open; partially_filled = still resting with some fill; open = resting or in flight without fills. An
  *   order canceled after a partial fill counts as canceled.
@@ -50,10 +52,10 @@ import { cashToDecimal, D, decimalToCash, formatCash, formatPx, formatQty, forma
 import type { MarketMeta } from '../types/market.ts';
 import type { OrderDenied, OrderFilled, TradingHalted } from '../types/orders.ts';
 import { toCsv, toJson, type CsvValue } from './csv.ts';
-import type { EquityPoint, OrderRow, RunJournal, StrategyFailure } from './journal.ts';
+import type { EquityPoint, MergeRow, OrderRow, RunJournal, StrategyFailure } from './journal.ts';
 import { renderEquitySvg } from './svg.ts';
 
-export const REPORT_FILE_NAMES = ['orders.csv', 'fills.csv', 'positions.csv', 'equity.csv', 'summary.json', 'equity.svg'] as const;
+export const REPORT_FILE_NAMES = ['orders.csv', 'fills.csv', 'merges.csv', 'positions.csv', 'equity.csv', 'summary.json', 'equity.svg'] as const;
 export type ReportFileName = (typeof REPORT_FILE_NAMES)[number];
 export type ReportFiles = Readonly<Record<ReportFileName, string>>;
 
@@ -81,6 +83,8 @@ export interface ReportInput {
   readonly orders: readonly OrderRow[];
   /** Fills in the order they happened. */
   readonly fills: readonly OrderFilled[];
+  /** Merge commands in the order they were sent. */
+  readonly merges: readonly MergeRow[];
   readonly denials: readonly OrderDenied[];
   /** Equity samples in time order (RunJournal.equity). */
   readonly equity: readonly EquityPoint[];
@@ -118,6 +122,7 @@ export function reportInput(src: ReportSources, meta: ReportMeta): ReportInput {
     meta,
     orders: [...src.journal.orders.values()].map((o) => ({ ...o })),
     fills: [...src.journal.fills],
+    merges: [...src.journal.merges.values()].map((m) => ({ ...m })),
     denials: [...src.journal.denials],
     equity: [...src.journal.equity],
     positions,
@@ -241,6 +246,28 @@ export function renderFillsCsv(input: ReportInput): string {
   );
 }
 
+/** One row per merge command: pending (still in flight at the end), merged (cash, P&L) or denied (reason). */
+export function renderMergesCsv(input: ReportInput): string {
+  const slug = (market: string) => input.markets.find((m) => m.conditionId === market)?.slug ?? null;
+  return toCsv<MergeRow>(
+    [
+      col('merge_id', (m) => m.clientId),
+      col('created_ns', (m) => m.createdNs),
+      col('created_at', (m) => isoFromNs(m.createdNs)),
+      col('market', (m) => m.market),
+      col('slug', (m) => slug(m.market)),
+      col('qty', (m) => formatQty(m.qty)),
+      col('status', (m) => m.status),
+      col('cash', (m) => money(m.cash)),
+      col('pnl', (m) => money(m.pnl)),
+      col('reason', (m) => m.reason),
+      col('updated_ns', (m) => m.updatedNs),
+      col('updated_at', (m) => isoFromNs(m.updatedNs)),
+    ],
+    input.merges,
+  );
+}
+
 interface PositionLine {
   readonly p: PositionView;
   readonly info: TokenInfo;
@@ -348,6 +375,23 @@ export function pnlBreakdown(input: ReportInput): PnlBreakdown {
   return { finalEquity, total, tradingRealized: t.realizedTrading, unrealized, merges: t.merges.pnl, settlement: t.settlement, rebates: t.rebates, fees: t.fees, feeSharesValue: t.feeShareValue };
 }
 
+function mergeCounts(merges: readonly MergeRow[]) {
+  let merged = 0;
+  let denied = 0;
+  let qty = 0;
+  let cash = 0n;
+  for (const m of merges) {
+    if (m.status === 'merged') {
+      merged += 1;
+      qty += m.qty;
+      cash += m.cash;
+    } else if (m.status === 'denied') {
+      denied += 1;
+    }
+  }
+  return { sent: merges.length, merged, denied, pending: merges.length - merged - denied, qty: formatQty(qty), cash: money(cash) };
+}
+
 function orderCounts(orders: readonly OrderRow[]) {
   const c = { placed: orders.length, filled: 0, partially_filled: 0, canceled: 0, rejected: 0, denied: 0, open: 0 };
   for (const o of orders) {
@@ -452,6 +496,7 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
     return: ratio(m.initialCash > 0n ? cashToDecimal(pnl.total).div(cashToDecimal(m.initialCash)) : null),
     orders,
     fills: { count: input.fills.length, maker, taker: input.fills.length - maker, volume_shares: formatQty(volume), notional: money(notional) },
+    merges: mergeCounts(input.merges),
     fill_ratio: ratio(reached > 0 ? new D(withFill).div(reached) : null),
     win_rate: ratio(winRate(input.roundTrips).winRate),
     sharpe: ratio(stats.sharpe),
@@ -498,6 +543,7 @@ export function renderReports(input: ReportInput): ReportFiles {
   return {
     'orders.csv': renderOrdersCsv(input),
     'fills.csv': renderFillsCsv(input),
+    'merges.csv': renderMergesCsv(input),
     'positions.csv': renderPositionsCsv(input),
     'equity.csv': renderEquityCsv(input),
     'summary.json': renderSummaryJson(input),

@@ -128,8 +128,12 @@ export interface StrategyContext<P = unknown> {
   marketSell(spec: MarketOrderSpec): string;
   cancel(clientId: string): void;
   cancelAll(filter?: { market?: string; assetId?: string }): void;
-  /** Merge qty YES + qty NO of a binary market into qty dollars. */
-  merge(market: string, qty: Qty): void;
+  /**
+   * Merge qty YES + qty NO of a binary market (condition id) into qty dollars. Returns the merge's id
+   * (`m000001`, ...). It reaches the venue like an order (latency, in submission order with the commands
+   * before it) and is checked against the positions then: PositionsMerged, or OrderDenied with the reason.
+   */
+  merge(market: string, qty: Qty): string;
   /** Timer at an absolute time (ns); returns its id. */
   setTimer(name: string, atNs: bigint): number;
   /** Timer after a delay (ns). */
