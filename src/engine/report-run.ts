@@ -63,7 +63,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const dir = input.outDir ?? join('reports', computeRunId(run));
   const written = await writeReports(dir, files, run);
   const summary = JSON.parse(files['summary.json']) as {
-    pnl: { total: string; fees: string; rebates: string; settlement: string };
+    pnl: { total: string; fee_value: string; rebates: string; settlement: string };
     return: string | null;
     orders: { placed: number; denied: number };
     fills: { count: number };
@@ -76,7 +76,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const denials = Object.values(summary.risk.denials_by_rule).reduce((a, n) => a + n, 0);
   const lines = [
     `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${summary.merges.merged} merges, ${denials} denials`,
-    `P&L ${summary.pnl.total} (fees ${summary.pnl.fees}, rebates ${summary.pnl.rebates}, settlement ${summary.pnl.settlement}), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
+    `P&L ${summary.pnl.total} (fees ${summary.pnl.fee_value}, rebates ${summary.pnl.rebates}, settlement ${summary.pnl.settlement}), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
   ];
   if (summary.data_quality.normalization_errors > 0 || summary.data_quality.disconnects > 0) {
     lines.push(`data quality: ${summary.data_quality.normalization_errors} normalization errors, ${summary.data_quality.disconnects} disconnects (see summary.json)`);

@@ -10,6 +10,7 @@
  *   Merges are rows of their own (merges.csv), not orders.
  * - Nothing here reads time: every entry carries the event's own timestamp.
  */
+import { fillFees } from '../portfolio/portfolio.ts';
 import { type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { Side } from '../types/events.ts';
 import type { MergePositions, OrderDenied, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
@@ -29,8 +30,12 @@ export interface OrderRow {
   status: OrderStatus;
   filledQty: Qty;
   filledCost: Cash;
+  /** Fees charged to cash. */
   fees: Cash;
+  /** Shares withheld as fees. */
   feeQty: Qty;
+  /** Fees in dollars: cash fees + withheld shares at their fill price (fillFees). */
+  feeValue: Cash;
   rebates: Cash;
   reason: string;
   updatedNs: bigint;
@@ -98,6 +103,7 @@ export class RunJournal {
       filledCost: 0n,
       fees: 0n,
       feeQty: 0,
+      feeValue: 0n,
       rebates: 0n,
       reason: '',
       updatedNs: tsNs,
@@ -139,10 +145,12 @@ export class RunJournal {
       case 'order_filled':
         this.fills.push(ev);
         this.update(ev.clientId, ev.tsNs, (o) => {
+          const fee = fillFees(ev);
           o.filledQty += ev.qty;
           o.filledCost += BigInt(ev.px) * BigInt(ev.qty);
-          o.fees += ev.feeCash;
-          o.feeQty += ev.feeQty;
+          o.fees += fee.cash;
+          o.feeQty += fee.shares;
+          o.feeValue += fee.value;
           o.rebates += ev.rebateCash;
           o.status = ev.leavesQty === 0 ? 'filled' : 'partially_filled';
         });

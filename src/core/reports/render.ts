@@ -18,12 +18,15 @@
  *   strings with 6 fixed decimals (D.toFixed(6), half-even), or null when undefined. No JS float ever
  *   carries money into a report (the SVG converts to floats for pixel positions only; see svg.ts).
  * - Every timestamp column is an ISO-8601 UTC string (isoFromNs, nanosecond precision) next to the raw ns.
+ * - Fees are stated the same way in every file (fillFees): fee_cash = dollars charged to cash (taker sells),
+ *   fee_shares = shares withheld (taker buys), fee_value = fee_cash + fee_shares valued at their fill price.
+ *   Per fill, per order, per position, per market and in total they add up (equity.csv: fee_value so far).
  * - P&L identity, checked on every render (a mismatch is corrupt state and throws):
  *     pnl.total = final_equity - initial
  *               = trading_realized + unrealized + merges + settlement + rebates.
  *   Fees are not a separate term: cash fees on sells are inside trading_realized, fees withheld in shares on
- *   buys raise the cost basis and so sit inside trading_realized / unrealized / settlement. `fees` and
- *   `fee_shares_value` are shown for information (fees = cash fees + withheld shares valued at fill price).
+ *   buys raise the cost basis and so sit inside trading_realized / unrealized / settlement. fee_cash,
+ *   fee_shares and fee_value are shown for information.
  *
  * Definitions (summary.json)
  * - merges.* count merge commands by final status (sent = merged + denied + pending); merges.csv has one
@@ -45,7 +48,7 @@
  * bigint values print as strings).
  */
 import type { DataQuality, TradingKernel } from '../kernel/trading-kernel.ts';
-import { EquityCurve, equityStats, exposure as exposureOf, markValue, maxDrawdown, turnoverRatio, winRate, type PortfolioTotals, type PositionView, type RoundTrip } from '../portfolio/index.ts';
+import { EquityCurve, equityStats, exposure as exposureOf, fillFees, markValue, maxDrawdown, turnoverRatio, winRate, type PortfolioTotals, type PositionView, type RoundTrip } from '../portfolio/index.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import { isoFromNs } from '../time.ts';
 import { cashToDecimal, D, decimalToCash, formatCash, formatPx, formatQty, formatScaled, qtyToDecimal, type Cash } from '../types/fixed.ts';
@@ -211,8 +214,9 @@ export function renderOrdersCsv(input: ReportInput): string {
       col('filled_qty', (o) => formatQty(o.filledQty)),
       col('avg_px', (o) => (o.filledQty === 0 ? null : avg(cashToDecimal(o.filledCost).div(qtyToDecimal(o.filledQty))))),
       col('notional', (o) => money(o.filledCost)),
-      col('fees', (o) => money(o.fees)),
+      col('fee_cash', (o) => money(o.fees)),
       col('fee_shares', (o) => formatQty(o.feeQty)),
+      col('fee_value', (o) => money(o.feeValue)),
       col('rebates', (o) => money(o.rebates)),
       col('reason', (o) => o.reason),
       col('updated_ns', (o) => o.updatedNs),
@@ -238,8 +242,9 @@ export function renderFillsCsv(input: ReportInput): string {
       col('qty', (f) => formatQty(f.qty)),
       col('notional', (f) => money(BigInt(f.px) * BigInt(f.qty))),
       col('liquidity', (f) => f.liquidity),
-      col('fee', (f) => money(f.feeCash)),
-      col('fee_shares', (f) => formatQty(f.feeQty)),
+      col('fee_cash', (f) => money(fillFees(f).cash)),
+      col('fee_shares', (f) => formatQty(fillFees(f).shares)),
+      col('fee_value', (f) => money(fillFees(f).value)),
       col('rebate', (f) => money(f.rebateCash)),
     ],
     input.fills,
@@ -301,7 +306,9 @@ export function renderPositionsCsv(input: ReportInput): string {
       col('unrealized', (l) => money(l.unrealized)),
       col('merged', (l) => money(l.p.merged)),
       col('settlement', (l) => money(l.p.settlement)),
-      col('fees', (l) => money(l.p.fees)),
+      col('fee_cash', (l) => money(l.p.feeCash)),
+      col('fee_shares', (l) => formatQty(l.p.feeShares)),
+      col('fee_value', (l) => money(l.p.fees)),
       col('rebates', (l) => money(l.p.rebates)),
     ],
     positionLines(input),
@@ -327,7 +334,7 @@ export function renderEquityCsv(input: ReportInput): string {
       col('equity', (r) => money(r.pt.equity)),
       col('realized', (r) => money(r.pt.realized)),
       col('unrealized', (r) => money(r.pt.unrealized)),
-      col('fees', (r) => money(r.pt.fees)),
+      col('fee_value', (r) => money(r.pt.fees)),
       col('exposure', (r) => money(r.pt.exposure)),
       col('drawdown', (r) => money(r.drawdown)),
     ],
@@ -443,7 +450,9 @@ function perMarket(input: ReportInput, lines: readonly PositionLine[]) {
         unrealized: money(unrealized),
         merges: money(merges),
         settlement: money(settlement),
-        fees: money(sum((l) => l.p.fees)),
+        fee_cash: money(sum((l) => l.p.feeCash)),
+        fee_shares: formatQty(g.lines.reduce((a, l) => a + l.p.feeShares, 0)),
+        fee_value: money(sum((l) => l.p.fees)),
         rebates: money(rebates),
       },
       fills: g.fills,
@@ -488,10 +497,11 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
       unrealized: money(pnl.unrealized),
       merges: money(pnl.merges),
       settlement: money(pnl.settlement),
-      fees: money(pnl.fees),
-      fee_shares_value: money(pnl.feeSharesValue),
+      fee_cash: money(t.feeCash),
+      fee_shares: formatQty(t.feeShares),
+      fee_value: money(pnl.fees),
       rebates: money(pnl.rebates),
-      identity: 'total = trading_realized + unrealized + merges + settlement + rebates; fees are already inside those lines, shown apart for information',
+      identity: 'total = trading_realized + unrealized + merges + settlement + rebates; fees are already inside those lines, shown apart for information (fee_value = fee_cash + fee_shares at their fill prices)',
     },
     return: ratio(m.initialCash > 0n ? cashToDecimal(pnl.total).div(cashToDecimal(m.initialCash)) : null),
     orders,
