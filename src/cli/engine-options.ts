@@ -12,7 +12,7 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--cancel-latency <d|min..max>', 'cancel latency (default: same as --latency)')
     .option('--queue <model>', 'queue model: conservative | probabilistic | prob-power3 | prob-log', 'conservative')
     .option('--fees <model>', "taker fees: 'polymarket' (market schedule + dated regimes) or 'none'", 'polymarket')
-    .option('--taker-delay <d>', 'hold marketable orders this long before matching (itode markets: 250ms)')
+    .option('--taker-delay <auto|off|d>', "hold marketable orders before matching: 'auto' (the market's metadata and the dated rule), 'off', or a fixed delay for every market (250ms)", 'auto')
     .option('--feed-loss <rule>', "resting orders on a market-data disconnect: 'cancel' or 'keep'", 'cancel')
     .option('--print-window <d>', 'a level decrease and a trade print at that level within this time are one trade', '500ms')
     .option('--risk <file.json>', 'risk limits (JSON; see README)')

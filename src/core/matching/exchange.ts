@@ -70,8 +70,9 @@
  *   the overlay. Skipped while the view reports a crossed book (data-quality problem).
  * - GTD: expires at `expireNs` (order_canceled expired). `expireNs` is the effective expiry: the venue's
  *   one-minute security threshold is the order signer's concern, not modelled here.
- * - Taker delay (`takerDelayNs`, off by default): markets with itode=true hold marketable orders 250 ms.
- *   Accepted at arrival, matched at release against the book then; cancellable while held.
+ * - Taker delay (`takerDelay`, taker-delay.ts; the engine's default follows the market's metadata and the
+ *   dated rule: 250 ms, crypto 50 ms from 2026-08-17, or the market's own delay): a marketable order is
+ *   accepted at arrival, matched at release against the book then; cancellable while held.
  * - tick_size_changed: if it left the book invalid (a duplicate copy does not), the token is stale until
  *   its next snapshot (no book-driven updates; trade prints still fill); its overlay is kept and decays at
  *   that snapshot. In any case resting/held orders whose price is off the new grid or outside
@@ -103,6 +104,7 @@ import { DEFAULT_PRINT_WINDOW_NS, PrintAttribution } from './attribution.ts';
 import type { LevelReader } from './overlay.ts';
 import { ConsumedOverlay, levelKey } from './overlay.ts';
 import type { QueueModel } from './queue.ts';
+import type { TakerDelayModel } from './taker-delay.ts';
 import { depthChangeAheads, normalizeAheads, tradeAtLevel } from './queue.ts';
 
 /** The read API the engine needs from a book view (L2Book, BinaryBook views and BookView all fit). */
@@ -124,10 +126,8 @@ export interface FillEngineConfig {
   readonly latency: LatencyModel;
   readonly queue: QueueModel;
   readonly fees: FeeModel;
-  /** Hold marketable orders this long before matching (itode markets: 250 ms). Off when absent or 0. */
-  readonly takerDelayNs?: bigint;
-  /** Which markets the taker delay applies to (default: all, when takerDelayNs is set). */
-  readonly takerDelayApplies?: (meta: MarketMeta) => boolean;
+  /** How long the venue holds a marketable order before matching (taker-delay.ts); default: none. */
+  readonly takerDelay?: TakerDelayModel;
   readonly rng: Rng;
   /** Minimum GTC/GTD size when the market does not say (default 5 shares). */
   readonly defaultMinOrderSize?: Qty;
@@ -584,7 +584,7 @@ export class PaperExchange {
     out.push({ type: 'order_accepted', tsNs: t, order: c });
     // From here the order is 'held' until execute() decides: filled, killed, canceled or resting.
     if (c.tif === 'GTD' && c.expireNs !== null) this.pending.push({ atNs: c.expireNs, seq: ++this.seq, kind: 'expire', rec });
-    const delay = this.takerDelay(rec);
+    const delay = rec.meta === undefined || this.config.takerDelay === undefined ? 0n : this.config.takerDelay(rec.meta, t);
     if (delay > 0n && this.crossingPx(rec) !== null) {
       rec.status = 'held';
       this.pending.push({ atNs: t + delay, seq: ++this.seq, kind: 'release', rec });
@@ -592,13 +592,6 @@ export class PaperExchange {
     }
     rec.status = 'held';
     this.execute(rec, t, out);
-  }
-
-  private takerDelay(rec: OrderRec): bigint {
-    const d = this.config.takerDelayNs;
-    if (d === undefined || d <= 0n || rec.meta === undefined) return 0n;
-    const applies = this.config.takerDelayApplies;
-    return applies === undefined || applies(rec.meta) ? d : 0n;
   }
 
   private release(rec: OrderRec, t: bigint, out: VenueEvent[]): void {

@@ -8,3 +8,4 @@ export * from './fees.ts';
 export * from './latency.ts';
 export * from './overlay.ts';
 export * from './queue.ts';
+export * from './taker-delay.ts';

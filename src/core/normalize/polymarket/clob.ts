@@ -6,6 +6,7 @@
  * - condition_id required (0x + 64 hex); tokens[{token_id, outcome}] in order; token ids all ""
  *   (legacy AMM markets, hydration window) -> tokens [] (see meta.ts).
  * - minimum_tick_size / minimum_order_size are JSON numbers -> exact Px/Qty through their decimal text.
+ * - seconds_delay (seconds; 3 on live sports markets) -> takerDelayMs when > 0 (absent otherwise).
  * - The CLOB object has no Gamma id, no event slug and no fee schedule (id/eventSlug/feeSchedule null);
  *   feesEnabled = `fees_enabled` when sent, else false (the legacy maker/taker_base_fee bps fields are
  *   obsolete and not read; prefer Gamma metadata for fees).
@@ -24,7 +25,7 @@ import type { MarketMeta } from '../../types/market.ts';
 import { conditionIdOf, fail, invalidType, isObject, optPxFromNumber, optQtyFromNumber } from './fields.ts';
 import { mapBook } from './book.ts';
 import { parseWith } from './mapper.ts';
-import { tagsOf, zipTokens } from './meta.ts';
+import { secondsDelayMs, tagsOf, zipTokens } from './meta.ts';
 import { reasonOf, Sink } from './sink.ts';
 
 const StrOrNum = z.union([z.string(), z.number()]);
@@ -43,12 +44,14 @@ export const ClobMarketSchema = z.object({
   closed: z.boolean().nullish(),
   accepting_orders: z.boolean().nullish(),
   tags: z.array(z.unknown()).nullish(),
+  seconds_delay: z.unknown().optional(),
 });
 
 export function clobMarketMeta(obj: unknown, path = ''): MarketMeta {
   const w = parseWith(ClobMarketSchema, obj, path);
   const p = (k: string): string => (path === '' ? k : `${path}.${k}`);
   const tokens = w.tokens ?? null;
+  const delayMs = secondsDelayMs(w.seconds_delay, p('seconds_delay'));
   return {
     conditionId: conditionIdOf(w.condition_id, p('condition_id')),
     id: null,
@@ -71,6 +74,7 @@ export function clobMarketMeta(obj: unknown, path = ''): MarketMeta {
     acceptingOrders: w.accepting_orders ?? null,
     eventSlug: null,
     tags: tagsOf(w.tags, p('tags')),
+    ...(delayMs !== null ? { takerDelayMs: delayMs } : {}),
   };
 }
 
