@@ -10,7 +10,14 @@
 // tick-size changes and our orders (FOK/FAK/GTC/GTD, post-only) on both the YES and the NO view.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { TradingKernel } from '../../src/core/kernel/trading-kernel.ts';
+import { constantLatency, noFees } from '../../src/core/matching/index.ts';
 import { uniformLatency } from '../../src/core/matching/latency.ts';
+import { defaultRiskLimits } from '../../src/core/risk/risk.ts';
+import { defineStrategy } from '../../src/core/strategy/api.ts';
+import { rawRecord } from '../../src/core/types/raw.ts';
+import { binaryMarket, SEC, usd, WireScript } from '../strategies/helpers.ts';
 import { conservativeQueue, powerProbability, probabilisticQueue } from '../../src/core/matching/queue.ts';
 import { seededRng } from '../../src/core/rng.ts';
 import type { BookSide, Level, MarketEvent } from '../../src/core/types/events.ts';
@@ -319,5 +326,37 @@ describe('property: no displayed share is filled to us twice, by any path', () =
     // both consuming paths and the resync-after-fill case were exercised
     expect([...seen].sort()).toEqual(['taker', 'trade-through']);
     expect(refills).toBeGreaterThan(50);
+  });
+});
+
+describe('the REST /books resync through the normalizer and the kernel', () => {
+  it('a clob_rest /books response after our FOK does not let the next FOK take the same shares', () => {
+    const m = binaryMarket({ n: 8 });
+    const yes = m.tokens[0]!.tokenId;
+    const s = new WireScript([m]).book(m, [['0.55', '100']], [['0.58', '246']]).wait(SEC);
+    // the REST resync 40 ms after our buy: the same book, as /books returns it (a JSON array of books)
+    const restBook = { market: m.conditionId, asset_id: yes, timestamp: '1', hash: '0'.repeat(40), bids: [{ price: '0.55', size: '100' }], asks: [{ price: '0.58', size: '246' }], tick_size: '0.01' };
+    const records = [...s.records];
+    const at = s.now + 40n * MS;
+    records.push(rawRecord({ seq: 10_000, recvNs: at, source: 'clob_rest', conn: 'clob-1', kind: 'response', meta: { url: 'https://clob.polymarket.com/books', method: 'POST', status: 200 }, payload: JSON.stringify([restBook]) }));
+    const k = new TradingKernel({
+      strategy: defineStrategy({
+        name: 'resync-probe', params: z.object({}),
+        create: (ctx) => ({
+          onStart: () => void ctx.setTimer('buy', s.now),
+          onTimer: () => void ctx.marketBuy({ assetId: yes, amount: usd('142.68'), worstPx: px('0.58') }), // 246 x 0.58
+          onBook: (_id, book) => {
+            if (ctx.now() === at && book.assetId === yes) ctx.marketBuy({ assetId: yes, amount: usd('99.76'), worstPx: px('0.58') }); // 172 more
+          },
+        }),
+      }),
+      params: {}, markets: [m], initialCash: usd('1000'), seed: 1, risk: defaultRiskLimits,
+      fill: { latency: constantLatency(0n), queue: conservativeQueue, fees: noFees }, equityIntervalNs: 60n * SEC,
+    });
+    for (const r of records) k.onRecord(r);
+    k.finish(at + SEC);
+    expect(k.quality.byType['book_snapshot']).toBe(3); // [YES, NO] WS books + the REST book
+    expect(k.journal.fills.map((f) => [f.px, f.qty])).toEqual([[px('0.58'), q('246')]]); // before: + 172
+    expect([...k.journal.orders.values()].map((o) => [o.status, o.reason])).toEqual([['filled', ''], ['canceled', 'fok_killed']]);
   });
 });
