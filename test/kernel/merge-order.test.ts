@@ -43,6 +43,28 @@ function run(k: TradingKernel, s: WireScript, endNs = T0 + 60n * SEC): TradingKe
 const events = <T extends OrderEvent['type']>(k: TradingKernel, type: T): Extract<OrderEvent, { type: T }>[] =>
   k.journal.events.filter((e): e is Extract<OrderEvent, { type: T }> => e.type === type);
 
+
+/**
+ * A run that buys `yes` dollars of YES at 0.47 and `no` of NO at 0.55 at T0 + 1 s, then calls `go` from one
+ * hook at T0 + 2 s; 50 ms latency.
+ */
+function twoStep(yes: string, no: string, go: (ctx: StrategyContext) => void): TradingKernel {
+  return run(
+    kernel((ctx) => ({
+      onStart() {
+        ctx.setTimer('setup', T0 + SEC);
+        ctx.setTimer('go', T0 + 2n * SEC);
+      },
+      onTimer() {
+        if (ctx.now() !== T0 + SEC) return go(ctx);
+        ctx.marketBuy({ assetId: YES, amount: usd(yes), worstPx: px('0.47') });
+        ctx.marketBuy({ assetId: NO, amount: usd(no), worstPx: px('0.55') });
+      },
+    }), constantLatency(50n * MS)),
+    script(),
+  );
+}
+
 describe('merge through the command path (hand-computed)', () => {
   it('BUY YES 5 then merge 15 in one hook, 50 ms latency: the buy arrives first, then the merge succeeds', () => {
     // Held before: YES 10 @0.47 ($4.70), NO 20 @0.55 ($11). At t (timer at T0 + 2 s) one hook sends:
@@ -51,24 +73,10 @@ describe('merge through the command path (hand-computed)', () => {
     // Merge: 15 YES + 15 NO -> $15. Released: YES all $7.05; NO 15/20 x $11 = $8.25. P&L = 15 - 7.05 - 8.25 = -$0.30.
     // (Before: the merge hit the portfolio at t, when YES was 10 < 15: denied.)
     let mergeId = '';
-    const k = run(
-      kernel((ctx) => ({
-        onStart() {
-          ctx.setTimer('setup', T0 + SEC);
-          ctx.setTimer('go', T0 + 2n * SEC);
-        },
-        onTimer() {
-          if (ctx.now() === T0 + SEC) {
-            ctx.marketBuy({ assetId: YES, amount: usd('4.7'), worstPx: px('0.47') });
-            ctx.marketBuy({ assetId: NO, amount: usd('11'), worstPx: px('0.55') });
-            return;
-          }
-          ctx.marketBuy({ assetId: YES, amount: usd('2.35'), worstPx: px('0.47') });
-          mergeId = ctx.merge(m.conditionId, q('15'));
-        },
-      }), constantLatency(50n * MS)),
-      script(),
-    );
+    const k = twoStep('4.7', '11', (ctx) => {
+      ctx.marketBuy({ assetId: YES, amount: usd('2.35'), worstPx: px('0.47') });
+      mergeId = ctx.merge(m.conditionId, q('15'));
+    });
     const merged = events(k, 'positions_merged');
     expect(merged).toEqual([{ type: 'positions_merged', tsNs: T0 + 2n * SEC + 50n * MS, clientId: mergeId, market: m.conditionId, qty: q('15'), cash: usd('15'), pnl: -usd('0.3') }]);
     expect(mergeId).toBe('m000001');
@@ -87,24 +95,10 @@ describe('merge through the command path (hand-computed)', () => {
   });
 
   it('SELL YES 10 then merge 10 in one hook: the sell arrives first; the merge is denied at arrival, naming what was held then', () => {
-    const k = run(
-      kernel((ctx) => ({
-        onStart() {
-          ctx.setTimer('setup', T0 + SEC);
-          ctx.setTimer('go', T0 + 2n * SEC);
-        },
-        onTimer() {
-          if (ctx.now() === T0 + SEC) {
-            ctx.marketBuy({ assetId: YES, amount: usd('4.7'), worstPx: px('0.47') });
-            ctx.marketBuy({ assetId: NO, amount: usd('5.5'), worstPx: px('0.55') });
-            return;
-          }
-          ctx.marketSell({ assetId: YES, qty: q('10'), worstPx: px('0.45') });
-          ctx.merge(m.conditionId, q('10'));
-        },
-      }), constantLatency(50n * MS)),
-      script(),
-    );
+    const k = twoStep('4.7', '5.5', (ctx) => {
+      ctx.marketSell({ assetId: YES, qty: q('10'), worstPx: px('0.45') });
+      ctx.merge(m.conditionId, q('10'));
+    });
     const denied = events(k, 'order_denied');
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatchObject({ tsNs: T0 + 2n * SEC + 50n * MS, clientId: 'm000001', command: 'merge', rule: 'insufficient_position' });
@@ -113,24 +107,10 @@ describe('merge through the command path (hand-computed)', () => {
   });
 
   it('merge then SELL in one hook: the SELL is denied at submission, the shares are promised to the merge in flight', () => {
-    const k = run(
-      kernel((ctx) => ({
-        onStart() {
-          ctx.setTimer('setup', T0 + SEC);
-          ctx.setTimer('go', T0 + 2n * SEC);
-        },
-        onTimer() {
-          if (ctx.now() === T0 + SEC) {
-            ctx.marketBuy({ assetId: YES, amount: usd('4.7'), worstPx: px('0.47') });
-            ctx.marketBuy({ assetId: NO, amount: usd('5.5'), worstPx: px('0.55') });
-            return;
-          }
-          ctx.merge(m.conditionId, q('10'));
-          ctx.marketSell({ assetId: YES, qty: q('10'), worstPx: px('0.45') });
-        },
-      }), constantLatency(50n * MS)),
-      script(),
-    );
+    const k = twoStep('4.7', '5.5', (ctx) => {
+      ctx.merge(m.conditionId, q('10'));
+      ctx.marketSell({ assetId: YES, qty: q('10'), worstPx: px('0.45') });
+    });
     expect(events(k, 'positions_merged').map((e) => e.tsNs)).toEqual([T0 + 2n * SEC + 50n * MS]);
     const denied = events(k, 'order_denied');
     expect(denied.map((d) => [d.tsNs, d.command, d.rule])).toEqual([[T0 + 2n * SEC, 'place', 'insufficient_position']]);
