@@ -296,6 +296,7 @@ export class PaperExchange {
   private readonly tickStale = new Set<string>();
   private readonly snapEpoch = new Map<string, number>();
   private readonly attribution: PrintAttribution;
+  private readonly canonCache = new Map<string, { readonly canon: string; readonly mirrored: boolean }>();
   /** Unexplained decreases of the current market event per level key (set by beforeMarketEvent). */
   private readonly eventDrops = new Map<string, Qty>();
   /** The event beforeMarketEvent prepared (onMarketEvent must get the same one). */
@@ -465,7 +466,7 @@ export class PaperExchange {
     const c = this.canonicalOf(assetId);
     if (this.isStale(c.canon)) return null;
     const view = this.lookup(assetId);
-    return view === undefined || !view.valid ? null : { view, ...c };
+    return view === undefined || !view.valid ? null : { view, canon: c.canon, mirrored: c.mirrored };
   }
 
   private noteDrop(canon: string, side: BookSide, px: Px, x: Qty, t: bigint): void {
@@ -491,18 +492,33 @@ export class PaperExchange {
   }
 
   private deltaDrops(ev: BookDelta, t: bigint): void {
-    // both legs of a binary price_change name the same canonical level: count it once (first size before, last after)
-    const levels = new Map<string, { canon: string; side: BookSide; px: Px; before: Qty; after: Qty }>();
-    for (const c of ev.changes) {
-      const pre = this.preView(c.assetId);
+    // Hot path (every price_change): no allocation unless a level decreases. Both legs of a binary
+    // price_change name the same canonical level: it is counted once (size before the first leg, after the last).
+    const changes = ev.changes;
+    let lastAsset: string | null = null;
+    let pre: { view: MatchBookView; canon: string; mirrored: boolean } | null = null;
+    let drops: { canon: string; side: BookSide; px: Px; before: Qty; after: Qty }[] | null = null;
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i]!;
+      if (c.assetId !== lastAsset) {
+        lastAsset = c.assetId;
+        pre = this.preView(c.assetId);
+      }
       if (pre === null) continue;
-      const [cs, cp] = this.toCanon(pre.mirrored, c.side, c.px);
-      const key = levelKey(pre.canon, cs, cp);
-      const seen = levels.get(key);
-      if (seen === undefined) levels.set(key, { canon: pre.canon, side: cs, px: cp, before: pre.view.qtyAt(c.side, c.px), after: c.qty });
-      else seen.after = c.qty;
+      const side = pre.mirrored ? flipSide(c.side) : c.side;
+      const px = pre.mirrored ? PX_ONE - c.px : c.px;
+      let seen = -1;
+      if (drops !== null) for (let j = 0; j < drops.length; j++) if (drops[j]!.px === px && drops[j]!.side === side && drops[j]!.canon === pre.canon) seen = j;
+      if (seen >= 0) {
+        drops![seen]!.after = c.qty;
+        continue;
+      }
+      const before = pre.view.qtyAt(c.side, c.px);
+      // not shrinking: no drop (a later leg of the same level is compared with the same size before)
+      if (c.qty >= before) continue;
+      (drops ??= []).push({ canon: pre.canon, side, px, before, after: c.qty });
     }
-    for (const l of levels.values()) if (l.after < l.before) this.noteDrop(l.canon, l.side, l.px, l.before - l.after, t);
+    if (drops !== null) for (const l of drops) if (l.after < l.before) this.noteDrop(l.canon, l.side, l.px, l.before - l.after, t);
   }
 
   // ---------------------------------------------------------------- views
@@ -542,10 +558,14 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- canonical terms
 
-  private canonicalOf(assetId: string): { canon: string; mirrored: boolean } {
+  /** Canonical token of a pair; cached once the pairing is known (a known pairing never changes). */
+  private canonicalOf(assetId: string): { readonly canon: string; readonly mirrored: boolean } {
+    const hit = this.canonCache.get(assetId);
+    if (hit !== undefined) return hit;
     const pair = this.pairOf(assetId);
-    if (pair === undefined || pair === assetId || assetId < pair) return { canon: assetId, mirrored: false };
-    return { canon: pair, mirrored: true };
+    const c = pair === undefined || pair === assetId || assetId < pair ? { canon: assetId, mirrored: false } : { canon: pair, mirrored: true };
+    if (pair !== undefined) this.canonCache.set(assetId, c);
+    return c;
   }
 
   private toCanon(mirrored: boolean, side: BookSide, px: Px): [BookSide, Px] {
