@@ -9,7 +9,8 @@
  * data items (key: recvNs, source rank, seq), order events its derived events. On top of the bus rule:
  * 1. `onRecord(r)` fires every timer due at or before r.recvNs first (timers due at t fire before data
  *    at t), then handles r's normalized events in their order within the record (sub 0, 1, ...).
- * 2. For one market event: data-quality counters, market metadata, books, risk freshness, paper exchange
+ * 2. For one market event: data-quality counters, market metadata, the paper exchange's look at the sizes
+ *    before the change (beforeMarketEvent: print attribution), books, risk freshness, paper exchange
  *    (fills of resting orders on this event), portfolio (settlement), then strategy hooks: onBook once
  *    per changed token in the order the book registry reports them, then the event-specific hook.
  * 3. Order events update the journal and the portfolio at once (so the next command sees them), and reach

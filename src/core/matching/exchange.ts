@@ -19,7 +19,9 @@
  * Ordering
  * - onTime processes due items by (due time, scheduling sequence); each item's events are stamped with
  *   its due time. Within one item: order_accepted, then fills (best level first), then order_canceled.
- * - onMarketEvent: canonical tokens in order of first appearance in the event; per token: overlay decay,
+ * - beforeMarketEvent records, per canonical level, the decreases the event brings (print attribution);
+ *   it changes no order. onMarketEvent: canonical tokens in order of first appearance in the event; per
+ *   token: overlay decay,
  *   queue updates (levels in creation order; one Rng draw per decreased level in the probabilistic model),
  *   then trade-through fills in price-time priority. Trade prints fill strictly better-priced orders first
  *   (price priority), then the print's level in queue order.
@@ -43,9 +45,11 @@
  *   the consumed overlay (overlay.ts) hides liquidity our earlier fills took. INVARIANT: no displayed
  *   share is filled to us twice, by any path (taker walk, trade-through, on either view of a binary
  *   book, across WS and REST snapshots, tick-size changes and feed losses): the overlay only decays as
- *   consumed = min(consumed, displayed) per level and is never cleared (property-tested). FOK/FAK BUY spend `amount`
- *   dollars (shares floored to 1e-6 per level); the order is complete when the unspent rest cannot buy
- *   1e-6 share at the limit. GTC/GTD that cross fill as taker, the remainder rests.
+ *   consumed = min(consumed, displayed) per level and is never cleared (property-tested). FOK/FAK BUY
+ *   spend `amount` dollars (shares floored to 1e-6 per level); the order is complete when the unspent rest
+ *   cannot buy 1e-6 share at the limit. GTC/GTD that cross fill as taker, the remainder rests.
+ * - `quoteMarketable` prices a market order for the strategy context the way Polymarket's client does
+ *   (the level where the size is reached, over available liquidity); it never changes state.
  * - Unified YES/NO book: everything that identifies liquidity (overlay keys, resting levels, prints) is
  *   keyed in canonical terms: the lexicographically smaller token id of the pair is canonical, the other
  *   token's (side, price) maps to (mirror side, 1 - price). A BUY NO at q and a SELL YES at 1 - q consume
@@ -90,6 +94,8 @@
  * - Size precision rules of the venue (2 dp shares, amount decimals) and balance checks are not applied
  *   here (balances are risk's job).
  * - The token pairing (`pairOf`) must be known before orders of that market arrive.
+ * - Which shares of a level are ahead of us is an estimate from an L2 book (queue.ts); a print whose
+ *   decrease arrives more than the print window later is not paired with it (attribution.ts).
  */
 import type { Cash, Px, Qty } from '../types/fixed.ts';
 import { CASH_SCALE, PX_ONE, formatCash, formatPx, formatQty, notional } from '../types/fixed.ts';
