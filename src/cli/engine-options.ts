@@ -17,7 +17,8 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--print-window <d>', 'a level decrease and a trade print at that level within this time are one trade', '500ms')
     .option('--risk <file.json>', 'risk limits (JSON; see README)')
     .option('--stale-after <d>', 'no new orders on a book older than this', '60s')
-    .option('--equity-interval <d>', 'equity sampling interval (virtual time)', '1m');
+    .option('--equity-interval <d>', 'equity sampling interval (virtual time)', '1m')
+    .option('--rewards <file.json>', 'liquidity-reward programs for the economics estimate: [{market, rewards_max_spread (cents), rewards_min_size, rate_per_day}]');
 }
 
 export function progressBar(label: string): { update: (done: number, total: number, virtualNs: bigint) => void; done: () => void } {

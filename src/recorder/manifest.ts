@@ -51,6 +51,7 @@ export const MarketMetaSchema = z.object({
   createdAt: z.string().nullable().optional(),
   takerDelayMs: z.number().int().nonnegative().nullable().optional(),
   takerDelayed: z.boolean().nullable().optional(),
+  rewards: z.object({ maxSpread: z.string(), minSize: z.string(), ratePerDay: z.string().nullable() }).optional(),
 });
 
 const CountsSchema = z.record(z.string(), z.number().int().nonnegative());

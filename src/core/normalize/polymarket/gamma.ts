@@ -16,6 +16,8 @@
  *   set only when the source has them.
  * - eventSlug = the enclosing event's slug (events[] response), else the market's embedded events[0].slug.
  *   tags = the market's tags, else the enclosing/embedded event's tag labels.
+ * - rewardsMaxSpread (cents) / rewardsMinSize (shares) / clobRewards[].rewardsDailyRate -> `rewards`, only
+ *   when the max spread is > 0; malformed reward fields are ignored (meta.ts rewardsOf), never an error.
  *
  * Endpoints (path of meta.url; the host is implied by the source)
  * - `/markets`, `/markets/keyset`: an array of markets, or `{markets: [...], next_cursor}`.
@@ -31,7 +33,7 @@ import type { MarketListed } from '../../types/events.ts';
 import type { MarketMeta } from '../../types/market.ts';
 import { conditionIdOf, fail, invalidType, isObject, optPxFromNumber, optQtyFromNumber, show } from './fields.ts';
 import { parseWith } from './mapper.ts';
-import { GAMMA_FEE_KEYS, feeScheduleOf, listOf, secondsDelayMs, tagsOf, zipTokens } from './meta.ts';
+import { GAMMA_FEE_KEYS, feeScheduleOf, listOf, rewardsOf, secondsDelayMs, tagsOf, zipTokens } from './meta.ts';
 import { reasonOf, type Sink } from './sink.ts';
 
 const StrOrNum = z.union([z.string(), z.number()]);
@@ -58,6 +60,9 @@ export const GammaMarketSchema = z.object({
   acceptingOrders: z.boolean().nullish(),
   events: z.array(z.object({ slug: z.string().nullish(), tags: z.unknown().optional() })).nullish(),
   tags: z.unknown().optional(),
+  rewardsMaxSpread: z.unknown().optional(),
+  rewardsMinSize: z.unknown().optional(),
+  clobRewards: z.unknown().optional(),
 });
 
 export interface GammaEventContext {
@@ -78,6 +83,7 @@ export function gammaMarketMeta(obj: unknown, path = '', event: GammaEventContex
   const tokenIds = ids !== null && ids.length > 0 ? ids : listOf(w.positionIds, p('positionIds'));
   const idsPath = ids !== null && ids.length > 0 ? p('clobTokenIds') : p('positionIds');
   const delayMs = secondsDelayMs(w.secondsDelay, p('secondsDelay'));
+  const rewards = rewardsOf(w.rewardsMaxSpread, w.rewardsMinSize, w.clobRewards, 'rewardsDailyRate');
   return {
     conditionId: conditionIdOf(w.conditionId, p('conditionId')),
     id: w.id == null ? null : String(w.id),
@@ -99,6 +105,7 @@ export function gammaMarketMeta(obj: unknown, path = '', event: GammaEventContex
     ...(version !== null ? { version } : {}),
     ...(w.createdAt != null ? { createdAt: w.createdAt } : {}),
     ...(delayMs !== null ? { takerDelayMs: delayMs } : {}),
+    ...(rewards !== undefined ? { rewards } : {}),
   };
 }
 
