@@ -12,6 +12,8 @@ import { registerRecord } from './src/cli/record.ts';
 import { registerReplay } from './src/cli/replay.ts';
 import { registerReport } from './src/cli/report.ts';
 import { registerLive } from './src/cli/live.ts';
+import { registerSweep } from './src/cli/sweep.ts';
+import { registerWorker } from './src/cli/worker.ts';
 
 export const VERSION = '0.1.0';
 
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerRecordings(program);
   registerExchange(program);
+  registerSweep(program);
+  registerWorker(program);
   return program;
 }
 

@@ -17,6 +17,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { configureS3, parseS3Url, s3Exists, s3Join, type S3Url } from '../sweep/s3.ts';
+import { RecordingUploader } from '../sweep/storage.ts';
 import { z } from 'zod';
 import { isoFromNs } from '../core/time.ts';
 import { RecordingError } from '../recorder/errors.ts';
@@ -93,6 +95,8 @@ const RawOpts = z.object({
   log: z.string().optional(),
   pingInterval: z.string(),
   staleAfter: z.string(),
+  upload: z.string().optional(),
+  s3Endpoint: z.string().optional(),
 });
 
 const fmtBytes = (n: number): string =>
@@ -147,6 +151,14 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
   };
   const quiet = o.quiet === true;
   const tty = process.stderr.isTTY === true;
+  // --upload: checked (address, reachability, credentials) before anything is recorded
+  let upload: { dest: S3Url; uploader: RecordingUploader | null } | null = null;
+  if (o.upload !== undefined) {
+    configureS3({ endpoint: o.s3Endpoint });
+    const dest = parseS3Url(o.upload);
+    await s3Exists(s3Join(dest, 'manifest.json'));
+    upload = { dest, uploader: null };
+  }
 
   // logging
   let logFile: WriteStream | null = null;
@@ -163,6 +175,16 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     statusShown = false;
   };
   const log = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => {
+    // a sealed part (writer event 'rotated') is uploaded in the background
+    if (fields['event'] === 'rotated' && upload !== null) {
+      upload.uploader ??= new RecordingUploader(
+        opts.out,
+        upload.dest,
+        (err) => log('warn', `upload to ${o.upload} failed (retried with the next part and at the end): ${err.message}`),
+        (files) => log('info', `uploaded ${files.join(', ')} to ${o.upload}`, { event: 'uploaded', files: files.length }),
+      );
+      upload.uploader.kick();
+    }
     const line = `${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields })}\n`;
     if (logFile !== null) logFile.write(line);
     else if (!tty) {
@@ -211,6 +233,15 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     if (tty && !quiet) process.stderr.write(`poly record: recording ${session.marketList.length} market(s) into ${opts.out} (Ctrl-C to stop)\n`);
     const summary = await session.done;
     clearStatus();
+    if (upload !== null) {
+      const up = upload.uploader ?? new RecordingUploader(opts.out, upload.dest, () => undefined);
+      try {
+        await up.finish();
+      } catch (err) {
+        throw new CliError(`recording ${summary.dir} is complete locally, but uploading it to ${o.upload} failed: ${(err as Error).message}; upload it later with the same --upload (only missing parts are sent)`, 1);
+      }
+      if (!quiet) process.stderr.write(`poly record: uploaded ${summary.dir} to ${o.upload}\n`);
+    }
     if (!quiet) {
       process.stderr.write(
         `poly record: stopped (${summary.reason}): ${summary.records} record(s) this session, ${summary.manifest.rows} row(s) in ${summary.manifest.files.length} Parquet file(s) in ${summary.dir}\n`,
@@ -249,5 +280,7 @@ export function registerRecord(program: Command): void {
     .option('--stale-after <dur>', 'reconnect when nothing (data or PONG) arrives for this long', '30s')
     .option('--log <file>', 'append JSON-lines logs to FILE (default: stderr when it is not a terminal)')
     .option('--quiet', 'no status line, no summary; only warnings and errors')
+    .option('--upload <s3://bucket/prefix/NAME>', 'also upload each sealed Parquet part (and the manifest) to S3-compatible storage')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for --upload (default: AWS_ENDPOINT_URL or AWS)')
     .action(async (opts: unknown) => runRecord(opts));
 }
