@@ -80,19 +80,23 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const written = await writeReports(dir, files, run);
   const html = await writeReportHtml(dir);
   const summary = JSON.parse(files['summary.json']) as {
-    pnl: { total: string; trading_realized: string; unrealized: string; merges: string; fees: string; rebates: string; settlement: string };
+    pnl: { total: string; trading_realized: string; unrealized: string; merges: string; fee_value: string; rebates: string; settlement: string };
     return: string | null;
     orders: { placed: number; filled: number; partially_filled: number; canceled: number; rejected: number; denied: number; open: number };
     fills: { count: number };
+    merges: { merged: number };
     data_quality: { normalization_errors: number; disconnects: number };
+    risk: { denials_by_rule: Record<string, number> };
     strategy_error: { hook: string; message: string; location: string | null } | null;
   };
-  // both lines add up: orders by final status, P&L by its parts (the identity of summary.json)
+  // both lines add up: orders by final status, P&L by its parts (the identity of summary.json); denials
+  // counts every command refused (orders, cancels and merges) by risk or at the strategy-context edge
   const o = summary.orders;
   const p = summary.pnl;
+  const denials = Object.values(summary.risk.denials_by_rule).reduce((a, n) => a + n, 0);
   const lines = [
-    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${o.placed} orders = ${o.filled} filled + ${o.partially_filled} partly filled + ${o.canceled} canceled + ${o.rejected} rejected + ${o.denied} denied by risk + ${o.open} open; ${summary.fills.count} fills`,
-    `P&L ${p.total} = trading ${p.trading_realized} + unrealized ${p.unrealized} + merges ${p.merges} + settlement ${p.settlement} + rebates ${p.rebates} (fees ${p.fees} are inside those), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
+    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${o.placed} orders = ${o.filled} filled + ${o.partially_filled} partly filled + ${o.canceled} canceled + ${o.rejected} rejected + ${o.denied} denied by risk + ${o.open} open; ${summary.fills.count} fills, ${summary.merges.merged} merges, ${denials} denials`,
+    `P&L ${p.total} = trading ${p.trading_realized} + unrealized ${p.unrealized} + merges ${p.merges} + settlement ${p.settlement} + rebates ${p.rebates} (fees ${p.fee_value} are inside those), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
   ];
   if (summary.data_quality.normalization_errors > 0 || summary.data_quality.disconnects > 0) {
     lines.push(`data quality: ${summary.data_quality.normalization_errors} normalization errors, ${summary.data_quality.disconnects} disconnects (see summary.json)`);

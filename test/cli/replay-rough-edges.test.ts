@@ -80,7 +80,7 @@ describe('reports', () => {
     const r = await poly('replay', REC, '--strategy', join(ROOT, 'strategies/join-the-bid.ts'), '--out', out, '--no-progress');
     expect(r.code, r.stderr).toBe(0);
     const [orders, pnl] = r.stdout.split('\n');
-    const o = /(\d+) orders = (\d+) filled \+ (\d+) partly filled \+ (\d+) canceled \+ (\d+) rejected \+ (\d+) denied by risk \+ (\d+) open; (\d+) fills$/.exec(orders!);
+    const o = /(\d+) orders = (\d+) filled \+ (\d+) partly filled \+ (\d+) canceled \+ (\d+) rejected \+ (\d+) denied by risk \+ (\d+) open; (\d+) fills, (\d+) merges, (\d+) denials$/.exec(orders!);
     expect(o, orders).not.toBeNull();
     const [placed, ...parts] = o!.slice(1, 8).map(Number);
     expect(parts.reduce((a, b) => a + b, 0)).toBe(placed);
