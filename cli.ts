@@ -1,10 +1,13 @@
 /**
  * poly's command line: builds the commander program from src/cli/* and nothing else.
- * main() returns the exit code; bin/poly.mjs sets process.exitCode from it.
+ * main() returns the exit code; bin/poly.mjs sets process.exitCode from it. Errors carry a kind
+ * (src/core/errors.ts) and are mapped to exit codes here, once.
  */
 import { Command, CommanderError } from 'commander';
-import { CliError } from './src/cli/errors.ts';
+import { PolyError, exitCodeOf } from './src/core/errors.ts';
+import { registerDemo } from './src/cli/demo.ts';
 import { registerExchange } from './src/cli/exchange.ts';
+import { registerInit } from './src/cli/init.ts';
 import { registerInspect } from './src/cli/inspect.ts';
 import { registerRecordings } from './src/cli/recordings.ts';
 import { registerMarkets } from './src/cli/markets.ts';
@@ -33,6 +36,8 @@ export function buildProgram(): Command {
   registerExchange(program);
   registerSweep(program);
   registerWorker(program);
+  registerInit(program);
+  registerDemo(program);
   return program;
 }
 
@@ -43,14 +48,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version exit 0; usage errors were already printed by commander
-      return err.exitCode;
+      // help and version exit 0; usage errors (unknown option, missing argument) were already printed by commander
+      return err.exitCode === 0 ? 0 : exitCodeOf('usage');
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`poly: ${err.message}\n`);
-      return err.exitCode;
+    if (err instanceof PolyError && err.kind !== 'internal') {
+      // the one place where an error's kind becomes an exit code (table: src/core/errors.ts, README)
+      process.stderr.write(`poly: ${err.message}\n${err.detail === undefined ? '' : `${err.detail.replace(/\n?$/, '\n')}`}`);
+      return exitCodeOf(err.kind);
     }
     process.stderr.write(`poly: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 70;
+    return exitCodeOf('internal');
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Market-channel payloads built from the real fixtures in ../shared/fixtures/polymarket, in wire form:
+ * Market-channel payloads built from the real fixtures in test/fixtures/polymarket (vendored), in wire form:
  * - the Caiooooo SOL 15-minute capture (248 UP + 248 DOWN `book` snapshots and the trade prints of both
  *   tokens), re-wrapped into `book` / `last_trade_price` messages (the collector dropped asset_id and
  *   market; we put back two fixed token ids of one binary market) and merged in timestamp order;
@@ -8,11 +8,12 @@
  * Used by the benchmarks; the payload texts are what a recorder would have stored.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { MarketMeta } from '../src/core/types/market.ts';
 import { parsePx, parseQty } from '../src/core/types/fixed.ts';
+import { FIXTURES } from '../test/helpers/fixtures.ts';
 
-export const FIXTURES = resolve(import.meta.dirname, '../../shared/fixtures/polymarket');
+export { FIXTURES };
 export const SOL_UP = '71321045679252212594626385532706912750332728571942532289631379312455583992563';
 export const SOL_DOWN = '52114319501245915516055106046884209969926127482827954674443846427813813222426';
 export const SOL_MARKET = '0x' + '5f'.repeat(32);

@@ -13,7 +13,7 @@
  * market's timeline (its end date, the fee regime of that date) as if recorded live on 2025-12-11; the
  * real network latency between simulator and recorder is kept, scaled by --speed. Only fixtures do this.
  * The result is committed; regression tests replay it and compare reports with golden files, so a new
- * recording means new goldens (UPDATE_GOLDEN=1 npm test -- test/golden).
+ * recording means new goldens (npm run golden:update).
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -21,8 +21,9 @@ import { RecordSession } from '../src/recorder/record-session.ts';
 import { startExchange } from '../src/sim/exchange.ts';
 import { parseScenario } from '../src/sim/scenario.ts';
 import { solScenario } from '../src/sim/scenarios/build.ts';
+import { FIXTURES } from '../test/helpers/fixtures.ts';
 
-const fixtures = resolve(import.meta.dirname, '../../shared/fixtures/polymarket');
+const fixtures = FIXTURES;
 const speedArg = process.argv.indexOf('--speed');
 const speed = speedArg > 0 ? Number(process.argv[speedArg + 1]) : 20;
 if (!Number.isInteger(speed) || speed < 1) throw new Error('--speed must be a positive integer');

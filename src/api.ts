@@ -1,10 +1,14 @@
 /**
- * poly's public strategy API: the one module a strategy imports (besides zod).
- * Everything here is stable for strategy authors; anything else under src/ is internal.
+ * poly's public strategy API: what `import ... from 'poly'` gives (package.json "exports"), and the one module a
+ * strategy imports. Everything here is stable for strategy authors; anything else under src/ is internal.
  *
- *   import { defineStrategy, p, parsePx, type StrategyContext } from '../src/api.ts';
+ *   import { defineStrategy, p, px, qty, usd, z, type StrategyContext } from 'poly';
+ *
+ * `z` is the zod poly itself uses, so a strategy's parameter schema and poly's `p.*` helpers are one zod.
  */
+export { z } from 'zod';
 export { defineStrategy, isStrategyDefinition } from './core/strategy/api.ts';
+export { px, qty, usd } from './core/strategy/units.ts';
 export type {
   BookView,
   LimitOrderSpec,
@@ -32,6 +36,7 @@ export {
   formatPx,
   formatQty,
   notional,
+  parseCash,
   parsePx,
   parseQty,
   pxToDecimal,

@@ -11,6 +11,7 @@ import fade from './spike-fade.ts';
 import endgame from './endgame-sweep.ts';
 import basket from './neg-risk-basket.ts';
 import noop from './noop.ts';
+import joinTheBid from './join-the-bid.ts';
 import { CRYPTO_FEES, MIN, MS, SEC, StrategyRun, T0, WireScript, binaryMarket, isoOf } from '../test/strategies/helpers.ts';
 
 /** A small deterministic generator (LCG) so the script is the same on every run. */
@@ -84,6 +85,7 @@ const strategies: [StrategyDefinition, Record<string, unknown>][] = [
   [fade, { threshold: '0.04', window: '20s', hold: '30s' }],
   [endgame, { window: '4m', budget: '20' }],
   [basket, { maxBaskets: '3' }],
+  [joinTheBid, { size: '5' }],
   [noop, {}],
 ];
 
@@ -106,6 +108,6 @@ describe('bundled strategies over a busy script', () => {
 
   it('the script exercises every trading strategy', () => {
     const traded = strategies.filter(([strategy, params]) => new StrategyRun({ strategy, markets, params }, script.records).finish(script.now + MIN).fills().length > 0);
-    expect(traded.map(([s]) => s.name)).toEqual(['sum-to-one-arb', 'top-of-book-clipper', 'market-maker', 'spike-fade', 'endgame-sweep', 'neg-risk-basket']);
+    expect(traded.map(([s]) => s.name)).toEqual(['sum-to-one-arb', 'top-of-book-clipper', 'market-maker', 'spike-fade', 'endgame-sweep', 'neg-risk-basket', 'join-the-bid']);
   });
 });

@@ -26,12 +26,12 @@
  *   fills (lib/taken.ts, the paper exchange's rule), so it never counts the same asks twice.
  */
 import { z } from 'zod';
-import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from '../src/api.ts';
-import { p } from '../src/api.ts';
-import { formatCash, formatPx, notional, type Cash } from '../src/api.ts';
-import type { MarketResolved } from '../src/api.ts';
-import type { MarketMeta } from '../src/api.ts';
-import type { OrderEvent } from '../src/api.ts';
+import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from 'poly';
+import { p } from 'poly';
+import { formatCash, formatPx, notional, type Cash } from 'poly';
+import type { MarketResolved } from 'poly';
+import type { MarketMeta } from 'poly';
+import type { OrderEvent } from 'poly';
 import { MIN_MARKETABLE, endDateNs, floorToTick, tickOf } from './lib/helpers.ts';
 import { TakenLiquidity, sweepLevelsCash } from './lib/taken.ts';
 

@@ -33,12 +33,12 @@
  * - Queue position is modelled conservatively by the paper exchange: few fills, late.
  */
 import { z } from 'zod';
-import { defineStrategy, type BookView, type StrategyContext } from '../src/api.ts';
-import { p } from '../src/api.ts';
-import { D, PX_ONE, PX_SCALE, QTY_SCALE } from '../src/api.ts';
-import type { FeedState, MarketResolved } from '../src/api.ts';
-import type { MarketMeta } from '../src/api.ts';
-import type { OrderEvent } from '../src/api.ts';
+import { defineStrategy, type BookView, type StrategyContext } from 'poly';
+import { p } from 'poly';
+import { D, PX_ONE, PX_SCALE, QTY_SCALE } from 'poly';
+import type { FeedState, MarketResolved } from 'poly';
+import type { MarketMeta } from 'poly';
+import type { OrderEvent } from 'poly';
 import { ceilToTick, clampPx, dollarsToPx, endDateNs, floorToTick, minSizeOf, tickOf } from './lib/helpers.ts';
 import { QuoteSlots, type LiveQuote, type QuoteSpec } from './lib/quotes.ts';
 

@@ -29,12 +29,12 @@
  * - Neg-risk conversions (NO of one outcome into YES of all others) are not used or modelled.
  */
 import { z } from 'zod';
-import { defineStrategy, type BookView, type StrategyContext } from '../src/api.ts';
-import { p } from '../src/api.ts';
-import { PX_ONE, formatCash, formatQty, notional, type Cash, type Qty } from '../src/api.ts';
-import type { Level, MarketListed } from '../src/api.ts';
-import type { MarketMeta } from '../src/api.ts';
-import type { OrderEvent } from '../src/api.ts';
+import { defineStrategy, type BookView, type StrategyContext } from 'poly';
+import { p } from 'poly';
+import { PX_ONE, formatCash, formatQty, notional, type Cash, type Qty } from 'poly';
+import type { Level, MarketListed } from 'poly';
+import type { MarketMeta } from 'poly';
+import type { OrderEvent } from 'poly';
 import { MIN_MARKETABLE, feeTermsOf, floorToLot, planBuy, type BuyPlan } from './lib/helpers.ts';
 import { TakenLiquidity } from './lib/taken.ts';
 

@@ -10,7 +10,7 @@
  * Parameters: none. Known limits: none; it never trades.
  */
 import { z } from 'zod';
-import { defineStrategy } from '../src/api.ts';
+import { defineStrategy } from 'poly';
 
 export default defineStrategy({
   name: 'noop',

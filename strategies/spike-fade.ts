@@ -28,11 +28,11 @@
  * - Taker fees (paid in shares on the entry, in dollars on the exit) are not part of the target.
  */
 import { z } from 'zod';
-import { defineStrategy, type StrategyContext, type TimerInfo } from '../src/api.ts';
-import { p } from '../src/api.ts';
-import { D, PX_SCALE, formatPx, notional, type Px } from '../src/api.ts';
-import type { MarketMeta } from '../src/api.ts';
-import type { OrderEvent } from '../src/api.ts';
+import { defineStrategy, type StrategyContext, type TimerInfo } from 'poly';
+import { p } from 'poly';
+import { D, PX_SCALE, formatPx, notional, type Px } from 'poly';
+import type { MarketMeta } from 'poly';
+import type { OrderEvent } from 'poly';
 import { MIN_MARKETABLE, minSizeOf, tickOf } from './lib/helpers.ts';
 
 const params = z.object({

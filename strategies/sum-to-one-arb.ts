@@ -40,12 +40,12 @@
  *   (and one leg more than the other), FOK may be killed.
  */
 import { z } from 'zod';
-import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from '../src/api.ts';
-import { p } from '../src/api.ts';
-import { D, PX_ONE, formatCash, formatQty, notional, type Cash, type Qty } from '../src/api.ts';
-import type { MarketMeta } from '../src/api.ts';
-import type { OrderEvent } from '../src/api.ts';
-import type { Level } from '../src/api.ts';
+import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from 'poly';
+import { p } from 'poly';
+import { D, PX_ONE, formatCash, formatQty, notional, type Cash, type Qty } from 'poly';
+import type { MarketMeta } from 'poly';
+import type { OrderEvent } from 'poly';
+import type { Level } from 'poly';
 import { MIN_MARKETABLE, feeFraction, feeTermsOf, floorToLot, planBuy, type BuyPlan, type FeeTerms } from './lib/helpers.ts';
 import { TakenLiquidity } from './lib/taken.ts';
 

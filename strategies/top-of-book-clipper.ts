@@ -26,11 +26,11 @@
  * - Between a cancel and its confirmation that side has no quote (one round trip of latency).
  */
 import { z } from 'zod';
-import { defineStrategy, type BookView, type StrategyContext } from '../src/api.ts';
-import { p } from '../src/api.ts';
-import type { MarketResolved } from '../src/api.ts';
-import type { MarketMeta } from '../src/api.ts';
-import type { OrderEvent } from '../src/api.ts';
+import { defineStrategy, type BookView, type StrategyContext } from 'poly';
+import { p } from 'poly';
+import type { MarketResolved } from 'poly';
+import type { MarketMeta } from 'poly';
+import type { OrderEvent } from 'poly';
 import { minSizeOf } from './lib/helpers.ts';
 import { QuoteSlots } from './lib/quotes.ts';
 

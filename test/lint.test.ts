@@ -1,6 +1,7 @@
 /**
  * Proves the purity rule in eslint.config.mjs (habit 5): inside src/core/ the wall clock,
- * randomness, timers, the environment, node:* and non-core imports are errors; the same code is
+ * randomness, timers, the environment, the locale (Intl, toLocale*, localeCompare), globalThis, node:* and
+ * non-core imports are errors; the same code is
  * fine outside src/core. Lints text in memory (lintText with a virtual filePath): no probe files.
  */
 import { ESLint } from 'eslint';
@@ -23,6 +24,11 @@ const IMPURE: readonly { name: string; code: string; rule: string; file?: string
   { name: 'setInterval', code: 'export const h = setInterval(() => undefined, 1);\n', rule: 'no-restricted-globals' },
   { name: 'process.env', code: 'export const e = process.env.HOME;\n', rule: 'no-restricted-globals' },
   { name: 'performance.now()', code: 'export const p = performance.now();\n', rule: 'no-restricted-globals' },
+  { name: 'Intl.NumberFormat', code: "export const f = new Intl.NumberFormat('en-US');\n", rule: 'no-restricted-globals' },
+  { name: 'toLocaleString()', code: 'export const s = (1234).toLocaleString();\n', rule: 'no-restricted-properties' },
+  { name: 'toLocaleUpperCase()', code: "export const s = 'i'.toLocaleUpperCase();\n", rule: 'no-restricted-properties' },
+  { name: 'localeCompare()', code: "export const c = 'a'.localeCompare('b');\n", rule: 'no-restricted-properties' },
+  { name: 'globalThis', code: 'export const g = globalThis.structuredClone;\n', rule: 'no-restricted-globals' },
   { name: "import fs from 'node:fs'", code: "import fs from 'node:fs';\nexport const x = fs;\n", rule: 'no-restricted-imports' },
   { name: "import from 'fs'", code: "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n", rule: 'no-restricted-imports' },
   { name: "import from 'ws'", code: "import WebSocket from 'ws';\nexport const x = WebSocket;\n", rule: 'no-restricted-imports' },
@@ -83,7 +89,8 @@ describe('eslint purity rule for src/core', () => {
   it('keeps strategies to the public API, without I/O, wall clock or Math.random', async () => {
     const rules = async (code: string, filePath: string) => (await lint(code, filePath)).map((m) => m.ruleId);
     expect(await rules("import { parsePx } from '../src/core/types/fixed.ts';\nexport const x = parsePx('0.5');\n", 'strategies/probe.ts')).toEqual(['no-restricted-imports']);
-    expect(await rules("import { parsePx } from '../src/api.ts';\nexport const x = parsePx('0.5');\n", 'strategies/probe.ts')).toEqual([]);
+    expect(await rules("import { parsePx } from '../src/api.ts';\nexport const x = parsePx('0.5');\n", 'strategies/probe.ts')).toEqual(['no-restricted-imports']);
+    expect(await rules("import { px } from 'poly';\nexport const x = px('0.5');\n", 'strategies/probe.ts')).toEqual([]);
     expect(await rules('export const t = Date.now() + Math.random();\n', 'strategies/probe.ts')).toEqual(['no-restricted-globals', 'no-restricted-properties']);
     expect(await rules("import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", 'strategies/probe.ts')).toEqual(['no-restricted-imports']);
     // tests beside strategies may use anything

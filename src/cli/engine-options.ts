@@ -3,7 +3,7 @@
  * and a small stderr progress bar for long replays.
  */
 import type { Command } from 'commander';
-import { nsFromIso } from '../core/time.ts';
+import { isoFromNs, nsFromIso } from '../core/time.ts';
 import { CliError } from './errors.ts';
 
 /** commander helper for repeatable flags. */
@@ -35,14 +35,19 @@ export function addEngineOptions(cmd: Command, queueFlag = '--queue'): Command {
     .option('--rewards <file.json>', 'liquidity-reward programs for the economics estimate: [{market, rewards_max_spread (cents), rewards_min_size, rate_per_day}]');
 }
 
-export function progressBar(label: string): { update: (done: number, total: number, virtualNs: bigint) => void; done: () => void } {
+/**
+ * A one-line progress bar on stderr, redrawn in place: the share of the replayed time span behind us, the
+ * virtual time reached and the records done.
+ * Its caller updates it by wall time (src/engine/backtest.ts: every 200 ms, also while waiting out a gap).
+ */
+export function progressBar(label: string): { update: (done: number, total: number, virtualNs: bigint, fraction: number) => void; done: () => void } {
   const width = 30;
   let last = '';
   return {
-    update(done, total) {
-      const frac = total > 0 ? Math.min(1, done / total) : 0;
-      const filled = Math.round(frac * width);
-      const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(1)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} records`;
+    update(done, _total, virtualNs, fraction) {
+      const filled = Math.round(fraction * width);
+      const at = isoFromNs(virtualNs).slice(0, 19) + 'Z';
+      const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}% at ${at}, ${done.toLocaleString('en-US')} records`;
       if (line !== last) process.stderr.write(`\r${line}`);
       last = line;
     },

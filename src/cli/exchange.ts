@@ -43,7 +43,7 @@ function parsePort(text: string): number {
 
 async function openRecording(dir: string): Promise<AsyncIterable<RawRecord>> {
   const s = await stat(dir).catch(() => null);
-  if (s === null || !s.isDirectory()) throw new CliError(`recording directory not found: ${dir}`);
+  if (s === null || !s.isDirectory()) throw new CliError(`recording directory not found: ${dir}`, 'not_found');
   let mod: { readRecording?: unknown };
   try {
     mod = (await import('../recorder/read.ts')) as { readRecording?: unknown };

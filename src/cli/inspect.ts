@@ -10,12 +10,16 @@
  * Parquet files can also be read directly, e.g. read_parquet('recordings/NAME/** /*.parquet').
  * Output is an aligned table (long cells cut to 80 characters), or `--json` (array of row objects) or
  * `--csv` (RFC 4180, full values). Bad SQL -> one line `poly: --sql failed: <DuckDB error>`, exit 2.
+ * Rows are STREAMED from DuckDB, chunk by chunk, with backpressure on stdout: --csv and --json print
+ * every row (or --limit N) in flat memory; the table, which must see its rows to size its columns, shows
+ * the first --limit rows (default 1000) and says when more follow. (Before: every row was materialised and
+ * printed as one string, which crashed at about 150k rows of payloads.)
  *
- * Exit codes: 0 ok; 2 bad input (missing recording, not a recording, bad SQL, conflicting flags);
- * 1 a recording that cannot be read (corrupt).
+ * Exit codes: 0 ok; 2 bad input (missing recording, not a recording, corrupt, bad SQL, conflicting flags);
+ * 1 a recording that cannot be read (I/O).
  */
 import type { Command } from 'commander';
-import { toCsv, toJson } from '../core/reports/csv.ts';
+import { toJson } from '../core/reports/csv.ts';
 import { duckErrorLine, sqlString, withDuck } from '../io/duckdb.ts';
 import { resolveRecordingDir } from '../io/paths.ts';
 import { RecordingError } from '../recorder/errors.ts';
@@ -30,12 +34,31 @@ export interface InspectOptions {
   json?: boolean;
   csv?: boolean;
   sql?: string;
+  /** Rows to print with --sql (0 = all); default 1000 for the table, all for --csv / --json. */
+  limit?: string;
 }
+
+/** Rows the --sql table shows by default. */
+export const TABLE_ROWS = 1000;
+
+/** Where output goes: resolves when the text may be followed by more (stdout backpressure). */
+export type Out = (text: string) => Promise<void>;
+
+export const stdoutOut: Out = (text) =>
+  new Promise((resolve, reject) => {
+    if (process.stdout.write(text)) return resolve();
+    const done = (err?: Error): void => {
+      process.stdout.off('drain', done).off('error', done);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    process.stdout.once('drain', done).once('error', done);
+  });
 
 /** Maps storage errors to the CLI's one-line errors. */
 export function recordingCliError(err: unknown): never {
   if (err instanceof RecordingError) {
-    throw new CliError(err.message, err.code === 'MISSING' || err.code === 'NOT_A_RECORDING' || err.code === 'INPUT' ? 2 : 1);
+    throw new CliError(err.message, err.kind);
   }
   throw err;
 }
@@ -50,32 +73,51 @@ export function registerInspect(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--csv', 'CSV output (with --sql)')
     .option('--sql <query>', 'run SQL against the view `raw` (read_parquet works too) and print the result')
+    .option('--limit <rows>', `rows to print with --sql (0 = all; default ${TABLE_ROWS} for the table, all for --csv/--json)`)
     .action(async (recording: string, opts: InspectOptions) => {
-      const out = await runInspect(recording, opts);
-      process.stdout.write(out);
+      await runInspect(recording, opts, stdoutOut);
     });
 }
 
-/** Runs `poly inspect` and returns what it prints on stdout. Throws CliError. */
-export async function runInspect(recording: string, opts: InspectOptions): Promise<string> {
+/**
+ * Runs `poly inspect`, writing what it prints through `out` (default: collected and returned, for tests).
+ * Throws CliError.
+ */
+export async function runInspect(recording: string, opts: InspectOptions, out?: Out): Promise<string> {
   if (opts.json === true && opts.csv === true) throw new CliError('--json and --csv cannot be used together');
   if (opts.csv === true && opts.sql === undefined) throw new CliError('--csv needs --sql (the summary prints as text or --json)');
+  if (opts.limit !== undefined && opts.sql === undefined) throw new CliError('--limit applies to --sql output');
+  if (opts.limit !== undefined && !/^\d{1,12}$/.test(opts.limit)) throw new CliError(`--limit '${opts.limit}' must be a number of rows (0 = all)`);
+  let collected = '';
+  const write: Out = out ?? (async (t) => void (collected += t));
   const dir = await resolveRecordingDir(recording);
   try {
-    if (opts.sql !== undefined) return await runSql(dir, opts.sql, opts.json === true ? 'json' : opts.csv === true ? 'csv' : 'table');
-    const s = await summarizeRecording(dir);
-    return opts.json === true ? toJson(s) : formatSummary(s);
+    if (opts.sql !== undefined) {
+      const format = opts.json === true ? 'json' : opts.csv === true ? 'csv' : 'table';
+      const limit = opts.limit === undefined ? (format === 'table' ? TABLE_ROWS : 0) : Number(opts.limit);
+      await runSql(dir, opts.sql, format, limit, write);
+    } else {
+      const s = await summarizeRecording(dir);
+      await write(opts.json === true ? toJson(s) : formatSummary(s));
+    }
   } catch (err) {
     return recordingCliError(err);
   }
+  return collected;
 }
 
 type Cell = string | number | boolean | null | object;
 
-async function runSql(dir: string, sql: string, format: 'table' | 'json' | 'csv'): Promise<string> {
+/** One CSV field (RFC 4180: quoted when it holds a comma, quote, CR or LF). */
+function csvField(v: string | null): string {
+  if (v === null) return '';
+  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+async function runSql(dir: string, sql: string, format: 'table' | 'json' | 'csv', limit: number, out: Out): Promise<void> {
   if (sql.trim() === '') throw new CliError('--sql needs a query, e.g. --sql "SELECT kind, count(*) FROM raw GROUP BY kind"');
   const m = await readManifest(dir);
-  return withDuck(async ({ conn }) => {
+  await withDuck(async ({ conn }) => {
     if (m.files.length > 0) {
       const list = `[${m.files.map((f) => sqlString(join(dir, f.path))).join(', ')}]`;
       await conn.run(`CREATE VIEW raw AS SELECT * FROM read_parquet(${list}, hive_partitioning = true)`);
@@ -83,26 +125,42 @@ async function runSql(dir: string, sql: string, format: 'table' | 'json' | 'csv'
       const cols = PARQUET_COLUMNS.map(([n, t]) => `NULL::${t} AS ${n}`).join(', ');
       await conn.run(`CREATE VIEW raw AS SELECT ${cols}, NULL::DATE AS date WHERE false`);
     }
-    let columns: string[];
-    let rows: Cell[][];
+    let result;
     try {
-      const reader = await conn.runAndReadAll(sql);
-      columns = reader.columnNames();
-      rows = reader.getRowsJson() as Cell[][];
+      result = await conn.stream(sql);
     } catch (err) {
       throw new CliError(`--sql failed: ${duckErrorLine(err)}`);
     }
-    if (format === 'json') {
-      return toJson(rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? null]))));
-    }
+    const columns = result.columnNames();
     const text = (v: Cell | undefined): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-    if (format === 'csv') {
-      return toCsv(
-        columns.map((name, i) => ({ name, get: (r: Cell[]) => (r[i] === null || r[i] === undefined ? null : text(r[i])) })),
-        rows,
-      );
+    const max = limit === 0 ? Number.POSITIVE_INFINITY : limit;
+    let n = 0;
+    let more = false;
+    const table: string[][] = [];
+    if (format === 'csv') await out(columns.map(csvField).join(',') + '\n');
+    if (format === 'json') await out('[');
+    try {
+      for await (const batch of result.yieldRowsJson()) {
+        const rows = batch as Cell[][];
+        const take = Math.min(rows.length, max - n);
+        if (take < rows.length) more = true;
+        const chunk = rows.slice(0, take);
+        if (format === 'table') for (const r of chunk) table.push(columns.map((_, i) => text(r[i])));
+        else if (format === 'csv') await out(chunk.map((r) => columns.map((_, i) => csvField(r[i] === null || r[i] === undefined ? null : text(r[i]))).join(',') + '\n').join(''));
+        else if (chunk.length > 0) await out(chunk.map((r, j) => `${n + j === 0 ? '\n' : ',\n'}${JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, r[i] ?? null])))}`).join(''));
+        n += take;
+        if (n >= max) {
+          // is there one more row? (so the note below is true); then stop reading
+          more ||= take === rows.length && (await result.fetchChunk().then((c) => c !== null && c.rowCount > 0));
+          break;
+        }
+      }
+    } catch (err) {
+      throw new CliError(`--sql failed: ${duckErrorLine(err)}`);
     }
-    return formatTable(columns, rows.map((r) => columns.map((_, i) => text(r[i]))));
+    if (format === 'json') await out(n === 0 ? ']\n' : '\n]\n');
+    if (format === 'table') await out(formatTable(columns, table, more ? `first ${n} rows; more follow: --limit N for more, or --csv / --json to stream them all` : undefined));
+    else if (more) process.stderr.write(`poly inspect: stopped after --limit ${n} rows; more follow\n`);
   });
 }
 
@@ -113,7 +171,7 @@ function cut(s: string): string {
   return one.length > MAX_CELL ? `${one.slice(0, MAX_CELL - 1)}…` : one;
 }
 
-export function formatTable(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+export function formatTable(columns: readonly string[], rows: readonly (readonly string[])[], footer?: string): string {
   const cells = rows.map((r) => r.map(cut));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: readonly string[]): string =>
@@ -122,7 +180,7 @@ export function formatTable(columns: readonly string[], rows: readonly (readonly
       .join('  ')
       .trimEnd();
   const out = [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)];
-  out.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
+  out.push(footer === undefined ? `(${rows.length} row${rows.length === 1 ? '' : 's'})` : `(${footer})`);
   return out.join('\n') + '\n';
 }
 

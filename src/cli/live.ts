@@ -12,9 +12,12 @@
  * - On a market-data disconnect the risk engine refuses new orders (stale_data) until a fresh book
  *   snapshot arrives, and --feed-loss decides what happens to resting paper orders (cancel | keep).
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { engineSettings, type EngineFlags } from '../engine/config.ts';
 import { LiveError, LiveRun } from '../engine/live.ts';
+import { STRATEGY_LOG_FILE, StrategyLog } from '../engine/strategy-log.ts';
+import { unwritableDirReason } from '../io/paths.ts';
 import { collectParams, loadStrategy, validateParams } from '../engine/strategy-loader.ts';
 import { FeedError } from '../sources/feed.ts';
 import { RecordingError } from '../recorder/errors.ts';
@@ -49,9 +52,9 @@ const urlFlag = (name: string, value: string | undefined, schemes: readonly stri
   value === undefined ? undefined : url(name, value, schemes);
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof FeedError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
-  if (err instanceof LiveError) return new CliError(err.message, 2);
-  if (err instanceof RecordingError) return new CliError(err.message, 1);
+  if (err instanceof FeedError) return new CliError(err.message, err.kind === 'input' ? 'usage' : 'io');
+  if (err instanceof LiveError) return new CliError(err.message, 'usage');
+  if (err instanceof RecordingError) return new CliError(err.message, 'io');
   return err;
 }
 
@@ -88,18 +91,18 @@ Stop with Ctrl-C (or --duration): the feed stops, open paper orders are cancelle
 at mid, reports and run.json are written, the recording (--record) is closed. Exit code 0.`,
   );
   cmd.action(async (flags: LiveFlags) => {
-    if (flags.paper !== true) throw new CliError(PAPER_ONLY_MESSAGE, 2);
-    if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)', 2);
+    if (flags.paper !== true) throw new CliError(PAPER_ONLY_MESSAGE, 'usage');
+    if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)', 'usage');
     const markets = flags.market.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
     const series = flags.series.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
-    if (markets.length === 0 && series.length === 0) throw new CliError('--market <slug|condition|token> or --series NAME is required (repeatable)', 2);
+    if (markets.length === 0 && series.length === 0) throw new CliError('--market <slug|condition|token> or --series NAME is required (repeatable)', 'usage');
     const rtds = (flags.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
     const durationMs = flags.duration === undefined ? null : parseDuration(flags.duration, '--duration');
-    if (durationMs === 0) throw new CliError('--duration must be longer than 0', 2);
+    if (durationMs === 0) throw new CliError('--duration must be longer than 0', 'usage');
     const reportEveryMs = parseDuration(flags.reportEvery, '--report-every');
     let metricsPort: number | null = null;
     if (flags.metricsPort !== undefined) {
-      if (!/^\d{1,5}$/.test(flags.metricsPort) || Number(flags.metricsPort) > 65535) throw new CliError(`--metrics-port '${flags.metricsPort}' must be a port number (0 = any free port)`, 2);
+      if (!/^\d{1,5}$/.test(flags.metricsPort) || Number(flags.metricsPort) > 65535) throw new CliError(`--metrics-port '${flags.metricsPort}' must be a port number (0 = any free port)`, 'usage');
       metricsPort = Number(flags.metricsPort);
     }
     const wsUrl = urlFlag('--ws-url', flags.wsUrl, ['ws:', 'wss:']);
@@ -111,8 +114,12 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
     const paramsGiven = await collectParams(flags.params, flags.param);
     const params = validateParams(strategy.definition, paramsGiven);
     const outDir = flags.out ?? `reports/live-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+    const outReason = await unwritableDirReason(outDir);
+    if (outReason !== null) throw new CliError(`--out '${outDir}' cannot be written: ${outReason}`, 'usage');
 
     const say = (line: string): void => void process.stderr.write(`poly live: ${line}\n`);
+    // ctx.log: strategy.log.jsonl in the report directory, line by line, and on stderr as before
+    const strategyLog = new StrategyLog(join(outDir, STRATEGY_LOG_FILE), true, (t) => say(t.trimEnd()), 0);
     const ctrl = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
@@ -153,7 +160,7 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
           log: (level, msg, fields) => {
             if (level !== 'info') say(`${level}: ${msg}${fields?.['error'] !== undefined ? ` (${String(fields['error'])})` : ''}`);
           },
-          logSink: (l) => say(`strategy ${l.level}: ${l.msg}`),
+          logSink: strategyLog.sink,
         });
       } catch (err) {
         throw toCliError(err);
@@ -163,8 +170,13 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
       const result = await run.done;
       process.stdout.write(result.reports.summaryLines.join('\n') + '\n');
       if (result.canceledAtStop > 0) process.stdout.write(`${result.canceledAtStop} open paper order(s) cancelled at stop\n`);
+      strategyLog.finish();
       process.stdout.write(`reports written to ${result.reports.dir}\n`);
-      if (result.error !== null) throw new CliError(`stopped on an error: ${result.error.message.split('\n')[0] ?? ''} (reports were written)`, 1);
+      if (result.error !== null) throw new CliError(`stopped on an error: ${result.error.message.split('\n')[0] ?? ''} (reports were written)`, 'io');
+      const f = result.reports.failure;
+      if (f !== null) {
+        throw new CliError(`strategy '${strategy.definition.name}' stopped: ${f.hook} threw${f.location === undefined ? '' : ` at ${f.location}`}: ${f.message} (reports were written to ${result.reports.dir})`, 'strategy', f.stack === undefined ? {} : { detail: f.stack });
+      }
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -107,8 +107,8 @@ export function marketTable(markets: readonly MarketMeta[]): string {
 }
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof ResolveError) return new CliError(err.message, 2);
-  if (err instanceof HttpError) return new CliError(err.message, 1);
+  if (err instanceof ResolveError) return new CliError(err.message, 'not_found');
+  if (err instanceof HttpError) return new CliError(err.message, 'network');
   return err;
 }
 
@@ -127,7 +127,7 @@ export async function runMarkets(query: string | undefined, raw: unknown, out: (
   try {
     const metas: MarketMeta[] = [];
     if (o.resolve !== undefined) {
-      if (query !== undefined) throw new CliError(`--resolve takes identifiers only; drop the search text '${query}' or put it after --resolve`, 2);
+      if (query !== undefined) throw new CliError(`--resolve takes identifiers only; drop the search text '${query}' or put it after --resolve`, 'usage');
       for (const id of o.resolve) metas.push((await resolveMarket(id, { gamma, clob })).meta);
     } else {
       const filter: MarketFilter = {
@@ -166,7 +166,7 @@ export function registerMarkets(program: Command): void {
   program
     .command('markets')
     .description('discover markets over Gamma, or resolve identifiers to market metadata')
-    .argument('[query]', 'text that must occur in the question or slug (every word)')
+    .argument('[query...]', 'words that must occur in the question or slug (every word; quotes not needed)')
     .option('--active', 'only active, open markets')
     .option('--closed', 'only closed markets')
     .option('--tag <id>', 'Gamma tag id')
@@ -180,5 +180,5 @@ export function registerMarkets(program: Command): void {
     .option('--resolve <id...>', 'resolve slugs, condition ids (0x…) or token ids instead of searching')
     .option('--gamma-url <url>', 'Gamma REST base URL', DEFAULT_GAMMA_URL)
     .option('--clob-url <url>', 'CLOB REST base URL (fallback for --resolve)', DEFAULT_CLOB_URL)
-    .action(async (query: string | undefined, opts: unknown) => runMarkets(query, opts));
+    .action(async (words: string[], opts: unknown) => runMarkets(words.length > 0 ? words.join(' ') : undefined, opts));
 }

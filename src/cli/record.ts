@@ -20,6 +20,7 @@
  *   one line `poly: ...`, exit 2 for bad input, 1 otherwise. Data already on disk is never removed.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configureS3, parseS3Url, s3Exists, s3Join, type S3Url } from '../sweep/s3.ts';
@@ -27,6 +28,7 @@ import { RecordingUploader } from '../sweep/storage.ts';
 import { z } from 'zod';
 import { isoFromNs } from '../core/time.ts';
 import { RecordingError } from '../recorder/errors.ts';
+import { DATE_DIR_RE, MANIFEST_FILE, SPOOL_DIR } from '../recorder/layout.ts';
 import { RecordSession, type LogLevel, type SessionStatus } from '../recorder/record-session.ts';
 import { FeedError } from '../sources/feed.ts';
 import { DEFAULT_CLOB_URL } from '../sources/clob.ts';
@@ -68,7 +70,7 @@ export const SizeSchema = z
 
 function flag<T>(schema: z.ZodType<T>, name: string, value: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new CliError(`${name}: ${r.error.issues[0]?.message ?? 'invalid value'} (got '${value}')`, 2);
+  if (!r.success) throw new CliError(`${name}: ${r.error.issues[0]?.message ?? 'invalid value'} (got '${value}')`, 'usage');
   return r.data;
 }
 
@@ -81,9 +83,9 @@ export function url(name: string, value: string, schemes: readonly string[]): st
   try {
     u = new URL(value);
   } catch {
-    throw new CliError(`${name}: '${value}' is not a URL`, 2);
+    throw new CliError(`${name}: '${value}' is not a URL`, 'usage');
   }
-  if (!schemes.includes(u.protocol)) throw new CliError(`${name}: '${value}' must use ${schemes.map((s) => `${s}//`).join(' or ')}`, 2);
+  if (!schemes.includes(u.protocol)) throw new CliError(`${name}: '${value}' must use ${schemes.map((s) => `${s}//`).join(' or ')}`, 'usage');
   return value;
 }
 
@@ -102,6 +104,7 @@ const RawOpts = z.object({
   rotateSize: z.string(),
   duration: z.string().optional(),
   quiet: z.boolean().optional(),
+  append: z.boolean().optional(),
   log: z.string().optional(),
   pingInterval: z.string(),
   staleAfter: z.string(),
@@ -131,11 +134,22 @@ export function statusLine(s: SessionStatus, prev: SessionStatus | null): string
   return `rec ${fmtElapsed(s.elapsedMs)} | ${rate.toFixed(0)} msg/s | ${s.records} rec ${fmtBytes(s.bytes)} | ${lag} | conn ${open}/${s.connections.length} | reconnects ${s.reconnects} | age ${ages}`;
 }
 
+/** True if dir has what a recording writer would append to: manifest.json, a spool or date= partitions. */
+async function holdsRecording(dir: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return false;
+  }
+  return entries.some((e) => e === MANIFEST_FILE || e === SPOOL_DIR || DATE_DIR_RE.test(e));
+}
+
 function toCliError(err: unknown): unknown {
-  if (err instanceof FeedError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
-  if (err instanceof ResolveError) return new CliError(err.message, 2);
-  if (err instanceof HttpError) return new CliError(err.message, 1);
-  if (err instanceof RecordingError) return new CliError(err.message, 1);
+  if (err instanceof FeedError) return new CliError(err.message, err.kind === 'input' ? 'usage' : 'io');
+  if (err instanceof ResolveError) return new CliError(err.message, 'not_found');
+  if (err instanceof HttpError) return new CliError(err.message, 'network');
+  if (err instanceof RecordingError) return new CliError(err.message, 'io');
   return err;
 }
 
@@ -155,7 +169,7 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
   }
   const flushMs = flag(z.string().trim().regex(/^\d+$/, 'expected whole milliseconds 1..1000').transform(Number).refine((n) => n >= 1 && n <= 1000, 'expected 1..1000 ms'), '--flush-ms', o.flushMs);
   const rotateMs = parseDuration(o.rotate, '--rotate');
-  if (rotateMs <= 0) throw new CliError('--rotate must be longer than 0', 2);
+  if (rotateMs <= 0) throw new CliError('--rotate must be longer than 0', 'usage');
   const opts = {
     markets,
     series,
@@ -174,6 +188,9 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     pingIntervalMs: parseDuration(o.pingInterval, '--ping-interval'),
     staleAfterMs: parseDuration(o.staleAfter, '--stale-after'),
   };
+  if (o.append !== true && (await holdsRecording(opts.out))) {
+    throw new CliError(`--out '${opts.out}' already holds a recording; add --append to record a new session into it (a spool left by a crash is recovered first), or choose a new directory`, 'usage');
+  }
   const quiet = o.quiet === true;
   const tty = process.stderr.isTTY === true;
   // --upload: checked (address, reachability, credentials) before anything is recorded
@@ -191,7 +208,7 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     logFile = createWriteStream(o.log, { flags: 'a' });
     await new Promise<void>((resolve, reject) => {
       logFile?.once('open', () => resolve());
-      logFile?.once('error', (err) => reject(new CliError(`--log: cannot open '${o.log}' for appending (${(err as NodeJS.ErrnoException).code ?? err.message})`, 2)));
+      logFile?.once('error', (err) => reject(new CliError(`--log: cannot open '${o.log}' for appending (${(err as NodeJS.ErrnoException).code ?? err.message})`, 'usage')));
     });
   }
   let statusShown = false;
@@ -327,6 +344,7 @@ export function registerRecord(program: Command): void {
     .option('--stale-after <dur>', 'reconnect when nothing (data or PONG) arrives for this long', '30s')
     .option('--log <file>', 'append JSON-lines logs to FILE (default: stderr when it is not a terminal)')
     .option('--quiet', 'no status line, no summary; only warnings and errors')
+    .option('--append', 'record a new session into an existing recording (a spool left by a crash is recovered first)')
     .option('--upload <s3://bucket/prefix/NAME>', 'also upload each sealed Parquet part (and the manifest) to S3-compatible storage')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint for --upload (default: AWS_ENDPOINT_URL or AWS)')
     .action(async (opts: unknown) => runRecord(opts));

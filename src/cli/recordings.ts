@@ -12,8 +12,8 @@
  *     prefixed m<i>/, records otherwise verbatim; see src/recorder/merge.ts. Prints one summary line
  *     (`--json`: the summary).
  *
- * Exit codes: 0 done; 2 bad input (missing / not a recording / unrepaired input / non-empty --out);
- * 1 locked, corrupt or I/O error.
+ * Exit codes (the error kinds, src/core/errors.ts): 0 done; 2 bad input (missing, not a recording, unrepaired
+ * input, non-empty --out, or corrupt beyond repair); 1 locked or an I/O error.
  */
 import type { Command } from 'commander';
 import { toJson } from '../core/reports/csv.ts';

@@ -141,7 +141,7 @@ export function registerSweep(program: Command): void {
     } catch (err) {
       bar.done();
       if (err instanceof SweepInterrupted) {
-        throw new CliError(`interrupted after ${last.done} of ${last.total} run(s) (${last.ran} ran this time); finished runs are kept in ${store.location}: run the same command again to resume`, 130);
+        throw new CliError(`interrupted after ${last.done} of ${last.total} run(s) (${last.ran} ran this time); finished runs are kept in ${store.location}: run the same command again to resume`, 'interrupted');
       }
       throw err;
     } finally {

@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { CliError } from '../cli/errors.ts';
 import type { RewardsTerms } from '../core/economics/index.ts';
+import { PolyError } from '../core/errors.ts';
 import type { KernelConfig } from '../core/kernel/trading-kernel.ts';
 import {
   conservativeQueue, constantLatency, constantTakerDelay, logProbability, noFees, noTakerDelay, polymarketFees, polymarketTakerDelay, powerProbability,
@@ -56,19 +56,19 @@ export interface EngineSettings {
 
 function cashFrom(text: string, flag: string): Cash {
   const m = /^(\d+)(?:\.(\d{1,10}))?$/.exec(text.trim());
-  if (m === null) throw new CliError(`${flag} '${text}' is not a dollar amount (e.g. 1000 or 250.50)`);
+  if (m === null) throw new PolyError('usage', `${flag} '${text}' is not a dollar amount (e.g. 1000 or 250.50)`);
   return BigInt(m[1]! + (m[2] ?? '').padEnd(CASH_DECIMALS, '0'));
 }
 
 function durationFrom(text: string, flag: string): bigint {
   const v = parseDurationNs(text);
-  if (v === null) throw new CliError(`${flag} '${text}' is not a duration (e.g. 0, 50ms, 2s)`);
+  if (v === null) throw new PolyError('usage', `${flag} '${text}' is not a duration (e.g. 0, 50ms, 2s)`);
   return v;
 }
 
 function takerDelayFrom(text: string): bigint {
   const v = parseDurationNs(text);
-  if (v === null) throw new CliError(`--taker-delay '${text}' is not a duration, 'auto' or 'off' (e.g. auto, off, 250ms)`);
+  if (v === null) throw new PolyError('usage', `--taker-delay '${text}' is not a duration, 'auto' or 'off' (e.g. auto, off, 250ms)`);
   return v;
 }
 
@@ -78,7 +78,7 @@ function latencyFrom(entry: string, cancel: string | undefined) {
     const [a, b] = t.split('..');
     if (b === undefined) return { minNs: durationFrom(a!, flag), maxNs: durationFrom(a!, flag) };
     const r = { minNs: durationFrom(a!, flag), maxNs: durationFrom(b, flag) };
-    if (r.maxNs < r.minNs) throw new CliError(`${flag} '${t}': the upper bound is below the lower bound`);
+    if (r.maxNs < r.minNs) throw new PolyError('usage', `${flag} '${t}': the upper bound is below the lower bound`);
     return r;
   };
   const e = range(entry, '--latency');
@@ -106,18 +106,18 @@ export async function readRewardsFile(path: string): Promise<{ entries: RewardsE
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new CliError(`--rewards file '${path}' cannot be read as JSON (${(err as Error).message.split('\n')[0]})`);
+    throw new PolyError('input', `--rewards file '${path}' cannot be read as JSON (${(err as Error).message.split('\n')[0]})`);
   }
   const r = RewardsFileSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new CliError(`--rewards file '${path}': ${i.path.join('.') || '(root)'}: ${i.message} (expected [{"market": "<condition id or slug>", "rewards_max_spread": 3.5, "rewards_min_size": 50, "rate_per_day": 20}])`);
+    throw new PolyError('input', `--rewards file '${path}': ${i.path.join('.') || '(root)'}: ${i.message} (expected [{"market": "<condition id or slug>", "rewards_max_spread": 3.5, "rewards_min_size": 50, "rate_per_day": 20}])`);
   }
   const list = Array.isArray(r.data) ? r.data.map((e, i) => ({ key: e.market, e, at: String(i) })) : Object.entries(r.data).map(([k, e]) => ({ key: e.market ?? k, e, at: k }));
   const entries = list.map(({ key, e, at }) => {
-    if (key === undefined) throw new CliError(`--rewards file '${path}': entry ${at} names no market`);
+    if (key === undefined) throw new PolyError('input', `--rewards file '${path}': entry ${at} names no market`);
     const minSize = parseQty(e.rewards_min_size.toFixed());
-    if (minSize === null) throw new CliError(`--rewards file '${path}': ${key}: rewards_min_size has more than 6 decimals`);
+    if (minSize === null) throw new PolyError('input', `--rewards file '${path}': ${key}: rewards_min_size has more than 6 decimals`);
     return { market: key, maxSpreadCents: e.rewards_max_spread, minSize, ratePerDay: e.rate_per_day ?? null };
   });
   return { entries, text: JSON.stringify(raw) };
@@ -129,7 +129,7 @@ export function resolveRewards(entries: readonly RewardsEntry[], markets: readon
   for (const e of entries) {
     const m = markets.find((x) => x.slug === e.market || x.conditionId.toLowerCase() === e.market.toLowerCase());
     const cond = m?.conditionId ?? (/^0x[0-9a-fA-F]{64}$/.test(e.market) ? e.market.toLowerCase() : null);
-    if (cond === null) throw new CliError(`--rewards: market '${e.market}' is not a market of this run (use its slug or condition id)`);
+    if (cond === null) throw new PolyError('not_found', `--rewards: market '${e.market}' is not a market of this run (use its slug or condition id)`);
     out.set(cond, { maxSpreadCents: e.maxSpreadCents, minSize: e.minSize, ratePerDay: e.ratePerDay, source: 'file' });
   }
   return out;
@@ -138,7 +138,7 @@ export function resolveRewards(entries: readonly RewardsEntry[], markets: readon
 export async function engineSettings(flags: EngineFlags): Promise<EngineSettings> {
   const cashText = flags.cash ?? '1000';
   const seedText = flags.seed ?? '1';
-  if (!/^\d{1,15}$/.test(seedText)) throw new CliError(`--seed '${seedText}' must be a non-negative integer`);
+  if (!/^\d{1,15}$/.test(seedText)) throw new PolyError('usage', `--seed '${seedText}' must be a non-negative integer`);
   const latencyText = flags.latency ?? '0';
   const queueText = flags.queue ?? 'conservative';
   const feesText = flags.fees ?? 'polymarket';
@@ -156,9 +156,9 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
           : queueText === 'prob-log'
             ? probabilisticQueue(logProbability, 'log')
             : null;
-  if (queue === null) throw new CliError(`--queue '${queueText}' is not a queue model: use conservative, probabilistic (= prob-power2), prob-power3 or prob-log`);
-  if (feesText !== 'polymarket' && feesText !== 'none') throw new CliError(`--fees '${feesText}' must be 'polymarket' (the market's schedule and the dated fee regimes) or 'none'`);
-  if (feedLoss !== 'cancel' && feedLoss !== 'keep') throw new CliError(`--feed-loss '${feedLoss}' must be 'cancel' or 'keep'`);
+  if (queue === null) throw new PolyError('usage', `--queue '${queueText}' is not a queue model: use conservative, probabilistic (= prob-power2), prob-power3 or prob-log`);
+  if (feesText !== 'polymarket' && feesText !== 'none') throw new PolyError('usage', `--fees '${feesText}' must be 'polymarket' (the market's schedule and the dated fee regimes) or 'none'`);
+  if (feedLoss !== 'cancel' && feedLoss !== 'keep') throw new PolyError('usage', `--feed-loss '${feedLoss}' must be 'cancel' or 'keep'`);
 
   let risk: RiskLimits = defaultRiskLimits;
   let riskText = 'default';
@@ -167,12 +167,12 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
     try {
       raw = JSON.parse(await readFile(flags.risk, 'utf8'));
     } catch (err) {
-      throw new CliError(`--risk file '${flags.risk}' cannot be read as JSON (${(err as Error).message.split('\n')[0]})`);
+      throw new PolyError('input', `--risk file '${flags.risk}' cannot be read as JSON (${(err as Error).message.split('\n')[0]})`);
     }
     const r = RiskLimitsSchema.safeParse(raw);
     if (!r.success) {
       const i = r.error.issues[0]!;
-      throw new CliError(`--risk file '${flags.risk}': ${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new PolyError('input', `--risk file '${flags.risk}': ${i.path.join('.') || '(root)'}: ${i.message}`);
     }
     risk = r.data;
     riskText = JSON.stringify(raw);
@@ -184,7 +184,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
     takerDelayText === 'auto' ? polymarketTakerDelay() : takerDelayText === 'off' ? noTakerDelay : constantTakerDelay(takerDelayFrom(takerDelayText));
   const printWindowNs = durationFrom(printWindowText, '--print-window');
   const equityIntervalNs = durationFrom(equityText, '--equity-interval');
-  if (equityIntervalNs <= 0n) throw new CliError(`--equity-interval must be positive`);
+  if (equityIntervalNs <= 0n) throw new PolyError('usage', `--equity-interval must be positive`);
 
   const rewards = flags.rewards === undefined ? null : await readRewardsFile(flags.rewards);
   const fill: Omit<FillEngineConfig, 'rng'> = {

@@ -38,7 +38,7 @@
  * recording would break replay parity); an unrecorded run keeps nothing of its data (record it to replay it).
  */
 import { join } from 'node:path';
-import { TradingKernel } from '../core/kernel/trading-kernel.ts';
+import { TradingKernel, type StrategyLogLine } from '../core/kernel/trading-kernel.ts';
 import { formatCash, type D } from '../core/types/fixed.ts';
 import type { MarketMeta } from '../core/types/market.ts';
 import type { RawRecord } from '../core/types/raw.ts';
@@ -49,7 +49,7 @@ import { RecordSession, type RecordSummary } from '../recorder/record-session.ts
 import { LiveFeed, type FeedOptions, type FeedStatus, type LogFn } from '../sources/feed.ts';
 import { kernelConfig, type EngineSettings } from './config.ts';
 import { LiveClock, LiveTimerDriver, type WakeTarget } from './live-clock.ts';
-import { startMetricsServer, type MetricsServer, type MetricsSnapshot } from './metrics.ts';
+import { startMetricsServer, strategyState, type MetricsServer, type MetricsSnapshot } from './metrics.ts';
 import { renderRun, type RenderRunResult } from './report-run.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
 
@@ -95,7 +95,7 @@ export interface LiveInput {
   readonly log?: LogFn;
   /** Stored in the recording's session meta. */
   readonly meta?: Record<string, unknown>;
-  readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
+  readonly logSink?: (line: StrategyLogLine) => void;
 }
 
 export type LiveStopReason = 'signal' | 'duration' | 'stopped' | 'fatal';
@@ -295,6 +295,7 @@ export class LiveRun {
       riskHalted: k?.risk.halted ?? false,
       normalizationErrorsTotal: k?.quality.normalizationErrors ?? 0,
       connected: status !== null && status.connections.length > 0 && status.connections.every((c) => c.state === 'open'),
+      strategy: strategyState(k?.journal.strategyFailure ?? null),
     };
   }
 

@@ -17,6 +17,9 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { StrategyFailure } from '../core/reports/journal.ts';
+import { isoFromNs } from '../core/time.ts';
+import { describeFailure } from './strategy-errors.ts';
 
 export interface MetricsSnapshot {
   /** Raw market-data messages (WS frames) handed to the kernel. */
@@ -35,7 +38,13 @@ export interface MetricsSnapshot {
   readonly normalizationErrorsTotal: number;
   /** Every market-data connection is open. */
   readonly connected: boolean;
+  /** The strategy: running, or stopped by an error in one of its hooks (which, where, when). */
+  readonly strategy: StrategyState;
 }
+
+export type StrategyState =
+  | { readonly state: 'running' }
+  | { readonly state: 'stopped'; readonly reason: string; readonly hook: string; readonly at: string; readonly location: string | null };
 
 interface MetricDef {
   readonly name: string;
@@ -57,6 +66,7 @@ export const METRICS: readonly MetricDef[] = [
   { name: 'poly_pnl_dollars', type: 'gauge', help: 'Paper P&L in dollars at current marks (equity minus starting cash)', value: (s) => decimalText(s.pnlDollars) },
   { name: 'poly_risk_halted', type: 'gauge', help: '1 when the risk engine has halted trading', value: (s) => (s.riskHalted ? '1' : '0') },
   { name: 'poly_normalization_errors_total', type: 'counter', help: 'Raw messages that failed normalization', value: (s) => int(s.normalizationErrorsTotal) },
+  { name: 'poly_strategy_running', type: 'gauge', help: '1 while the strategy runs, 0 once an error in a hook stopped it', value: (s) => (s.strategy.state === 'running' ? '1' : '0') },
 ];
 
 /** A decimal string passed through verbatim when it is one; anything else becomes NaN (never a float round trip). */
@@ -79,12 +89,20 @@ export interface Health {
   readonly halted: boolean;
   readonly last_message_age_s: number | null;
   readonly messages: number;
+  readonly strategy: StrategyState;
 }
 
-/** /health body (pure): ok = connected and not halted. */
+/** /health body (pure): ok = connected, not halted and the strategy running. */
 export function healthOf(s: MetricsSnapshot): Health {
   const age = s.lastMessageAgeSeconds === null || !Number.isFinite(s.lastMessageAgeSeconds) ? null : Math.round(s.lastMessageAgeSeconds * 1000) / 1000;
-  return { ok: s.connected && !s.riskHalted, connected: s.connected, halted: s.riskHalted, last_message_age_s: age, messages: s.messagesTotal };
+  return {
+    ok: s.connected && !s.riskHalted && s.strategy.state === 'running',
+    connected: s.connected,
+    halted: s.riskHalted,
+    last_message_age_s: age,
+    messages: s.messagesTotal,
+    strategy: s.strategy,
+  };
 }
 
 export interface MetricsServer {
@@ -126,4 +144,11 @@ export async function startMetricsServer(port: number, snapshot: () => MetricsSn
         server.close(() => res());
       }),
   };
+}
+
+/** The /health strategy state of a kernel's failure record (null = running). */
+export function strategyState(f: StrategyFailure | null): StrategyState {
+  if (f === null) return { state: 'running' };
+  const d = describeFailure(f);
+  return { state: 'stopped', reason: d?.message ?? f.message, hook: f.hook, at: isoFromNs(f.tsNs), location: d?.location ?? null };
 }

@@ -6,9 +6,11 @@
  * - Every file is written atomically (tmp + fsync + rename, src/io/paths.ts): a crash leaves either the old or
  *   the new file, never half of one. Report files are written in name order, run.json last, so a run.json on
  *   disk always describes report files that are complete.
- * - run.json is deterministic: no wall time, no host names, no resolved paths. The recording and strategy paths
- *   are stored exactly as the caller gives them (pass what the user typed); what identifies them is their content
- *   digest. Key order is fixed; params and config are canonical JSON (object keys sorted, bigint as string).
+ * - run.json is deterministic: no wall time, no host names, no absolute paths. The recording and strategy paths
+ *   are metadata, stored relative to the project directory (src/io/paths.ts projectRelative; done by
+ *   report-run.ts), so the same run gives the same run.json from any working directory; what identifies the
+ *   inputs is their content digest. Key order is fixed; params and config are canonical JSON (object keys
+ *   sorted, bigint as string).
  * - strategy.sha256 is the strategy's module-graph hash (src/engine/strategy-hash.ts), not the entry file's bytes alone:
  *   editing a helper module the strategy imports changes it.
  * - run_id = first 16 hex of sha256 over the lines
@@ -22,9 +24,12 @@
  * checkReports skips it on both sides (as it skips any STRUCTURE_CHECKED file).
  *
  * checkReports compares every regular file under the golden directory (recursively, relative paths) byte for
- * byte with the output directory; a file missing on either side is a mismatch. For a differing file it reports
- * the first differing line (1-based, found on the bytes, so it works for any content) with both versions of that
- * line (a long line is cut to a 200-byte window around the first difference).
+ * byte with the output directory, except run.json; a file missing on either side is a mismatch. For a differing
+ * file it reports the first differing line (1-based, found on the bytes, so it works for any content) with both
+ * versions of that line (a long line is cut to a 200-byte window around the first difference). run.json is
+ * compared by what it certifies: its outputs_digest (and each output's sha256) must match; its input paths,
+ * digests, parameters, config and engine version are metadata, reported as notes when they differ, never as
+ * mismatches, so `--check` works from any directory and after a change that leaves the outputs alone.
  *
  * Known limits: a stale file from an earlier run with a name poly no longer writes is left in place (checkReports
  * then reports it as extra); golden files that include run.json pin the engine version too.
@@ -36,6 +41,7 @@ import { REPORT_FILE_NAMES, type ReportFiles } from '../core/reports/render.ts';
 import { toJson } from '../core/reports/csv.ts';
 import { ensureDir, isDirectory, writeFileAtomic } from '../io/paths.ts';
 import { renderReportHtmlFromDir } from '../report/html.ts';
+import { STRATEGY_LOG_FILE } from './strategy-log.ts';
 
 export const REPORT_HTML = 'report.html';
 /** Files checkReports does not byte-compare (views checked by structure). */
@@ -91,6 +97,8 @@ export interface CheckResult {
   readonly mismatches: readonly Mismatch[];
   /** Files compared equal. */
   readonly matched: number;
+  /** run.json metadata that differs (input paths, digests, params, config, version): information, not failure. */
+  readonly notes: readonly string[];
 }
 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -177,7 +185,10 @@ export async function writeReports(outDir: string, files: ReportFiles, run: RunM
   };
 }
 
-/** Relative paths of every regular file under dir, sorted; [] when dir does not exist. */
+/** Files beside the reports that checkReports never compares: views checked by structure, and diagnostics. */
+export const NOT_COMPARED: readonly string[] = [...STRUCTURE_CHECKED, STRATEGY_LOG_FILE];
+
+/** Relative paths of every regular file under dir (diagnostics left out), sorted; [] when dir does not exist. */
 async function listFiles(dir: string): Promise<string[]> {
   if (!(await isDirectory(dir))) return [];
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -187,7 +198,7 @@ async function listFiles(dir: string): Promise<string[]> {
     const parent = (e as { parentPath?: string; path?: string }).parentPath ?? (e as { path?: string }).path ?? dir;
     const rel = join(parent, e.name).slice(dir.length).replace(/^[\\/]+/, '');
     const name = rel.replaceAll('\\', '/');
-    if (!STRUCTURE_CHECKED.includes(name)) out.push(name);
+    if (!NOT_COMPARED.includes(name)) out.push(name);
   }
   return out.sort();
 }
@@ -230,13 +241,14 @@ export function firstDifference(expected: Buffer, actual: Buffer): { line: numbe
 /** Compares outDir with goldenDir byte for byte (see header). */
 export async function checkReports(outDir: string, goldenDir: string): Promise<CheckResult> {
   if (!(await isDirectory(goldenDir))) {
-    return { ok: false, matched: 0, mismatches: [{ file: goldenDir, reason: 'missing', expected: 'a directory of golden files' }] };
+    return { ok: false, matched: 0, notes: [], mismatches: [{ file: goldenDir, reason: 'missing', expected: 'a directory of golden files' }] };
   }
   const golden = await listFiles(goldenDir);
   const actual = await listFiles(outDir);
   const actualSet = new Set(actual);
   const goldenSet = new Set(golden);
   const mismatches: Mismatch[] = [];
+  const notes: string[] = [];
   let matched = 0;
   for (const name of golden) {
     if (!actualSet.has(name)) {
@@ -248,21 +260,62 @@ export async function checkReports(outDir: string, goldenDir: string): Promise<C
       matched += 1;
       continue;
     }
+    if (name === 'run.json') {
+      const r = compareRunJson(e, a);
+      if (r.mismatch === null) matched += 1;
+      else mismatches.push(r.mismatch);
+      notes.push(...r.notes);
+      continue;
+    }
     const d = firstDifference(e, a);
     mismatches.push({ file: name, reason: 'differs', firstDiffLine: d.line, expected: d.expected, actual: d.actual });
   }
   for (const name of actual) if (!goldenSet.has(name)) mismatches.push({ file: name, reason: 'extra' });
-  return { ok: mismatches.length === 0, matched, mismatches };
+  return { ok: mismatches.length === 0, matched, mismatches, notes };
+}
+
+/** Fields of run.json compared as metadata (a difference is a note). */
+const RUN_METADATA = ['run_id', 'engine', 'recording', 'strategy', 'params', 'seed', 'config'] as const;
+
+/** run.json: the outputs it certifies must agree; everything else is metadata (see header). */
+function compareRunJson(expected: Buffer, actual: Buffer): { mismatch: Mismatch | null; notes: string[] } {
+  let e: Record<string, unknown>;
+  let a: Record<string, unknown>;
+  try {
+    e = JSON.parse(expected.toString('utf8')) as Record<string, unknown>;
+    a = JSON.parse(actual.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    const d = firstDifference(expected, actual);
+    return { mismatch: { file: 'run.json', reason: 'differs', firstDiffLine: d.line, expected: d.expected, actual: d.actual }, notes: [] };
+  }
+  const notes: string[] = [];
+  for (const key of RUN_METADATA) {
+    const flat = (v: unknown, prefix: string): [string, string][] =>
+      v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).flatMap(([k, x]) => flat(x, `${prefix}.${k}`)) : [[prefix, JSON.stringify(v) ?? 'undefined']];
+    const ev = new Map(flat(e[key], key));
+    const av = new Map(flat(a[key], key));
+    for (const k of [...new Set([...ev.keys(), ...av.keys()])].sort()) {
+      if (ev.get(k) !== av.get(k)) notes.push(`run.json ${k}: golden ${ev.get(k) ?? '(none)'}, this run ${av.get(k) ?? '(none)'}`);
+    }
+  }
+  const eo = JSON.stringify(e['outputs']);
+  const ao = JSON.stringify(a['outputs']);
+  if (e['outputs_digest'] !== a['outputs_digest'] || eo !== ao) {
+    return { mismatch: { file: 'run.json', reason: 'differs', expected: `outputs_digest ${String(e['outputs_digest'])}`, actual: `outputs_digest ${String(a['outputs_digest'])}` }, notes };
+  }
+  return { mismatch: null, notes };
 }
 
 /** A short human summary: one line, then one line per mismatch. */
 export function formatCheckResult(result: CheckResult): string {
-  if (result.ok) return `reports match the golden files (${result.matched} files)`;
+  const notes = result.notes.map((n) => `  note: ${n}`);
+  if (result.ok) return [`reports match the golden files (${result.matched} files)`, ...notes].join('\n');
   const lines = [`reports differ from the golden files: ${result.mismatches.length} mismatch${result.mismatches.length === 1 ? '' : 'es'} (${result.matched} files match)`];
   for (const m of result.mismatches) {
     if (m.reason === 'missing') lines.push(`  ${m.file}: missing from the output${m.expected === undefined ? '' : ` (expected ${m.expected})`}`);
     else if (m.reason === 'extra') lines.push(`  ${m.file}: not in the golden files`);
+    else if (m.firstDiffLine === undefined) lines.push(`  ${m.file}: expected ${m.expected ?? '?'}, got ${m.actual ?? '?'}`);
     else lines.push(`  ${m.file}: line ${m.firstDiffLine}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.actual)}`);
   }
-  return lines.join('\n');
+  return [...lines, ...notes].join('\n');
 }

@@ -72,5 +72,6 @@ export function duckErrorLine(err: unknown): string {
     .split('\n')
     .map((l) => l.trim())
     .find((l) => l !== '');
-  return line ?? 'unknown DuckDB error';
+  // the streaming API wraps parse errors: "Failed to extract statements: Parser Error: ..."
+  return line?.replace(/^Failed to extract statements: /, '') ?? 'unknown DuckDB error';
 }

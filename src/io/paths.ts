@@ -12,9 +12,32 @@
  * where the OS refuses it (EISDIR/EINVAL/EPERM are ignored there).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { constants as fsConstants, createReadStream, existsSync } from 'node:fs';
+import { access, mkdir, open, rename, stat, statfs } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+/** The project directory: the nearest directory at or above `from` that holds a package.json, else `from`. */
+export function projectDir(from: string = process.cwd()): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(from);
+    dir = up;
+  }
+}
+
+/**
+ * An existing path as run.json stores it: relative to the project directory (projectDir), with '/'
+ * separators, so the same run gives the same run.json from any working directory of the project and on any
+ * machine. A name that is not an existing path (e.g. 'live') is returned as given.
+ */
+export function projectRelative(p: string, from: string = process.cwd()): string {
+  const abs = resolve(from, p);
+  if (!existsSync(abs)) return p;
+  const rel = relative(projectDir(from), abs);
+  return (rel === '' ? '.' : rel).split(sep).join('/');
+}
 
 /** True if the path exists (file, directory or anything else). */
 export async function pathExists(p: string): Promise<boolean> {
@@ -37,6 +60,59 @@ export async function isDirectory(p: string): Promise<boolean> {
 /** mkdir -p; returns the first directory it created, or undefined when it already existed. */
 export async function ensureDir(p: string): Promise<string | undefined> {
   return mkdir(p, { recursive: true });
+}
+
+/** Filesystems that are views of the kernel, not storage (statfs f_type magic numbers, linux/magic.h). */
+const VIRTUAL_FS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x1cd1, 'devpts'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0xcafe4a11, 'bpf'],
+  [0x6165676c, 'pstore'],
+  [0x62656570, 'configfs'],
+  [0x65735543, 'fusectl'],
+]);
+
+/**
+ * Why `dir` cannot be a directory to write files into (it may not exist yet), or null when it can: a path
+ * component is a file, the nearest existing ancestor is not writable, or it is on a virtual filesystem
+ * (/proc, /sys, ...: mkdir there can hang). Creates nothing. Checked before long work, so a bad output path
+ * is one line at once rather than a failure after the work.
+ */
+export async function unwritableDirReason(dir: string): Promise<string | null> {
+  let probe = resolve(dir);
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      const st = await stat(probe);
+      if (!st.isDirectory()) return missing.length === 0 ? `'${probe}' is a file, not a directory` : `'${probe}' is a file, so '${dir}' cannot be created`;
+      break;
+    } catch (err) {
+      if (!isCode(err, 'ENOENT', 'ENOTDIR')) return `'${probe}' cannot be read (${errorCode(err) ?? String(err)})`;
+      const up = dirname(probe);
+      if (up === probe) return `no part of '${dir}' exists`;
+      missing.push(probe);
+      probe = up;
+    }
+  }
+  try {
+    const fs = await statfs(probe);
+    const virtual = VIRTUAL_FS.get(fs.type);
+    if (virtual !== undefined) return `'${probe}' is on a virtual filesystem (${virtual}), not storage`;
+  } catch {
+    // statfs unsupported here: the access check below still runs
+  }
+  try {
+    await access(probe, fsConstants.W_OK | fsConstants.X_OK);
+  } catch (err) {
+    return `'${probe}' is not writable (${errorCode(err) ?? String(err)})`;
+  }
+  return null;
 }
 
 /** fsync a directory so that entries created, renamed or removed in it survive a crash. */

@@ -14,6 +14,8 @@
  * - CLOSED           the writer was used after close() or after a fatal error
  * - INPUT            a request that cannot be carried out as given (e.g. merge inputs); nothing was written
  */
+import { PolyError, type ErrorKind } from '../core/errors.ts';
+
 export type RecordingErrorCode =
   | 'MISSING'
   | 'NOT_A_RECORDING'
@@ -26,13 +28,27 @@ export type RecordingErrorCode =
   | 'CLOSED'
   | 'INPUT';
 
-export class RecordingError extends Error {
+/** The kind (and so the exit code, src/core/errors.ts) of each code. */
+const KIND: Readonly<Record<RecordingErrorCode, ErrorKind>> = {
+  MISSING: 'not_found',
+  NOT_A_RECORDING: 'input',
+  UNWRITABLE: 'io',
+  LOCKED: 'io',
+  DISK_FULL: 'io',
+  IO: 'io',
+  CORRUPT: 'input',
+  UPSTREAM: 'internal',
+  CLOSED: 'internal',
+  INPUT: 'input',
+};
+
+export class RecordingError extends PolyError {
   constructor(
     readonly code: RecordingErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(KIND[code], message, options);
     this.name = 'RecordingError';
   }
 }

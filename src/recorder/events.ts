@@ -5,7 +5,7 @@
  */
 import type { RecordingErrorCode } from './errors.ts';
 import type { ManifestFile } from './manifest.ts';
-import type { RepairReport } from './repair.ts';
+import type { RepairReport } from './repair-report.ts';
 
 export type WriterEvent =
   | { readonly type: 'session_started'; readonly message: string; readonly nextSeq: number }

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError } from '../cli/errors.ts';
+import { PolyError } from '../core/errors.ts';
 import { toJson } from '../core/reports/csv.ts';
 import { isoFromNs } from '../core/time.ts';
 import { runBacktest } from '../engine/backtest.ts';
@@ -81,7 +81,7 @@ async function strategyFor(job: RunJob, hooks: ExecuteHooks): Promise<LoadedStra
       if (!existsSync(file)) {
         const code = hooks.bundle === undefined ? null : await hooks.bundle(s.hash);
         if (code === null) {
-          throw new CliError(
+          throw new PolyError('input', 
             existsSync(s.path)
               ? `strategy ${s.label} on this machine differs from the one the sweep was planned with (module-graph hash ${s.hash.slice(0, 12)}…)`
               : `strategy ${s.label} is not on this machine and no bundle of it was published`,
@@ -127,7 +127,7 @@ export async function executeJob(job: RunJob, storeLocation: string, hooks: Exec
   const store = storeAt(storeLocation);
   if (await store.hasRun(job.key)) return 'cached';
   const mine = await engineFingerprint();
-  if (mine !== job.engine) throw new CliError(`this poly (engine ${mine}) is not the one the sweep was planned with (engine ${job.engine}): install the same poly version and code on every worker`);
+  if (mine !== job.engine) throw new PolyError('input', `this poly (engine ${mine}) is not the one the sweep was planned with (engine ${job.engine}): install the same poly version and code on every worker`);
   const recording = await localRecording(job.recording.ref);
   const strategy = await strategyFor(job, hooks);
   const settings = await settingsFor(job);
@@ -148,7 +148,7 @@ export async function executeJob(job: RunJob, storeLocation: string, hooks: Exec
     ...(hooks.onProgress !== undefined ? { onProgress: (done: number, total: number) => hooks.onProgress?.(done, total) } : {}),
   });
   if (result.recordingDigest !== job.recording.digest) {
-    throw new CliError(`recording ${job.recording.label} changed since the sweep was planned (digest ${result.recordingDigest.slice(0, 12)}…, planned ${job.recording.digest.slice(0, 12)}…); run the sweep again`);
+    throw new PolyError('input', `recording ${job.recording.label} changed since the sweep was planned (digest ${result.recordingDigest.slice(0, 12)}…, planned ${job.recording.digest.slice(0, 12)}…); run the sweep again`);
   }
   const scratch = await store.scratch(job.key);
   const written = await renderRun({

@@ -4,7 +4,7 @@
  * stops the sweep (the runs in flight are aborted; what finished is kept in the store); an abort (Ctrl-C)
  * does the same and the caller reports the interruption.
  */
-import { CliError } from '../cli/errors.ts';
+import { CliError } from '../core/errors.ts';
 import type { RunStatus } from './execute.ts';
 import { runDirName, type RunJob } from './job.ts';
 import { LocalPool } from './pool.ts';

@@ -20,7 +20,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CliError } from '../cli/errors.ts';
+import { CliError } from '../core/errors.ts';
 import { parseDurationNs } from '../core/strategy/params.ts';
 import { isoFromNs } from '../core/time.ts';
 import { digestOfManifest, readManifest } from '../recorder/read.ts';

@@ -31,7 +31,7 @@ import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CliError } from '../cli/errors.ts';
+import { CliError } from '../core/errors.ts';
 import { analyzeStrategy, strategyGraph } from '../engine/strategy-hash.ts';
 import { bundlePath, engineFingerprint, type RunStatus } from './execute.ts';
 import { runDirName, type RunJob } from './job.ts';

@@ -12,7 +12,7 @@
  * rotation (64 MiB by default) and report files are small. The SDK is loaded on first use, so commands that
  * never touch S3 do not pay for it.
  */
-import { CliError } from '../cli/errors.ts';
+import { CliError } from '../core/errors.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface S3Url {

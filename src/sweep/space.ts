@@ -28,7 +28,7 @@
  * error naming the parameter and the value.
  */
 import { readFile } from 'node:fs/promises';
-import { CliError } from '../cli/errors.ts';
+import { CliError } from '../core/errors.ts';
 import { seededRng } from '../core/rng.ts';
 import type { StrategyDefinition } from '../core/strategy/api.ts';
 import { parseDurationNs } from '../core/strategy/params.ts';

@@ -21,7 +21,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
-import { CliError } from '../cli/errors.ts';
+import { PolyError } from '../core/errors.ts';
 import { ensureDir, pathExists, resolveRecordingDir, sha256File } from '../io/paths.ts';
 import { MANIFEST_FILE, SPOOL_DIR, LOCK_FILE } from '../recorder/layout.ts';
 import { parseManifest, type Manifest } from '../recorder/manifest.ts';
@@ -51,7 +51,7 @@ export async function writeUnique(target: string, data: Uint8Array | string): Pr
 
 function manifestFrom(text: string, where: string): Manifest {
   const parsed = parseManifest(text);
-  if (!parsed.ok) throw new CliError(`${where}: ${MANIFEST_FILE} is ${parsed.reason}`);
+  if (!parsed.ok) throw new PolyError('input', `${where}: ${MANIFEST_FILE} is ${parsed.reason}`);
   return parsed.manifest;
 }
 
@@ -59,7 +59,7 @@ const inflight = new Map<string, Promise<string>>();
 
 /**
  * A local directory holding the recording: `arg` itself (or recordings/<arg>) for a path, the verified cache
- * copy for s3://. Throws a one-line CliError when the recording cannot be had.
+ * copy for s3://. Throws a one-line PolyError when the recording cannot be had.
  */
 export async function localRecording(arg: string): Promise<string> {
   if (!isS3Url(arg)) return resolveRecordingDir(arg);
@@ -78,7 +78,7 @@ export async function localRecording(arg: string): Promise<string> {
 async function fetchRecording(u: S3Url): Promise<string> {
   const dir = join(cacheRoot(), 's3', u.bucket, ...u.key.split('/').filter((s) => s !== ''));
   const mbytes = await s3Get(s3Join(u, MANIFEST_FILE));
-  if (mbytes === null) throw new CliError(`${s3Text(u)} is not a poly recording (no ${MANIFEST_FILE} there)`);
+  if (mbytes === null) throw new PolyError('input', `${s3Text(u)} is not a poly recording (no ${MANIFEST_FILE} there)`);
   const manifest = manifestFrom(mbytes.toString('utf8'), s3Text(u));
   const parts = new Set<string>();
   for (const f of manifest.files) {
@@ -86,9 +86,9 @@ async function fetchRecording(u: S3Url): Promise<string> {
     const local = join(dir, ...f.path.split('/'));
     if ((await pathExists(local)) && (await sha256File(local)) === f.sha256) continue;
     const body = await s3Get(s3Join(u, f.path));
-    if (body === null) throw new CliError(`${s3Text(u)}: part ${f.path} listed in ${MANIFEST_FILE} is missing from the bucket`);
+    if (body === null) throw new PolyError('input', `${s3Text(u)}: part ${f.path} listed in ${MANIFEST_FILE} is missing from the bucket`);
     const got = sha256(body);
-    if (got !== f.sha256) throw new CliError(`${s3Text(u)}: part ${f.path} has sha256 ${got.slice(0, 12)}…, the manifest says ${f.sha256.slice(0, 12)}…; the bucket holds other bytes than the manifest describes`);
+    if (got !== f.sha256) throw new PolyError('input', `${s3Text(u)}: part ${f.path} has sha256 ${got.slice(0, 12)}…, the manifest says ${f.sha256.slice(0, 12)}…; the bucket holds other bytes than the manifest describes`);
     await writeUnique(local, body);
   }
   const prefix = u.key === '' ? '' : `${u.key}/`;
@@ -126,7 +126,7 @@ export interface UploadReport {
  */
 export async function uploadRecording(localDir: string, dest: S3Url, known: Set<string> = new Set()): Promise<UploadReport> {
   const mtext = await readFile(join(localDir, MANIFEST_FILE), 'utf8').catch(() => null);
-  if (mtext === null) throw new CliError(`${localDir} is not a poly recording (no ${MANIFEST_FILE}); nothing to upload`);
+  if (mtext === null) throw new PolyError('input', `${localDir} is not a poly recording (no ${MANIFEST_FILE}); nothing to upload`);
   const manifest = manifestFrom(mtext, localDir);
   const uploaded: string[] = [];
   let skipped = 0;
@@ -139,7 +139,7 @@ export async function uploadRecording(localDir: string, dest: S3Url, known: Set<
     const target = s3Join(dest, f.path);
     if (!(await s3Exists(target))) {
       const body = await readFile(join(localDir, ...f.path.split('/')));
-      if (sha256(body) !== f.sha256) throw new CliError(`${localDir}: part ${f.path} does not match its sha256 in ${MANIFEST_FILE}; run 'poly recordings repair ${localDir}' before uploading`);
+      if (sha256(body) !== f.sha256) throw new PolyError('input', `${localDir}: part ${f.path} does not match its sha256 in ${MANIFEST_FILE}; run 'poly recordings repair ${localDir}' before uploading`);
       await s3Put(target, body, 'application/vnd.apache.parquet');
       uploaded.push(f.path);
     } else skipped += 1;

@@ -16,7 +16,7 @@
  * over its runs, ranked), walkforward.csv / walkforward.json (walk-forward only), runs/<id>/ (each run's reports).
  */
 import { readFile } from 'node:fs/promises';
-import { CliError } from '../cli/errors.ts';
+import { PolyError } from '../core/errors.ts';
 import { toCsv, toJson } from '../core/reports/csv.ts';
 import { money } from '../core/reports/render.ts';
 import { isoFromNs } from '../core/time.ts';
@@ -186,11 +186,11 @@ interface Collected {
 
 async function collect(p: Planned, key: string, withEquity: boolean): Promise<Collected> {
   const text = await p.store.readRunFile(key, 'result.json');
-  if (text === null) throw new CliError(`run ${runDirName(key)} has no result in ${p.store.location} (was the output folder changed during the sweep?)`);
+  if (text === null) throw new PolyError('input', `run ${runDirName(key)} has no result in ${p.store.location} (was the output folder changed during the sweep?)`);
   const result = JSON.parse(text) as RunResultFile;
   if (!withEquity) return { result };
   const eq = await p.store.readRunFile(key, 'equity.csv');
-  if (eq === null) throw new CliError(`run ${runDirName(key)} has no equity.csv in ${p.store.location}`);
+  if (eq === null) throw new PolyError('input', `run ${runDirName(key)} has no equity.csv in ${p.store.location}`);
   return { result, equity: equityFromCsv(eq) };
 }
 

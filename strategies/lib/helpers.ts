@@ -15,11 +15,11 @@
  *   offset, or a bare date = midnight UTC); anything else gives null (the strategy then ignores the end).
  * - A non-integer fee exponent is evaluated by decimal.js at 60 digits (not exact, still rounded up).
  */
-import type { BookView } from '../../src/api.ts';
+import type { BookView } from 'poly';
 import { sweepLevels } from './taken.ts';
-import { D, PX_ONE, PX_SCALE, QTY_SCALE, type Cash, type Px, type Qty } from '../../src/api.ts';
-import type { Level } from '../../src/api.ts';
-import type { MarketMeta } from '../../src/api.ts';
+import { D, PX_ONE, PX_SCALE, QTY_SCALE, type Cash, type Px, type Qty } from 'poly';
+import type { Level } from 'poly';
+import type { MarketMeta } from 'poly';
 
 /** Default tick when neither the book nor the metadata knows it. */
 export const DEFAULT_TICK: Px = 100;

@@ -15,9 +15,9 @@
  * - `pull(filter)` cancels live orders and forgets nothing until the venue confirms.
  * Known limit: the slot's size is fixed when placed; a size change alone never triggers a requote.
  */
-import type { StrategyContext } from '../../src/api.ts';
-import type { Px, Qty } from '../../src/api.ts';
-import type { OrderEvent } from '../../src/api.ts';
+import type { StrategyContext } from 'poly';
+import type { Px, Qty } from 'poly';
+import type { OrderEvent } from 'poly';
 
 export interface QuoteSpec {
   readonly assetId: string;

@@ -14,10 +14,10 @@
  * resync or a tick-size change, this tracker only when the levels change (so it errs on the side of
  * less liquidity).
  */
-import type { BookView } from '../../src/api.ts';
-import type { BookSide, Level } from '../../src/api.ts';
-import type { Cash, Px, Qty } from '../../src/api.ts';
-import type { OrderFilled } from '../../src/api.ts';
+import type { BookView } from 'poly';
+import type { BookSide, Level } from 'poly';
+import type { Cash, Px, Qty } from 'poly';
+import type { OrderFilled } from 'poly';
 
 export class TakenLiquidity {
   private readonly taken = new Map<string, Map<Px, Qty>>();

@@ -2,7 +2,6 @@
 // captured by Caiooooo/polymarket-l2-collector. The DOWN book must be the exact mirror of the UP book.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BinaryBook } from '../../src/core/book/binary.ts';
@@ -11,10 +10,10 @@ import { mirrorLevels } from '../../src/core/book/mirror.ts';
 import { BookRegistry } from '../../src/core/book/registry.ts';
 import type { Level } from '../../src/core/types/events.ts';
 import { parsePx, parseQty } from '../../src/core/types/fixed.ts';
+import { FIXTURES } from '../helpers/fixtures.ts';
 import { meta, snapshotEv } from './helpers.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dir = path.resolve(repoRoot, '../shared/fixtures/polymarket', 'Caiooooo__polymarket-l2-collector/data/15m/sol/orderbooks');
+const dir = path.join(FIXTURES, 'Caiooooo__polymarket-l2-collector/data/15m/sol/orderbooks');
 
 const wireLevel = z.object({ price: z.string(), size: z.string() });
 const snapshotFile = z.array(z.object({ bids: z.array(wireLevel), asks: z.array(wireLevel), timestamp: z.string() }));

@@ -55,6 +55,30 @@ describe('poly inspect', () => {
     expect(JSON.parse(json)).toEqual([{ seq: '8', recv_ns: '1765450800600000000', source: 'market_ws', date: '2025-12-11' }]);
   });
 
+  it('--sql streams: a 200k-row result prints the first 1000 as a table, or every row as CSV; --limit cuts', async () => {
+    // 200k rows of 2 KB: materialised as one string this used to crash; the table now reads 1000 rows and stops
+    const big = "SELECT i, repeat('x', 2000) AS payload FROM range(200000) t(i)";
+    const table = await poly('inspect', dir, '--sql', big);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2 + 1000 + 1);
+    expect(lines.at(-2)).toMatch(/^999 {2}x+…$/);
+    expect(lines.at(-1)).toBe('(first 1000 rows; more follow: --limit N for more, or --csv / --json to stream them all)');
+    const csv = await poly('inspect', dir, '--csv', '--sql', "SELECT i, 'tok' || i AS id FROM range(200000) t(i)");
+    expect(csv.code, csv.stderr).toBe(0);
+    const rows = csv.stdout.trimEnd().split('\n');
+    expect(rows).toHaveLength(200_001);
+    expect([rows[0], rows[1], rows.at(-1)]).toEqual(['i,id', '0,tok0', '199999,tok199999']);
+    const json = await poly('inspect', dir, '--json', '--limit', '3', '--sql', 'SELECT i FROM range(10) t(i)');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([{ i: '0' }, { i: '1' }, { i: '2' }]);
+    expect(json.stderr).toBe('poly inspect: stopped after --limit 3 rows; more follow\n');
+    const exact = await poly('inspect', dir, '--limit', '4', '--sql', 'SELECT i FROM range(4) t(i)');
+    expect(exact.stdout.trimEnd().split('\n').at(-1)).toBe('(4 rows)');
+    const bad = await poly('inspect', dir, '--limit', 'ten', '--sql', 'SELECT 1');
+    expect([bad.code, bad.stderr]).toEqual([2, "poly: --limit 'ten' must be a number of rows (0 = all)\n"]);
+  });
+
   it('bad SQL and a missing recording exit 2 with one line', async () => {
     const [bad, missing] = await Promise.all([poly('inspect', dir, '--sql', 'SELEC * FROM raw'), poly('inspect', join(dir, 'nope'))]);
     expect(bad.code).toBe(2);
@@ -66,8 +90,8 @@ describe('poly inspect', () => {
   it('refuses a directory that is not a recording, and conflicting flags', async () => {
     const notRec = tempDir();
     writeFileSync(join(notRec, 'hello.txt'), 'hi');
-    await expect(runInspect(notRec, {})).rejects.toMatchObject({ exitCode: 2, message: `${notRec} is not a poly recording (no manifest.json)` });
-    await expect(runInspect(dir, { json: true, csv: true, sql: 'SELECT 1' })).rejects.toMatchObject({ exitCode: 2, message: '--json and --csv cannot be used together' });
+    await expect(runInspect(notRec, {})).rejects.toMatchObject({ kind: 'input', message: `${notRec} is not a poly recording (no manifest.json)` });
+    await expect(runInspect(dir, { json: true, csv: true, sql: 'SELECT 1' })).rejects.toMatchObject({ kind: 'usage', message: '--json and --csv cannot be used together' });
     await expect(runInspect(dir, { sql: '  ' })).rejects.toBeInstanceOf(CliError);
   });
 });

@@ -32,11 +32,13 @@ afterAll(async () => {
 
 describe('poly markets', () => {
   it('lists, filters and prints a table or JSON', async () => {
-    const table = await poly('markets', 'up or down', '--min-volume', '100', ...urls);
+    const table = await poly('markets', 'up', 'or', 'down', '--min-volume', '100', ...urls); // unquoted words
     const json = await polyIn('markets', '--json', '--end-before', '2025-12-31', ...urls);
     const closed = await polyIn('markets', 'bitcoin', '--closed', '--json', ...urls);
     const keyset = await polyIn('markets', '--keyset', '--limit', '2', '--json', ...urls);
+    const quoted = await polyIn('markets', 'up or down', '--min-volume', '100', ...urls);
     expect(table.code, table.stderr).toBe(0);
+    expect(quoted.stdout).toBe(table.stdout);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^QUESTION\s+SLUG\s+CONDITION\s+END\s+TICK\s+MIN\s+NEGRISK\s+FEE\s+OUTCOMES=TOKEN IDS$/);

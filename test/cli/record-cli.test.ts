@@ -88,6 +88,20 @@ describe('poly record (spawned)', () => {
     expect(m.markets.map((x) => x.slug)).toEqual(['market-1']);
   });
 
+  it('into an existing recording only with --append: refused with one line before connecting, then a second session', async () => {
+    const out = join(tmp, 'app');
+    const first = record(['--market', 'market-1', '--out', out, '--duration', '500ms', '--quiet', ...urls]);
+    expect(((await once(first.child, 'exit')) as [number])[0], first.stderr()).toBe(0);
+    const before = await readFile(join(out, 'manifest.json'), 'utf8');
+    const again = record(['--market', 'market-1', '--out', out, '--duration', '500ms', '--quiet', ...urls]);
+    expect(((await once(again.child, 'exit')) as [number])[0]).toBe(2);
+    expect(again.stderr()).toBe(`poly: --out '${out}' already holds a recording; add --append to record a new session into it (a spool left by a crash is recovered first), or choose a new directory\n`);
+    expect(await readFile(join(out, 'manifest.json'), 'utf8')).toBe(before);
+    const append = record(['--market', 'market-1', '--out', out, '--duration', '500ms', '--quiet', '--append', ...urls]);
+    expect(((await once(append.child, 'exit')) as [number])[0], append.stderr()).toBe(0);
+    expect((await readManifest(out)).sessions).toHaveLength(2);
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     const out = join(tmp, 'sig');
     const log = join(tmp, 'sig.log');
@@ -176,7 +190,7 @@ describe('poly record failures: one line, non-zero exit, nothing destroyed', () 
     const corrupt = join(tmp, 'corrupt');
     await mkdir(corrupt);
     await writeFile(join(corrupt, 'manifest.json'), '{"this is": "not a manifest"');
-    const c = await polyIn('record', '--market', 'market-1', '--out', corrupt, '--duration', '2s', ...urls);
+    const c = await polyIn('record', '--market', 'market-1', '--out', corrupt, '--duration', '2s', '--append', ...urls);
     expect(c.code).toBe(1);
     expect(c.stderr.trimEnd().split('\n').at(-1)).toMatch(/^poly: recording .*corrupt: manifest\.json is .*; run 'poly recordings repair /);
     expect(await readFile(join(corrupt, 'manifest.json'), 'utf8')).toBe('{"this is": "not a manifest"');
@@ -188,7 +202,7 @@ describe('poly record failures: one line, non-zero exit, nothing destroyed', () 
     const bad = join(tmp, 'bad-spool');
     await mkdir(join(bad, 'spool'), { recursive: true });
     await writeFile(join(bad, 'spool', 'seg-00000000000000000001.spool'), spoolText);
-    const c = await polyIn('record', '--market', 'market-1', '--out', bad, '--duration', '2s', ...urls);
+    const c = await polyIn('record', '--market', 'market-1', '--out', bad, '--duration', '2s', '--append', ...urls);
     expect(c.code).toBe(1);
     expect(c.stderr.trimEnd().split('\n').at(-1)).toMatch(/^poly: recording .*bad-spool: spool\/seg-00000000000000000001\.spool has 1 corrupt line\(s\) from byte \d+; nothing was changed/);
     expect(await readFile(join(bad, 'spool', 'seg-00000000000000000001.spool'), 'utf8')).toBe(spoolText);
@@ -196,7 +210,7 @@ describe('poly record failures: one line, non-zero exit, nothing destroyed', () 
     const torn = join(tmp, 'torn-spool');
     await mkdir(join(torn, 'spool'), { recursive: true });
     await writeFile(join(torn, 'spool', 'seg-00000000000000000001.spool'), `${encodeSpoolLine(rec(1)).toString()}${encodeSpoolLine(rec(2)).toString().slice(0, 30)}`);
-    const t = await polyIn('record', '--market', 'market-1', '--out', torn, '--duration', '300ms', ...urls);
+    const t = await polyIn('record', '--market', 'market-1', '--out', torn, '--duration', '300ms', '--append', ...urls);
     expect(t.code, t.stderr).toBe(0);
     const recs: RawRecord[] = [];
     for await (const x of readRecording(torn)) recs.push(x);

@@ -138,7 +138,7 @@ describe('a crash is a gap (issue 8 item 6)', () => {
 
       // session 2: sellers print at 0.40, through the probe's 0.45, again and again
       const m1 = await readManifest(out).catch(() => null);
-      const second = record(['--duration', '3s']);
+      const second = record(['--duration', '3s', '--append']); // the restart adds a session to the crashed recording
       await waitForAsync(async () => ex.connectionCount('market') > 0 && ex.received().filter((m) => m.channel === 'market' && m.text.startsWith('{')).length >= 2, () => `session 2 subscribed (${second.stderr()})`, 20_000);
       const trades = setInterval(() => ex.publish(JSON.parse(tradeFrame(YES, '0.40', '50', 'SELL')), [YES]), 100);
       const [code] = (await once(second.child, 'exit')) as [number | null];

@@ -59,7 +59,7 @@ describe('poly record survives SIGKILL', () => {
     const sentAtKill = ex.sent().filter((s) => s.channel === 'market');
     expect(flushed.filter((r) => r.kind === 'frame').length).toBeGreaterThanOrEqual(60);
 
-    const second = record(ex, out, ['--duration', '1s']);
+    const second = record(ex, out, ['--duration', '1s', '--append']);
     const [code] = (await once(second.child, 'exit')) as [number | null];
     expect(code, second.stderr()).toBe(0);
     await ex.close();

@@ -13,6 +13,7 @@ const snap: MetricsSnapshot = {
   riskHalted: false,
   normalizationErrorsTotal: 3,
   connected: true,
+  strategy: { state: 'running' },
 };
 
 describe('formatMetrics', () => {
@@ -29,6 +30,7 @@ describe('formatMetrics', () => {
       'poly_pnl_dollars -1.856475',
       'poly_risk_halted 0',
       'poly_normalization_errors_total 3',
+      'poly_strategy_running 1',
     ]);
     expect(text).toContain('# TYPE poly_messages_total counter\n');
     expect(text).toContain('# TYPE poly_pnl_dollars gauge\n');
@@ -46,8 +48,11 @@ describe('formatMetrics', () => {
 });
 
 describe('healthOf', () => {
-  it('is ok only when connected and not halted', () => {
-    expect(healthOf(snap)).toEqual({ ok: true, connected: true, halted: false, last_message_age_s: 0.25, messages: 1234 });
+  it('is ok only when connected, not halted and the strategy running', () => {
+    expect(healthOf(snap)).toEqual({ ok: true, connected: true, halted: false, last_message_age_s: 0.25, messages: 1234, strategy: { state: 'running' } });
+    const stopped = { state: 'stopped', reason: 'boom', hook: 'onBook', at: '2026-01-01T00:00:00.000000000Z', location: 'strategies/x.ts:3:9' } as const;
+    expect(healthOf({ ...snap, strategy: stopped })).toMatchObject({ ok: false, strategy: stopped });
+    expect(formatMetrics({ ...snap, strategy: stopped })).toMatch(/^poly_strategy_running 0$/m);
     expect(healthOf({ ...snap, connected: false }).ok).toBe(false);
     expect(healthOf({ ...snap, riskHalted: true }).ok).toBe(false);
     expect(healthOf({ ...snap, lastMessageAgeSeconds: null }).last_message_age_s).toBeNull();

@@ -3,16 +3,17 @@
  * `poly record` against the simulator playing the real Caiooooo capture) with bundled strategies
  * through the real CLI entry point, and compares every report file byte-for-byte with the golden
  * files in test/golden/sol-15m/<strategy>/ (the same check users get from `poly replay --check`).
- * Regenerate deliberately with: UPDATE_GOLDEN=1 npx vitest run test/golden (report.html is never a golden:
- * checkReports skips it; it is checked by structure in test/report/).
+ * A missing golden fails; regenerate deliberately with `npm run golden:update` (test/helpers/golden.ts).
+ * report.html is never a golden (checkReports skips it; it is checked by structure in test/report/), nor is
+ * strategy.log.jsonl (a diagnostic).
  * Also proves the determinism promises: the same run twice, and --speed 10 against --speed max,
  * give byte-identical files.
  */
-import { cp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli.ts';
-import { checkReports } from '../../src/engine/reports-writer.ts';
+import { expectGoldenReports } from '../helpers/golden.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -43,16 +44,7 @@ describe('golden replays of the bundled recording', () => {
   for (const strategy of ['market-maker', 'top-of-book-clipper', 'endgame-sweep', 'spike-fade']) {
     it(`${strategy}: every report file matches its golden byte for byte`, async () => {
       const out = await replay(strategy);
-      const golden = join(GOLDEN, strategy);
-      if (process.env['UPDATE_GOLDEN'] === '1') {
-        await rm(golden, { recursive: true, force: true });
-        await cp(out, golden, { recursive: true });
-        // report.html is checked by structure (test/report), never byte-compared: no golden copy
-        await rm(join(golden, 'report.html'), { force: true });
-      }
-      const check = await checkReports(out, golden);
-      expect(check.mismatches).toEqual([]);
-      expect(check.ok).toBe(true);
+      await expectGoldenReports(out, join(GOLDEN, strategy));
       const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { fills: { count: number }; data_quality: { normalization_errors: number } };
       expect(summary.data_quality.normalization_errors).toBe(0);
       if (strategy !== 'endgame-sweep') expect(summary.fills.count).toBeGreaterThan(0);

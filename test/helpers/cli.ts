@@ -17,8 +17,14 @@ export interface CliRun {
 }
 
 export function poly(...args: string[]): Promise<CliRun> {
+  return polyAt({}, ...args);
+}
+
+/** `poly` in another working directory and/or with extra environment variables (default: the repo root). */
+export function polyAt(opts: { cwd?: string; env?: Record<string, string | undefined>; bin?: string }, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'poly.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = opts.env === undefined ? process.env : { ...process.env, ...opts.env };
+    const child = spawn(process.execPath, [opts.bin ?? join(ROOT, 'bin', 'poly.mjs'), ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

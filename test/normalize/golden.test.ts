@@ -1,6 +1,6 @@
 /**
  * Golden tests (habit 13, after tardis-node test/mappers.test.ts): every file under
- * ../shared/fixtures/polymarket is classified below, replayed through normalizeRecord as the raw
+ * test/fixtures/polymarket (vendored; see its PROVENANCE.md) is classified below, replayed through normalizeRecord as the raw
  * record it would have been, and compared with a committed golden under __golden__/.
  *
  * - The fixture directory is enumerated recursively: a new fixture that is not classified fails
@@ -9,11 +9,13 @@
  * - Trimmed/synthetic payloads that cannot be complete market data assert their exact errors.
  * - Files that are not market-data payloads carry a reason; where they are responses of endpoints
  *   poly could record, normalizing them as such must give no events (or the asserted FeedState).
+ * - A missing golden fails (test/helpers/golden.ts); goldens are written only by `npm run golden:update`,
+ *   and a golden whose fixture is gone fails too.
  * - Large outputs are stored as a summary (count, counts by type, sha256 of all events, first events),
  *   keeping all goldens well below 1 MB.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -21,11 +23,12 @@ import { describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../../src/core/normalize/index.ts';
 import type { MarketEvent } from '../../src/core/types/events.ts';
 import type { RawRecord, RecordKind, Source } from '../../src/core/types/raw.ts';
+import { FIXTURES } from '../helpers/fixtures.ts';
+import { expectGolden, updatingGoldens } from '../helpers/golden.ts';
 import { countByType, goldenJson, reasons, rec, sha256 } from './helpers.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURES = path.resolve(REPO, '../shared/fixtures/polymarket');
-const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '__golden__');
+// POLY_GOLDEN_DIR: only for test/golden/guard.test.ts, which proves a missing golden fails on a copy
+const GOLDEN = process.env['POLY_GOLDEN_DIR'] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '__golden__');
 
 const NT = 'nautechsystems__nautilus_trader/crates/adapters/polymarket/test_data/';
 const NI = 'nautechsystems__nautilus_trader/tests/integration_tests/adapters/polymarket/resources/';
@@ -59,7 +62,7 @@ const clobProbe = (why: string, url: string, recordKind: RecordKind = 'response'
 
 /** Explicit classification of every non-bulk fixture file. */
 const PLANS: Record<string, Plan> = {
-  'INDEX.md': { kind: 'not-market-data', why: 'inventory document describing the fixtures' },
+  'PROVENANCE.md': { kind: 'not-market-data', why: 'provenance document: source, commit, licence and sha256 of every fixture' },
 
   // market channel (some trimmed: no event_type -> inferred by shape)
   [`${NT}ws_book_snapshot.json`]: ws('market_ws'),
@@ -235,6 +238,18 @@ describe('fixture inventory', () => {
     expect(stale).toEqual([]);
     expect(FILES.filter((f) => bulkKind(f) !== null).length).toBeGreaterThan(0);
   });
+
+  it('every golden file belongs to a fixture that produces one (no stale goldens)', () => {
+    const produced = new Set(FILES.filter((f) => bulkKind(f) !== null || PLANS[f]?.kind === 'ws' || PLANS[f]?.kind === 'rest').map(goldenPath));
+    const onDisk = walk(GOLDEN);
+    const stale = onDisk.filter((g) => !produced.has(g));
+    if (updatingGoldens()) {
+      for (const g of stale) rmSync(g);
+      return;
+    }
+    expect(stale.map((g) => path.relative(GOLDEN, g))).toEqual([]);
+    expect([...produced].filter((g) => !onDisk.includes(g)).map((g) => path.relative(GOLDEN, g))).toEqual([]);
+  });
 });
 
 describe('golden: single fixtures', () => {
@@ -244,12 +259,12 @@ describe('golden: single fixtures', () => {
         const events = normalizeRecord(record(plan.source, 'frame', text(rel), 0));
         expect(reasons(events)).toEqual([]);
         expect(events.length).toBeGreaterThan(0);
-        await expect(golden(events)).toMatchFileSnapshot(goldenPath(rel));
+        expectGolden(golden(events), goldenPath(rel));
       } else if (plan.kind === 'rest') {
         const events = normalizeRecord(record(plan.source, 'response', text(rel), 0, plan.url));
         expect(reasons(events)).toEqual([]);
         expect(events.length).toBeGreaterThan(0);
-        await expect(golden(events)).toMatchFileSnapshot(goldenPath(rel));
+        expectGolden(golden(events), goldenPath(rel));
       } else if (plan.kind === 'expect-errors') {
         const events = normalizeRecord(record(plan.source, 'response', text(rel), 0, plan.url));
         const got = reasons(events);
@@ -290,7 +305,7 @@ describe('golden: Caiooooo collector files (re-serialised wire data)', () => {
         all.push(...events);
       });
       expect(all.length).toBe(elements.length);
-      await expect(golden(all, { elements: elements.length }, 2)).toMatchFileSnapshot(goldenPath(rel));
+      expectGolden(golden(all, { elements: elements.length }, 2), goldenPath(rel));
     });
   }
 });
@@ -314,7 +329,7 @@ describe('golden: Ligengxin Gamma markets (JSONL.gz, one Gamma response per line
         expect(e.meta.slug).toBe(row.slug);
         all.push(e);
       });
-      await expect(golden(all, { lines: lines.length }, 3)).toMatchFileSnapshot(goldenPath(rel));
+      expectGolden(golden(all, { lines: lines.length }, 3), goldenPath(rel));
     });
   }
 });

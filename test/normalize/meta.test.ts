@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { clobMarketToMeta, gammaMarketToMeta, restBookToSnapshot } from '../../src/core/normalize/index.ts';
 import type { MarketMeta } from '../../src/core/types/market.ts';
-
-const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/polymarket');
-const NT = path.join(FIXTURES, 'nautechsystems__nautilus_trader/crates/adapters/polymarket/test_data');
+import { NAUTILUS_TEST_DATA as NT } from '../helpers/fixtures.ts';
 const load = (f: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(NT, f), 'utf8')) as Record<string, unknown>;
 
 const UP = '104239898038807136052399800151408521467737075933964991162589336683346093173875';

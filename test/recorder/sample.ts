@@ -1,5 +1,5 @@
 /**
- * A small realistic recording for summary and CLI tests: real captured WS messages (shared fixtures),
+ * A small realistic recording for summary and CLI tests: real captured WS messages (vendored fixtures),
  * a reconnect with a 2.5 s gap, an RTDS feed, a heartbeat and one malformed frame.
  */
 import { readFileSync } from 'node:fs';
@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import type { MarketMeta } from '../../src/core/types/market.ts';
 import type { RawRecord } from '../../src/core/types/raw.ts';
 import { RecordingWriter } from '../../src/recorder/writer.ts';
-
-const FIX = join(import.meta.dirname, '../../../shared/fixtures/polymarket/nautechsystems__nautilus_trader/crates/adapters/polymarket/test_data');
+import { NAUTILUS_TEST_DATA as FIX } from '../helpers/fixtures.ts';
 const fixture = (name: string): string => readFileSync(join(FIX, name), 'utf8');
 
 export const CONDITION = '0xdd22472e552920b8438158ea7238bfadfa4f736aa4cee91a6b86c39ead110917';

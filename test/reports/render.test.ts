@@ -22,22 +22,22 @@ describe('renderReports: a hand-built run', () => {
     const l = lines(files['orders.csv']);
     expect(l[0]).toBe('client_id,created_ns,created_at,market,outcome,asset_id,side,tif,post_only,px,qty,amount,status,filled_qty,avg_px,notional,fee_cash,fee_shares,fee_value,rebates,reason,updated_ns,updated_at');
     expect(l.length).toBe(1 + 8 + 1); // header, 8 orders, trailing ''
-    expect(l[1]).toBe(`o000001,${at(1)},${iso(1)},${COND_A},${YES_A_OUT},${YES_A},BUY,GTC,false,0.4,100,,filled,100,0.4,40,0,4.2,1.68,0,,${at(2)},${iso(2)}`);
-    expect(l[2]).toBe(`o000002,${at(3)},${iso(3)},${COND_A},${YES_A_OUT},${YES_A},SELL,FAK,false,0.55,50,,filled,50,0.55,27.5,0.86625,0,0.86625,0,,${at(3)},${iso(3)}`);
-    expect(l[3]).toBe(`o000003,${at(4)},${iso(4)},${COND_A},${YES_A_OUT},${YES_A},SELL,GTC,true,0.6,20,,partially_filled,10,0.6,6,0,0,0,0.0336,,${at(5)},${iso(5)}`);
-    expect(l[4]).toBe(`o000004,${at(6)},${iso(6)},${COND_A},No,${NO_A},BUY,GTC,false,0.3,1000,,denied,0,,0,0,0,0,0,"max_order_notional: notional 300 > limit 100, ""hard"" cap",${at(6)},${iso(6)}`);
-    expect(l[5]).toBe(`o000005,${at(7)},${iso(7)},${COND_A},No,${NO_A},BUY,FOK,false,0.99,,5,rejected,0,,0,0,0,0,0,FOK not fully fillable,${at(7)},${iso(7)}`);
-    expect(l[6]).toBe(`o000006,${at(8)},${iso(8)},${COND_A},No,${NO_A},BUY,GTC,false,0.3,10,,canceled,0,,0,0,0,0,0,user,${at(9)},${iso(9)}`);
-    expect(l[7]!.startsWith(`o000007,${at(20)},${iso(20)},${COND_B},Yes,${YES_B},BUY,GTC,false,0.5,10,,filled,10,0.5,5,`)).toBe(true);
+    expect(l[1]).toBe(`o000001,${at(1)},${iso(1)},${COND_A},${YES_A_OUT},"${YES_A}",BUY,GTC,false,0.4,100,,filled,100,0.4,40,0,4.2,1.68,0,,${at(2)},${iso(2)}`);
+    expect(l[2]).toBe(`o000002,${at(3)},${iso(3)},${COND_A},${YES_A_OUT},"${YES_A}",SELL,FAK,false,0.55,50,,filled,50,0.55,27.5,0.86625,0,0.86625,0,,${at(3)},${iso(3)}`);
+    expect(l[3]).toBe(`o000003,${at(4)},${iso(4)},${COND_A},${YES_A_OUT},"${YES_A}",SELL,GTC,true,0.6,20,,partially_filled,10,0.6,6,0,0,0,0.0336,,${at(5)},${iso(5)}`);
+    expect(l[4]).toBe(`o000004,${at(6)},${iso(6)},${COND_A},No,"${NO_A}",BUY,GTC,false,0.3,1000,,denied,0,,0,0,0,0,0,"max_order_notional: notional 300 > limit 100, ""hard"" cap",${at(6)},${iso(6)}`);
+    expect(l[5]).toBe(`o000005,${at(7)},${iso(7)},${COND_A},No,"${NO_A}",BUY,FOK,false,0.99,,5,rejected,0,,0,0,0,0,0,FOK not fully fillable,${at(7)},${iso(7)}`);
+    expect(l[6]).toBe(`o000006,${at(8)},${iso(8)},${COND_A},No,"${NO_A}",BUY,GTC,false,0.3,10,,canceled,0,,0,0,0,0,0,user,${at(9)},${iso(9)}`);
+    expect(l[7]!.startsWith(`o000007,${at(20)},${iso(20)},${COND_B},Yes,"${YES_B}",BUY,GTC,false,0.5,10,,filled,10,0.5,5,`)).toBe(true);
   });
 
   it('fills.csv: one row per fill in order', () => {
     const l = lines(files['fills.csv']);
     expect(l[0]).toBe('fill_id,ts_ns,ts,client_id,market,outcome,asset_id,side,px,qty,notional,liquidity,fee_cash,fee_shares,fee_value,rebate');
-    expect(l[1]).toBe(`pf1,${at(2)},${iso(2)},o000001,${COND_A},${YES_A_OUT},${YES_A},BUY,0.4,100,40,taker,0,4.2,1.68,0`);
-    expect(l[2]).toBe(`pf2,${at(3)},${iso(3)},o000002,${COND_A},${YES_A_OUT},${YES_A},SELL,0.55,50,27.5,taker,0.86625,0,0.86625,0`);
-    expect(l[3]).toBe(`pf3,${at(5)},${iso(5)},o000003,${COND_A},${YES_A_OUT},${YES_A},SELL,0.6,10,6,maker,0,0,0,0.0336`);
-    expect(l[5]).toBe(`pf5,${at(40)},${iso(40)},o000008,${COND_B},Yes,${YES_B},SELL,0.7,10,7,maker,0,0,0,0`);
+    expect(l[1]).toBe(`pf1,${at(2)},${iso(2)},o000001,${COND_A},${YES_A_OUT},"${YES_A}",BUY,0.4,100,40,taker,0,4.2,1.68,0`);
+    expect(l[2]).toBe(`pf2,${at(3)},${iso(3)},o000002,${COND_A},${YES_A_OUT},"${YES_A}",SELL,0.55,50,27.5,taker,0.86625,0,0.86625,0`);
+    expect(l[3]).toBe(`pf3,${at(5)},${iso(5)},o000003,${COND_A},${YES_A_OUT},"${YES_A}",SELL,0.6,10,6,maker,0,0,0,0.0336`);
+    expect(l[5]).toBe(`pf5,${at(40)},${iso(40)},o000008,${COND_B},Yes,"${YES_B}",SELL,0.7,10,7,maker,0,0,0,0`);
     expect(l.length).toBe(1 + 5 + 1);
   });
 
@@ -48,8 +48,8 @@ describe('renderReports: a hand-built run', () => {
     // Marked at 0.575: value 20.585, unrealized 5.6371920668.
     const l = lines(files['positions.csv']);
     expect(l[0]).toBe('market,outcome,asset_id,qty,avg_cost,cost_basis,mark,value,realized,unrealized,merged,settlement,fee_cash,fee_shares,fee_value,rebates');
-    expect(l[1]).toBe(`${COND_A},${YES_A_OUT},${YES_A},35.8,0.4175365344,14.9478079332,0.575,20.585,7.5815579332,5.6371920668,0,0,0.86625,4.2,2.54625,0.0336`);
-    expect(l[2]).toBe(`${COND_B},Yes,${YES_B},0,,0,,0,2,0,0,0,0,0,0,0`);
+    expect(l[1]).toBe(`${COND_A},${YES_A_OUT},"${YES_A}",35.8,0.4175365344,14.9478079332,0.575,20.585,7.5815579332,5.6371920668,0,0,0.86625,4.2,2.54625,0.0336`);
+    expect(l[2]).toBe(`${COND_B},Yes,"${YES_B}",0,,0,,0,2,0,0,0,0,0,0,0`);
     expect(l.length).toBe(4);
   });
 
@@ -193,7 +193,11 @@ describe('renderReports: determinism and snapshots', () => {
     const s = buildSummary(handRun({ halted, failure: true }).input) as Record<string, any>;
     expect(s.risk.halted).toBe(true);
     expect(s.risk.halted_by).toEqual({ at: iso(150), rule: 'daily_loss', reason: 'lost 50, "limit" 40' });
-    expect(s.strategy_error).toEqual({ at: iso(170), hook: 'onBook', message: 'boom, "bad"' });
+    expect(s.strategy_error).toEqual({ at: iso(170), hook: 'onBook', message: 'boom, "bad"', location: null, stack: [] });
+    // with the engine's location and stack (src/engine/strategy-errors.ts), both are reported
+    const run = handRun({ halted, failure: true }).input;
+    const located = { ...run, strategyFailure: { ...run.strategyFailure!, location: 'strategies/x.ts:3:9', stack: 'Error: boom\n    at onBook (strategies/x.ts:3:9)' } };
+    expect((buildSummary(located) as Record<string, any>).strategy_error).toMatchObject({ location: 'strategies/x.ts:3:9', stack: ['Error: boom', '    at onBook (strategies/x.ts:3:9)'] });
   });
 
   it('an empty run renders with nulls where a ratio is undefined', () => {

@@ -103,7 +103,7 @@ describe('checkReports', () => {
   it('matches identical directories', async () => {
     const { out, golden } = await pair('same');
     const r = await checkReports(out, golden);
-    expect(r).toEqual({ ok: true, matched: REPORT_FILE_NAMES.length + 1, mismatches: [] });
+    expect(r).toEqual({ ok: true, matched: REPORT_FILE_NAMES.length + 1, mismatches: [], notes: [] });
     expect(formatCheckResult(r)).toBe(`reports match the golden files (${REPORT_FILE_NAMES.length + 1} files)`);
   });
 
@@ -130,6 +130,26 @@ describe('checkReports', () => {
     const msg = formatCheckResult(r).split('\n');
     expect(msg).toHaveLength(2);
     expect(msg[1]).toContain('fills.csv: line 3');
+  });
+
+  it("compares run.json by its outputs digest; input paths, hashes and config are notes, not mismatches", async () => {
+    const golden = (await writeReports(join(root, 'meta', 'golden'), files, RUN)).dir;
+    const moved: RunMeta = { ...RUN, recording: { ...RUN.recording, path: '../elsewhere/btc-5m' }, strategy: { ...RUN.strategy, sha256: 'ef'.repeat(32) } };
+    const out = (await writeReports(join(root, 'meta', 'out'), files, moved)).dir;
+    const r = await checkReports(out, golden);
+    expect(r.ok).toBe(true);
+    expect(r.mismatches).toEqual([]);
+    expect(r.notes).toContain('run.json recording.path: golden "recordings/btc-5m", this run "../elsewhere/btc-5m"');
+    expect(r.notes.some((n) => n.startsWith('run.json strategy.sha256:'))).toBe(true);
+    expect(formatCheckResult(r)).toContain('note: run.json recording.path');
+
+    // a run.json that certifies other outputs is a mismatch even when the report files are equal
+    const forged = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
+    forged['outputs_digest'] = '00'.repeat(32);
+    await writeFile(join(out, 'run.json'), JSON.stringify(forged, null, 2) + '\n');
+    const f = await checkReports(out, golden);
+    expect(f.ok).toBe(false);
+    expect(f.mismatches).toEqual([expect.objectContaining({ file: 'run.json', reason: 'differs', actual: `outputs_digest ${'00'.repeat(32)}` })]);
   });
 
   it('detects a missing file and an extra file', async () => {

@@ -18,7 +18,8 @@ import { constantLatency } from '../../src/core/matching/latency.ts';
 import { polymarketFees, type FeeModel } from '../../src/core/matching/fees.ts';
 import { defaultRiskLimits, type RiskLimits } from '../../src/core/risk/risk.ts';
 import type { StrategyDefinition } from '../../src/core/strategy/api.ts';
-import { CASH_SCALE, PX_ONE, formatPx, parsePx, parseQty, type Cash, type Px, type Qty } from '../../src/core/types/fixed.ts';
+import { px, qty as q, usd } from '../../src/core/strategy/units.ts';
+import { PX_ONE, formatPx, type Cash, type Px, type Qty } from '../../src/core/types/fixed.ts';
 import type { FeeSchedule, MarketMeta } from '../../src/core/types/market.ts';
 import type { OrderEvent, OrderFilled } from '../../src/core/types/orders.ts';
 import { rawRecord, type RawRecord } from '../../src/core/types/raw.ts';
@@ -30,23 +31,8 @@ export const MIN = 60n * SEC;
 /** 2026-05-28T...Z: in the uniform-fee era (fees only where the market says so). */
 export const T0 = 1_780_000_000_000n * MS;
 
-export function px(s: string): Px {
-  const v = parsePx(s);
-  if (v === null) throw new Error(`bad price ${s}`);
-  return v;
-}
-export function q(s: string): Qty {
-  const v = parseQty(s);
-  if (v === null) throw new Error(`bad size ${s}`);
-  return v;
-}
-/** Dollars "12.5" -> Cash. */
-export function usd(s: string): Cash {
-  const neg = s.startsWith('-');
-  const [i = '0', f = ''] = (neg ? s.slice(1) : s).split('.');
-  const v = BigInt(i) * CASH_SCALE + BigInt(f.padEnd(10, '0').slice(0, 10));
-  return neg ? -v : v;
-}
+/** Exact values from text: the public API's own constructors (px('0.41'), q('10'), usd('12.5')). */
+export { px, q, usd };
 
 export const CRYPTO_FEES: FeeSchedule = { rate: '0.07', exponent: '1', takerOnly: true, rebateRate: '0.2' };
 

@@ -69,8 +69,17 @@ export interface KernelConfig {
   readonly rewards?: ReadonlyMap<string, RewardsTerms>;
   /** Keep every order event in journal.events (default true; the CLI turns it off: reports do not need it). */
   readonly keepEventLog?: boolean;
-  /** Where strategy log lines go (the engine writes them to a file / stderr). */
-  readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
+  /** Where strategy log lines go (the engine writes them to strategy.log.jsonl / stderr). */
+  readonly logSink?: (line: StrategyLogLine) => void;
+}
+
+/** One ctx.log line: virtual time, the seq of the last raw record the kernel had taken (null before the first). */
+export interface StrategyLogLine {
+  readonly tsNs: bigint;
+  readonly seq: number | null;
+  readonly level: 'info' | 'warn';
+  readonly msg: string;
+  readonly fields?: Record<string, unknown>;
 }
 
 export interface DataQuality {
@@ -137,6 +146,7 @@ export class TradingKernel {
   private readonly pairs = new Map<string, string>();
   private readonly hooks: StrategyHooks;
   private strategyStopped = false;
+  private lastSeq: number | null = null;
   private inHook = false;
   private orderSeq = 0;
   private mergeSeq = 0;
@@ -261,6 +271,7 @@ export class TradingKernel {
     q.records += 1;
     q.firstRecvNs ??= raw.recvNs;
     q.lastRecvNs = raw.recvNs;
+    this.lastSeq = raw.seq;
     // one outage = one disconnect (src/core/outages.ts); a crashed recorder session is a feed loss too
     for (const o of this.outages.observe(raw)) {
       q.disconnects += 1;
@@ -513,7 +524,8 @@ export class TradingKernel {
   private stopStrategy(hook: string, err: unknown): void {
     this.strategyStopped = true;
     const message = err instanceof Error ? err.message : String(err);
-    this.journal.strategyFailure = { tsNs: this.clockNs, hook, message };
+    const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : undefined;
+    this.journal.strategyFailure = stack === undefined ? { tsNs: this.clockNs, hook, message } : { tsNs: this.clockNs, hook, message, stack };
     this.deliver(this.exchange.submit({ type: 'cancel_all', market: null, assetId: null }, this.clockNs));
   }
 
@@ -650,7 +662,7 @@ export class TradingKernel {
       return p === undefined ? { assetId, qty: 0, avgCost: null, realized: 0n } : { assetId, qty: p.qty, avgCost: p.qty > 0 ? p.avgCost : null, realized: p.realized };
     };
     const log = (level: 'info' | 'warn') => (msg: string, fields?: Record<string, unknown>) => {
-      k.config.logSink?.(fields === undefined ? { tsNs: k.now(), level, msg } : { tsNs: k.now(), level, msg, fields });
+      k.config.logSink?.(fields === undefined ? { tsNs: k.now(), seq: k.lastSeq, level, msg } : { tsNs: k.now(), seq: k.lastSeq, level, msg, fields });
     };
     return {
       params: this.config.params,

@@ -94,6 +94,10 @@ export interface StrategyFailure {
   readonly tsNs: bigint;
   readonly hook: string;
   readonly message: string;
+  /** The thrown error's stack as the runtime gave it (the engine makes its paths project-relative). */
+  readonly stack?: string;
+  /** Where in the strategy's own code it was thrown: 'strategies/x.ts:12:7' (set by the engine). */
+  readonly location?: string;
 }
 
 export class RunJournal {

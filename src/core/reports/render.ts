@@ -212,6 +212,11 @@ function col<R>(name: string, get: (row: R) => CsvValue) {
   return { name, get };
 }
 
+/** A column of identifiers that look like numbers (token ids): always quoted, see csv.ts. */
+function textCol<R>(name: string, get: (row: R) => CsvValue) {
+  return { name, get, text: true };
+}
+
 // ------------------------------------------------------------------------------------------------
 // CSV renderers
 
@@ -224,7 +229,7 @@ export function renderOrdersCsv(input: ReportInput): string {
       col('created_at', (o) => isoFromNs(o.createdNs)),
       col('market', (o) => tok(o.assetId).market),
       col('outcome', (o) => tok(o.assetId).outcome),
-      col('asset_id', (o) => o.assetId),
+      textCol('asset_id', (o) => o.assetId),
       col('side', (o) => o.side),
       col('tif', (o) => o.tif),
       col('post_only', (o) => o.postOnly),
@@ -257,7 +262,7 @@ export function renderFillsCsv(input: ReportInput): string {
       col('client_id', (f) => f.clientId),
       col('market', (f) => tok(f.assetId).market),
       col('outcome', (f) => tok(f.assetId).outcome),
-      col('asset_id', (f) => f.assetId),
+      textCol('asset_id', (f) => f.assetId),
       col('side', (f) => f.side),
       col('px', (f) => formatPx(f.px)),
       col('qty', (f) => formatQty(f.qty)),
@@ -317,7 +322,7 @@ export function renderPositionsCsv(input: ReportInput): string {
     [
       col('market', (l) => l.info.market),
       col('outcome', (l) => l.info.outcome),
-      col('asset_id', (l) => l.p.assetId),
+      textCol('asset_id', (l) => l.p.assetId),
       col('qty', (l) => formatQty(l.p.qty)),
       col('avg_cost', (l) => (l.p.avgCost === null ? null : avg(l.p.avgCost))),
       col('cost_basis', (l) => money(l.p.costBasis)),
@@ -373,7 +378,7 @@ export function renderLedgerCsv(input: ReportInput): string {
       col('ref', (r) => r.ref),
       col('market', (r) => tok(r.assetId).market),
       col('outcome', (r) => tok(r.assetId).outcome),
-      col('asset_id', (r) => r.assetId),
+      textCol('asset_id', (r) => r.assetId),
       col('qty_delta', (r) => formatQty(r.qtyDelta)),
       col('position_after', (r) => formatQty(r.positionAfter)),
       col('cash_after', (r) => money(r.cashAfter)),
@@ -409,7 +414,7 @@ export function renderBookTopCsv(input: ReportInput): string {
     [
       col('market', (r) => tok(r.assetId).market),
       col('outcome', (r) => tok(r.assetId).outcome),
-      col('asset_id', (r) => r.assetId),
+      textCol('asset_id', (r) => r.assetId),
       col('ts_ns', (r) => r.p.tsNs),
       col('ts', (r) => isoFromNs(r.p.tsNs)),
       col('best_bid', (r) => (r.p.bid === null ? null : formatPx(r.p.bid))),
@@ -644,7 +649,10 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
       halted: input.risk.halted,
       halted_by: halt === null ? null : { at: isoFromNs(halt.tsNs), rule: halt.rule, reason: halt.reason },
     },
-    strategy_error: fail === null ? null : { at: isoFromNs(fail.tsNs), hook: fail.hook, message: fail.message },
+    strategy_error:
+      fail === null
+        ? null
+        : { at: isoFromNs(fail.tsNs), hook: fail.hook, message: fail.message, location: fail.location ?? null, stack: fail.stack === undefined ? [] : fail.stack.split('\n') },
     data_quality: {
       records: q.records,
       events: q.events,

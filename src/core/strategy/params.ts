@@ -6,7 +6,7 @@
  * Defaults: use zod 4's `.prefault('0.01')` (the default is parsed like user input); `.default()` would skip parsing.
  */
 import { z } from 'zod';
-import { parsePx, parseQty, CASH_DECIMALS, type Cash, type Px, type Qty } from '../types/fixed.ts';
+import { parseCash, parsePx, parseQty, type Cash, type Px, type Qty } from '../types/fixed.ts';
 
 const text = z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? String(v) : v.trim()));
 
@@ -32,13 +32,12 @@ export const qtyParam = (): z.ZodType<Qty, string | number> =>
 
 export const usdParam = (): z.ZodType<Cash, string | number> =>
   text.transform((s, ctx) => {
-    const m = /^(-)?(\d+)(?:\.(\d{1,10}))?$/.exec(s);
-    if (m === null) {
+    const v = parseCash(s);
+    if (v === null) {
       ctx.addIssue({ code: 'custom', message: `'${s}' is not a dollar amount` });
       return z.NEVER;
     }
-    const cash = BigInt(m[2]! + (m[3] ?? '').padEnd(CASH_DECIMALS, '0'));
-    return m[1] === undefined ? cash : -cash;
+    return v;
   });
 
 export const intParam = (): z.ZodType<number, string | number> =>
@@ -62,6 +61,14 @@ export const boolParam = (): z.ZodType<boolean, string | boolean> =>
 
 const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n, d: 86_400_000_000_000n };
 
+/** ns -> the shortest exact duration text ("5m", "1500ms", "0"), the inverse of parseDurationNs. */
+export function formatDurationNs(ns: bigint): string {
+  if (ns === 0n) return '0';
+  const units: [string, bigint][] = [['d', UNIT_NS['d']!], ['h', UNIT_NS['h']!], ['m', UNIT_NS['m']!], ['s', UNIT_NS['s']!], ['ms', UNIT_NS['ms']!], ['us', UNIT_NS['us']!]];
+  for (const [u, n] of units) if (ns % n === 0n) return `${ns / n}${u}`;
+  return `${ns}ns`;
+}
+
 /** "250ms", "10s", "5m", "1h", "2d" -> ns. A bare number means milliseconds. */
 export function parseDurationNs(s: string): bigint | null {
   const m = /^(\d+)(ns|us|ms|s|m|h|d)?$/.exec(s.trim());
@@ -79,4 +86,35 @@ export const durationParam = (): z.ZodType<bigint, string | number> =>
     return v;
   });
 
-export const p = { px: pxParam, qty: qtyParam, usd: usdParam, int: intParam, bool: boolParam, duration: durationParam };
+/** What a `p.*` parameter holds, so tools can show it in people's units (durations, prices, ...). */
+export type ParamUnit = 'px' | 'qty' | 'usd' | 'int' | 'bool' | 'duration';
+
+const UNITS = new WeakMap<object, ParamUnit>();
+const tagged = <S extends object>(unit: ParamUnit, make: () => S) => (): S => {
+  const schema = make();
+  UNITS.set(schema, unit);
+  return schema;
+};
+
+/**
+ * The unit of a parameter schema made by `p.*`, looking through `.prefault()`, `.default()`, `.optional()`
+ * and the like (zod 4 wrappers keep the wrapped schema in `_zod.def.innerType`); null for anything else.
+ */
+export function paramUnit(schema: unknown): ParamUnit | null {
+  let s: unknown = schema;
+  for (let depth = 0; depth < 8 && typeof s === 'object' && s !== null; depth++) {
+    const unit = UNITS.get(s);
+    if (unit !== undefined) return unit;
+    s = (s as { _zod?: { def?: { innerType?: unknown } } })._zod?.def?.innerType;
+  }
+  return null;
+}
+
+export const p = {
+  px: tagged('px', pxParam),
+  qty: tagged('qty', qtyParam),
+  usd: tagged('usd', usdParam),
+  int: tagged('int', intParam),
+  bool: tagged('bool', boolParam),
+  duration: tagged('duration', durationParam),
+};

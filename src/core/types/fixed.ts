@@ -75,6 +75,17 @@ export function parseQty(text: string): Qty | null {
   return parseScaled(text, QTY_DECIMALS);
 }
 
+/**
+ * Dollar string -> Cash, or null when it is not a plain decimal with at most 10 decimals ("5", "250.50",
+ * "-3.25"; a sign is allowed: cash and P&L can be negative).
+ */
+export function parseCash(text: string): Cash | null {
+  const m = /^(-)?(\d+)(?:\.(\d{1,10}))?$/.exec(text);
+  if (m === null) return null;
+  const cash = BigInt(m[2]! + (m[3] ?? '').padEnd(CASH_DECIMALS, '0'));
+  return m[1] === undefined ? cash : -cash;
+}
+
 export const formatPx = (px: Px): string => formatScaled(px, PX_DECIMALS);
 export const formatQty = (qty: Qty): string => formatScaled(qty, QTY_DECIMALS);
 export const formatCash = (cash: Cash): string => formatScaled(cash, CASH_DECIMALS);

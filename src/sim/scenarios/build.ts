@@ -2,7 +2,7 @@
  * Builds the example scenarios in this folder from the captured fixtures (run once by a developer;
  * the outputs are committed):
  *
- *   node --import tsx src/sim/scenarios/build.ts /work/shared/fixtures/polymarket
+ *   node --import tsx src/sim/scenarios/build.ts test/fixtures/polymarket
  *
  * - sol-15m.json: the SOL up/down 15-minute market of 2025-12-11 11:00 UTC (Caiooooo capture): the
  *   first PAIRS book snapshots of each token as wire `book` frames (first one with tick_size and
