@@ -11,6 +11,7 @@ import { registerMarkets } from './src/cli/markets.ts';
 import { registerRecord } from './src/cli/record.ts';
 import { registerReplay } from './src/cli/replay.ts';
 import { registerLive } from './src/cli/live.ts';
+import { registerImport } from './src/cli/import.ts';
 
 export const VERSION = '0.1.0';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerMarkets(program);
   registerInspect(program);
   registerRecordings(program);
+  registerImport(program);
   registerExchange(program);
   return program;
 }
