@@ -20,10 +20,11 @@
  * Progress is reported per received chunk (`onProgress`).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent, request, stream } from 'undici';
 import { seededRng } from '../core/rng.ts';
 import { ensureDir, fsyncDir, isCode, sha256File } from '../io/paths.ts';
 import { Backoff, type BackoffOptions } from '../sources/backoff.ts';
@@ -101,8 +102,14 @@ const md5OfEtag = (etag: string | null): string | null => {
   return m === null ? null : (m[1] as string).toLowerCase();
 };
 
-async function hashFile(path: string, hashes: Hash[]): Promise<void> {
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) for (const h of hashes) h.update(chunk as Buffer);
+function hashFileSync(path: string, hashes: readonly Hash[]): void {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) for (const h of hashes) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function sizeOf(path: string): Promise<number | null> {
@@ -209,77 +216,101 @@ async function attemptOnce(url: string, part: string, partRec: string, agent: Ag
     await rm(part, { force: true });
     have = 0;
   }
-  const headers: Record<string, string> = { 'user-agent': 'poly-import/0.1' };
+  const reqHeaders: Record<string, string> = { 'user-agent': 'poly-import/0.1' };
   if (have > 0 && validator !== null) {
-    headers['range'] = `bytes=${have}-`;
-    headers['if-range'] = validator;
+    reqHeaders['range'] = `bytes=${have}-`;
+    reqHeaders['if-range'] = validator;
   }
-  const res = await request(url, { method: 'GET', dispatcher: agent, headers, ...(o.signal ? { signal: o.signal } : {}) });
-  const status = res.statusCode;
-  if (status === 404 || status === 410) {
-    await res.body.dump();
-    return { status: 'missing', url, httpStatus: status };
+  // Chunks are written to the part file synchronously as undici delivers them (stream() + a Writable), so a
+  // connection that drops mid-body loses nothing that arrived: the next attempt resumes after it.
+  const st: { status: number; headers: Record<string, string | string[] | undefined>; fd: number | null; bytes: number; total: number | null; problem: string | null } = {
+    status: 0, headers: {}, fd: null, bytes: have, total: null, problem: null,
+  };
+  const sha = createHash('sha256');
+  const md5 = createHash('md5');
+  const hashes: Hash[] = [sha, md5];
+  let partRecWrite: Promise<void> = Promise.resolve();
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      try {
+        if (st.fd !== null) {
+          let off = 0;
+          while (off < chunk.length) off += writeSync(st.fd, chunk, off, chunk.length - off);
+          for (const h of hashes) h.update(chunk);
+          st.bytes += chunk.length;
+          o.onProgress?.({ url, bytes: st.bytes, total: st.total });
+        }
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+  });
+  try {
+    await stream(url, { method: 'GET', dispatcher: agent, headers: reqHeaders, ...(o.signal ? { signal: o.signal } : {}) }, ({ statusCode, headers }) => {
+      st.status = statusCode;
+      st.headers = headers as Record<string, string | string[] | undefined>;
+      if (statusCode === 206) {
+        const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(st.headers, 'content-range') ?? '');
+        if (cr === null || Number(cr[1]) !== have) {
+          st.problem = `HTTP 206 with Content-Range '${header(st.headers, 'content-range') ?? ''}' for a resume at byte ${have}; restarting from zero`;
+          return sink;
+        }
+        st.total = cr[3] === '*' ? null : Number(cr[3]);
+        hashFileSync(part, hashes); // the bytes already on disk start the checksums (the factory is synchronous)
+        st.fd = openSync(part, 'a');
+      } else if (statusCode === 200) {
+        if (have > 0) o.onLog?.(`download ${url}: the server sent the whole file instead of the rest (changed upstream or no range support); restarting from zero`);
+        have = 0;
+        st.bytes = 0;
+        const len = header(st.headers, 'content-length');
+        st.total = len === null ? null : Number(len);
+        st.fd = openSync(part, 'w');
+      } else {
+        return sink; // body discarded (fd null); the status decides below
+      }
+      const etag = header(st.headers, 'etag');
+      partRecWrite = writeJsonEntry(partRec, { url, etag, lastModified: header(st.headers, 'last-modified') }, dirname(partRec));
+      o.onProgress?.({ url, bytes: st.bytes, total: st.total });
+      return sink;
+    });
+  } catch (err) {
+    if (st.status === 200 || st.status === 206) {
+      closeFd(st);
+      await partRecWrite.catch(() => undefined);
+      throw new Retryable(`connection lost after ${st.bytes} bytes (${oneLine(err)})`);
+    }
+    closeFd(st);
+    throw err;
   }
+  await partRecWrite;
+  if (st.fd !== null) fsyncSync(st.fd);
+  closeFd(st);
+  const status = st.status;
+  if (status === 404 || status === 410) return { status: 'missing', url, httpStatus: status };
   if (status === 416) {
-    await res.body.dump();
     await rm(part, { force: true });
     throw new Retryable('HTTP 416 for the resumed range; restarting from zero');
   }
-  if (status === 408 || status === 429 || status >= 500) {
-    await res.body.dump();
-    throw new Retryable(`HTTP ${status}`);
+  if (status === 408 || status === 429 || status >= 500) throw new Retryable(`HTTP ${status}`);
+  if (status !== 200 && status !== 206) throw new ImportError(`download of ${url} answered HTTP ${status}; check the URL (or --base-url)`, 'runtime');
+  if (st.problem !== null) {
+    await rm(part, { force: true });
+    throw new Retryable(st.problem);
   }
-  if (status !== 200 && status !== 206) {
-    await res.body.dump();
-    throw new ImportError(`download of ${url} answered HTTP ${status}; check the URL (or --base-url)`, 'runtime');
-  }
-  const etag = header(res.headers, 'etag');
-  const lastModified = header(res.headers, 'last-modified');
-  let total: number | null = null;
-  if (status === 206) {
-    const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res.headers, 'content-range') ?? '');
-    if (cr === null || Number(cr[1]) !== have) {
-      await res.body.dump();
-      await rm(part, { force: true });
-      throw new Retryable(`HTTP 206 with Content-Range '${header(res.headers, 'content-range') ?? ''}' for a resume at byte ${have}; restarting from zero`);
-    }
-    total = cr[3] === '*' ? null : Number(cr[3]);
-  } else {
-    if (have > 0) o.onLog?.(`download ${url}: the server sent the whole file instead of the rest (changed upstream or no range support); restarting from zero`);
-    have = 0;
-    const len = header(res.headers, 'content-length');
-    total = len === null ? null : Number(len);
-  }
-  await writeJsonEntry(partRec, { url, etag, lastModified }, dirname(partRec));
-  const sha = createHash('sha256');
+  if (st.total !== null && st.bytes !== st.total) throw new Retryable(`body ended at ${st.bytes} of ${st.total} bytes`);
+  const etag = header(st.headers, 'etag');
   const md5Want = md5OfEtag(etag);
-  const md5 = md5Want === null ? null : createHash('md5');
-  const hashes = md5 === null ? [sha] : [sha, md5];
-  if (have > 0) await hashFile(part, hashes);
-  const fh = await open(part, have > 0 ? 'a' : 'w');
-  let bytes = have;
-  try {
-    o.onProgress?.({ url, bytes, total });
-    for await (const chunk of res.body) {
-      const b = chunk as Buffer;
-      let off = 0;
-      while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
-      for (const h of hashes) h.update(b);
-      bytes += b.length;
-      o.onProgress?.({ url, bytes, total });
-    }
-    await fh.sync();
-  } catch (err) {
-    throw new Retryable(`connection lost after ${bytes} bytes (${oneLine(err)})`);
-  } finally {
-    await fh.close();
-  }
-  if (total !== null && bytes !== total) throw new Retryable(`body ended at ${bytes} of ${total} bytes`);
-  if (md5 !== null && md5.digest('hex') !== md5Want) {
+  if (md5Want !== null && md5.digest('hex') !== md5Want) {
     await rm(part, { force: true });
     throw new Retryable(`MD5 of the body does not match the ETag ${etag ?? ''}; downloading again`);
   }
-  return { status: 'ok', bytes, sha256: sha.digest('hex'), etag, lastModified };
+  return { status: 'ok', bytes: st.bytes, sha256: sha.digest('hex'), etag, lastModified: header(st.headers, 'last-modified') };
+}
+
+function closeFd(st: { fd: number | null }): void {
+  if (st.fd !== null) closeSync(st.fd);
+  st.fd = null;
 }
 
 const isPart = (v: unknown): v is { url: string; etag: string | null; lastModified: string | null } =>
