@@ -39,15 +39,15 @@ export async function writeMetaFile(dir: string, markets: readonly TestMarket[])
 const px = (c: number): string => (c / 100).toFixed(2).replace(/0$/, '').replace(/\.$/, '');
 
 /** A wire book (best last, as Polymarket sends) for YES around `mid` cents, and its NO mirror. */
-export function bookPair(m: TestMarket, mid: number, ts: number): [Record<string, unknown>, Record<string, unknown>] {
+export function bookPair(m: TestMarket, mid: number, ts: number, tick = '0.01'): [Record<string, unknown>, Record<string, unknown>] {
   const bidsYes = [mid - 3, mid - 2, mid - 1].map((c, i) => ({ price: px(c), size: String(100 - 10 * i) }));
   const asksYes = [mid + 3, mid + 2, mid + 1].map((c, i) => ({ price: px(c), size: String(80 + 10 * i) }));
-  const yes = { market: m.cid, asset_id: m.yes, timestamp: String(ts), hash: 'a'.repeat(40), bids: bidsYes, asks: asksYes, tick_size: '0.01', last_trade_price: px(mid), event_type: 'book' };
+  const yes = { market: m.cid, asset_id: m.yes, timestamp: String(ts), hash: 'a'.repeat(40), bids: bidsYes, asks: asksYes, tick_size: tick, last_trade_price: px(mid), event_type: 'book' };
   const no = {
     market: m.cid, asset_id: m.no, timestamp: String(ts), hash: 'b'.repeat(40),
     bids: asksYes.map((l) => ({ price: px(100 - Math.round(Number(l.price) * 100)), size: l.size })),
     asks: bidsYes.map((l) => ({ price: px(100 - Math.round(Number(l.price) * 100)), size: l.size })),
-    tick_size: '0.01', last_trade_price: px(100 - mid), event_type: 'book',
+    tick_size: tick, last_trade_price: px(100 - mid), event_type: 'book',
   };
   return [yes, no];
 }
@@ -101,7 +101,7 @@ export function sessionFrames(markets: readonly TestMarket[], hours: readonly nu
       }
       const tt = t0 + 170_000;
       out.push([tt, { event_type: 'tick_size_change', asset_id: m.yes, market: m.cid, old_tick_size: '0.01', new_tick_size: '0.001', timestamp: String(tt - 1) }]);
-      const [y2, n2] = bookPair(m, 52 + k, tt + 5);
+      const [y2, n2] = bookPair(m, 52 + k, tt + 5, '0.001');
       out.push([tt + 10, y2], [tt + 11, n2]);
       out.push([tt + 20, { event_type: 'best_bid_ask', market: m.cid, asset_id: m.yes, best_bid: '0.51', best_ask: '0.53', spread: '0.02', timestamp: String(tt + 19) }]);
     });

@@ -160,10 +160,10 @@ describe('poly import pmxt: hours, gaps and filters', () => {
     expect(sum.reconnects).toEqual({ market_ws: 1 });
     // the kernel sees it as a disconnect: after the reopen, no order until a fresh snapshot
     const { runBacktest } = await import('../../src/engine/backtest.ts');
-    const { loadStrategy } = await import('../../src/engine/strategy-loader.ts');
+    const { loadStrategy, validateParams } = await import('../../src/engine/strategy-loader.ts');
     const { engineSettings } = await import('../../src/engine/config.ts');
     const strategy = await loadStrategy(join(import.meta.dirname, 'fixtures', 'probe-after-gap.ts'));
-    const r = await runBacktest({ recording: out, strategy, params: {}, settings: await engineSettings({}), speed: 'max' });
+    const r = await runBacktest({ recording: out, strategy, params: validateParams(strategy.definition, {}), settings: await engineSettings({}), speed: 'max' });
     expect(r.kernel.quality.disconnects).toBe(1);
     expect(r.kernel.quality.reconnects).toBe(1);
     const denied = r.kernel.journal.events.filter((e) => e.type === 'order_denied');
