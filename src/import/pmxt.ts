@@ -217,7 +217,9 @@ async function planMarkets(o: PmxtImportOptions, metaOpts: MetaOptions, rangeMs:
     rounds.push(...r.rounds.filter((s) => !r.skipped.includes(s)));
     if (r.markets.length === 0) throw new ImportError(`--series ${known.map((s) => s.name).join(', ')}: Gamma lists none of its ${r.rounds.length} round(s) in ${isoMs(rangeMs.from)} .. ${isoMs(rangeMs.to)}; check the range, or --gamma-url`, 'input');
   }
-  const metaSource = { source: 'gamma+clob', gamma: o.gammaUrl, clob: o.clobUrl, cached, fetched };
+  // (cache hits are logged, not stored: the output must not depend on the state of the cache)
+  if (steps.length > 0) log(o, 'info', `metadata: ${cached} resolution(s) from the cache, ${fetched} fetched`);
+  const metaSource = { source: 'gamma+clob', gamma: o.gammaUrl, clob: o.clobUrl };
   const decided = o.markets.length > 0 || known.length > 0;
   return { fixed: decided && prefixes.length === 0 ? fixed : decided ? fixed : null, prefixes, steps, metaSource, seriesRounds: rounds };
 }
@@ -393,7 +395,7 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
         found = [...r.markets];
         missing = r.missing;
         steps = [...steps, ...r.steps];
-        metaSource = { ...metaSource, cached: Number(metaSource['cached'] ?? 0) + r.cached, fetched: Number(metaSource['fetched'] ?? 0) + r.fetched };
+        log(o, 'info', `metadata of the files' markets: ${r.cached} batch(es) from the cache, ${r.fetched} fetched`);
       }
       if (plan.prefixes.length > 0) {
         const hit = found.filter((m) => plan.prefixes.some((p) => m.slug?.toLowerCase().startsWith(p) === true));
