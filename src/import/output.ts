@@ -108,17 +108,19 @@ export class ImportOutput {
     return this.lastNs;
   }
 
-  /** Appends one record (seq assigned here). Awaits a flush every 16 MiB. */
-  async append(r: OutRecord): Promise<void> {
+  /**
+   * Appends one record (seq assigned here). Synchronous; every 16 MiB it returns the writer's flush, which
+   * the caller must await before appending more (null otherwise).
+   */
+  append(r: OutRecord): Promise<void> | null {
     if (this.lastNs !== null && r.recvNs < this.lastNs) throw new Error(`import output: receive time ${r.recvNs} goes back from ${this.lastNs}`);
     this.seq += 1;
     this.lastNs = r.recvNs;
     this.clockNs = r.recvNs;
     this.writer.append({ v: RAW_FORMAT_VERSION, seq: this.seq, ...r });
-    if (this.writer.stats().bytes >= this.nextFlushAt) {
-      this.nextFlushAt += FLUSH_EVERY_BYTES;
-      await this.writer.flush();
-    }
+    if (this.writer.stats().bytes < this.nextFlushAt) return null;
+    this.nextFlushAt += FLUSH_EVERY_BYTES;
+    return this.writer.flush();
   }
 
   /** Closes the writer (Parquet + manifest), then moves the recording into place. */

@@ -38,9 +38,11 @@
  * tick change it caused, then the post-trade book Polymarket sends after every trade), then asset_id, then
  * file row number (the archive's own order among rows that tie on everything else).
  *
- * Memory: the ordering is DuckDB's ORDER BY over the filtered rows of ONE file, under the DuckDB instance's
+ * Memory: the ordering is DuckDB's ORDER BY over the filtered rows of ONE file (the raw columns only: the
+ * frame text is built by the projection above the sort, as rows stream out), under the DuckDB instance's
  * memory_limit with spilling to its temp_directory (see pmxt.ts); results are fetched as 2048-row chunks and
- * turned into frames one chunk at a time. A market/asset filter is pushed into the Parquet scan, which skips
+ * turned into frames one chunk at a time. (That DuckDB keeps the subquery's order through the projection is
+ * relied on, and checked by the frame-order and equivalence tests.) A market/asset filter is pushed into the Parquet scan, which skips
  * every row group whose `market` min/max statistics cannot match (the archive's sort makes that almost all of
  * them), so a few markets out of an hour never bring the hour into memory.
  *
@@ -212,8 +214,8 @@ export function streamSql(p: FileProbe, f: RowFilter): string {
   const known = `event_type IN (${FRAME_EVENT_TYPES.map(sqlString).join(', ')})`;
   return (
     `SELECT t::DOUBLE AS t, ${group} AS g, ${body} AS body, CASE WHEN et = 'book' THEN ${strCol(p, 'bids')} END AS bids, CASE WHEN et = 'book' THEN ${strCol(p, 'asks')} END AS asks ` +
-    `FROM (SELECT *, ${msExpr(p, 'timestamp_received')} AS t, event_type AS et FROM ${source(p, true)}${where}${where === '' ? ' WHERE' : ' AND'} ${known} AND timestamp_received IS NOT NULL) ` +
-    `ORDER BY t, market, ${x} NULLS FIRST, ${rank}, asset_id, file_row_number`
+    `FROM (SELECT * FROM (SELECT *, ${msExpr(p, 'timestamp_received')} AS t, event_type AS et FROM ${source(p, true)}${where}${where === '' ? ' WHERE' : ' AND'} ${known} AND timestamp_received IS NOT NULL) ` +
+    `ORDER BY t, market, ${x} NULLS FIRST, ${rank}, asset_id, file_row_number)`
   );
 }
 

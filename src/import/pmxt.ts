@@ -124,6 +124,8 @@ interface PlacedFile {
   counts: FileCounts | null;
 }
 
+const EMPTY_META = Object.freeze({});
+
 const ORDERING =
   'receipt millisecond (timestamp_received), then market, then exchange timestamp, then event type (price_change < last_trade_price < tick_size_change < book), then asset_id, then file row; price_change rows with equal (timestamp_received, market, timestamp) form one message';
 
@@ -334,7 +336,7 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
   let duck: Duck | null = null;
   let output: ImportOutput | null = null;
   try {
-    duck = await openDuck({ threads: o.threads ?? 2, memoryLimit: o.memoryLimit ?? '512MB', tempDirectory: spill, preserveInsertionOrder: false });
+    duck = await openDuck({ threads: o.threads ?? 2, memoryLimit: o.memoryLimit ?? '512MB', tempDirectory: spill });
     // 3. probe + count
     const fixedIds = plan.fixed === null ? null : [...new Set(plan.fixed.flatMap((m) => [m.conditionId, m.conditionId.toLowerCase()]))];
     const filter: RowFilter = { markets: fixedIds, fromMs: o.fromMs, toMs: o.toMs };
@@ -506,8 +508,9 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
       return ns < last ? last : ns;
     };
     const emit = async (rec: Parameters<ImportOutput['append']>[0]): Promise<void> => {
-      await output?.append(rec);
+      const flushing = output?.append(rec);
       last = rec.recvNs;
+      if (flushing !== null && flushing !== undefined) await flushing;
     };
     const rowsTotal = inputs.reduce((a, i) => a + i.rowsImported, 0);
     let rowsDone = 0;
@@ -539,9 +542,14 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
       }
       for await (const batch of pmxtFrames(duck, f.probe as FileProbe, rowFilter, f.name)) {
         for (const fr of batch) {
-          const ns = BigInt(fr.ms) * 1_000_000n;
-          if (ns < last) clamped.rows += fr.rows;
-          await emit({ recvNs: ns < last ? last : ns, source: 'market_ws', conn, kind: 'frame', meta: {}, payload: fr.text });
+          let ns = BigInt(fr.ms) * 1_000_000n;
+          if (ns < last) {
+            clamped.rows += fr.rows;
+            ns = last;
+          }
+          const flushing = output.append({ recvNs: ns, source: 'market_ws', conn, kind: 'frame', meta: EMPTY_META, payload: fr.text });
+          last = ns;
+          if (flushing !== null) await flushing;
           rowsDone += fr.rows;
           frames += 1;
         }

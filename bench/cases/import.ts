@@ -1,0 +1,72 @@
+/**
+ * Bench case `import`: `poly import pmxt` on a generated PMXT v2 hour of >= 5,000,000 rows over 2000 markets
+ * (bench/gen-pmxt.ts; generated once into bench/out/ and reused), filtered to one market and for every
+ * market, against a DuckDB scan of the same file measured in the same run.
+ *
+ * FLOOR: DuckDB (2 threads, 512MB) reading every column of every row (count, string lengths, sums): the
+ * unavoidable decode of the archive file. Subjects: importPmxt with --market <one> (row-group pruning: the
+ * other markets' row groups are never read) and with every market (all rows -> frames -> RecordingWriter
+ * spool -> Parquet parts). events = rows of the file for all three ("cover this hour"), so the ratio says how
+ * much slower than just reading the hour an import is.
+ * Every subject runs ONCE in a fresh child process (bench/import-child.ts): its "rss peak" is that process's
+ * maxRSS, the bounded-memory claim (DuckDB memory_limit 512MB + the writer) is checked there.
+ * Limits: one run per subject (the all-markets import takes a while on 2 cores); no median.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ensureBenchHour } from '../gen-pmxt.ts';
+import type { ChildResult } from '../import-child.ts';
+import { fmtInt, fmtMb, type CaseResult, type Measurement } from '../lib.ts';
+
+export const name = 'import';
+
+const CHILD = fileURLToPath(new URL('../import-child.ts', import.meta.url));
+
+function runChild(args: string[]): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, args, { execArgv: process.execArgv.filter((a) => a !== '--expose-gc'), stdio: 'inherit', serialization: 'advanced' });
+    let msg: { ok: true; result: ChildResult } | { ok: false; error: string } | null = null;
+    child.on('message', (m) => {
+      msg = m as typeof msg;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const m = msg as { ok: true; result: ChildResult } | { ok: false; error: string } | null;
+      if (m?.ok === true) resolve(m.result);
+      else reject(new Error(m?.ok === false ? `${args[0] ?? ''}: ${m.error}` : `${args[0] ?? ''}: child exited with ${signal ?? code}`));
+    });
+  });
+}
+
+const asMeasurement = (label: string, r: ChildResult): Measurement => ({
+  label, events: r.events, iterations: 1, medianMs: r.ms, minMs: r.ms, evPerSec: (r.events * 1000) / r.ms, nsPerEvent: (r.ms * 1e6) / r.events, rssPeakBytes: r.maxRssBytes,
+});
+
+export async function run(): Promise<CaseResult> {
+  const t0 = performance.now();
+  const h = await ensureBenchHour((s) => console.error(`  import: ${s}`));
+  const subjects: [string, string][] = [
+    ['duckdb-scan', 'DuckDB scan of every column'],
+    ['import-one', 'poly import pmxt --market <one of 2000>'],
+    ['import-all', 'poly import pmxt (every market)'],
+  ];
+  const results: { key: string; m: Measurement; detail: string }[] = [];
+  for (const [key, label] of subjects) {
+    const r = await runChild([key, h.dir, h.file, h.meta, String(h.rows)]);
+    results.push({ key, m: asMeasurement(label, r), detail: r.detail });
+  }
+  const [floor, ...rest] = results as [(typeof results)[0], ...typeof results];
+  const totalS = (performance.now() - t0) / 1000;
+  return {
+    name,
+    floorName: 'DuckDB scan',
+    floor: floor.m,
+    subjects: rest.map((r) => r.m),
+    notes: [
+      `${fmtInt(h.rows)}-row PMXT hour over ${h.markets} markets, ${h.file} (${h.generatedMs === null ? 'cached' : `generated in ${fmtInt(h.generatedMs)} ms`})`,
+      'each subject ran once in a fresh child process; "rss peak" = that process\'s maxRSS; ev/s = rows of the hour covered per second',
+      ...results.map((r) => `${r.key}: ${r.detail}; max RSS ${fmtMb(r.m.rssPeakBytes)}`),
+      `case total ${totalS.toFixed(0)} s`,
+    ],
+  };
+}
