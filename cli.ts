@@ -10,6 +10,7 @@ import { registerRecordings } from './src/cli/recordings.ts';
 import { registerMarkets } from './src/cli/markets.ts';
 import { registerRecord } from './src/cli/record.ts';
 import { registerReplay } from './src/cli/replay.ts';
+import { registerReport } from './src/cli/report.ts';
 import { registerLive } from './src/cli/live.ts';
 import { registerImport } from './src/cli/import.ts';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRecord(program);
   registerReplay(program);
+  registerReport(program);
   registerLive(program);
   registerMarkets(program);
   registerInspect(program);

@@ -16,7 +16,8 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--feed-loss <rule>', "resting orders on a market-data disconnect: 'cancel' or 'keep'", 'cancel')
     .option('--risk <file.json>', 'risk limits (JSON; see README)')
     .option('--stale-after <d>', 'no new orders on a book older than this', '60s')
-    .option('--equity-interval <d>', 'equity sampling interval (virtual time)', '1m');
+    .option('--equity-interval <d>', 'equity sampling interval (virtual time)', '1m')
+    .option('--rewards <file.json>', 'liquidity-reward programs for the economics estimate: [{market, rewards_max_spread (cents), rewards_min_size, rate_per_day}]');
 }
 
 export function progressBar(label: string): { update: (done: number, total: number, virtualNs: bigint) => void; done: () => void } {

@@ -90,6 +90,7 @@ export function registerReplay(program: Command): void {
     });
     process.stdout.write(written.summaryLines.join('\n') + '\n');
     process.stdout.write(`reports written to ${written.dir}\n`);
+    process.stdout.write(`report: ${written.html}\n`);
     if (flags.check !== undefined) {
       const check = await checkReports(written.dir, flags.check);
       process.stdout.write(formatCheckResult(check) + '\n');

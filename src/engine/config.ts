@@ -5,12 +5,15 @@
  * reproducible from its run.json alone.
  */
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { CliError } from '../cli/errors.ts';
+import type { RewardsTerms } from '../core/economics/index.ts';
 import type { KernelConfig } from '../core/kernel/trading-kernel.ts';
 import { conservativeQueue, constantLatency, logProbability, noFees, polymarketFees, powerProbability, probabilisticQueue, uniformLatency, type FillEngineConfig } from '../core/matching/index.ts';
 import { RiskLimitsSchema, defaultRiskLimits, type RiskLimits } from '../core/risk/risk.ts';
 import { parseDurationNs } from '../core/strategy/params.ts';
-import { CASH_DECIMALS, type Cash } from '../core/types/fixed.ts';
+import { CASH_DECIMALS, D, parseQty, type Cash } from '../core/types/fixed.ts';
+import type { MarketMeta } from '../core/types/market.ts';
 
 export interface EngineFlags {
   cash?: string;
@@ -24,6 +27,15 @@ export interface EngineFlags {
   risk?: string;
   staleAfter?: string;
   equityInterval?: string;
+  rewards?: string;
+}
+
+/** One market's reward program from --rewards FILE (the market still to be resolved against the run's markets). */
+export interface RewardsEntry {
+  readonly market: string;
+  readonly maxSpreadCents: D;
+  readonly minSize: number;
+  readonly ratePerDay: D | null;
 }
 
 export interface EngineSettings {
@@ -32,6 +44,8 @@ export interface EngineSettings {
   readonly fill: Omit<FillEngineConfig, 'rng'>;
   readonly risk: RiskLimits;
   readonly equityIntervalNs: bigint;
+  /** Liquidity-reward programs from --rewards FILE (empty without it). */
+  readonly rewards: readonly RewardsEntry[];
   /** Exact strings of every setting, for run.json. */
   readonly described: Record<string, string>;
 }
@@ -61,6 +75,54 @@ function latencyFrom(entry: string, cancel: string | undefined) {
   const c = cancel === undefined ? e : range(cancel, '--cancel-latency');
   if (e.minNs === e.maxNs && c.minNs === c.maxNs) return constantLatency(e.minNs, c.minNs);
   return uniformLatency(e, c);
+}
+
+const decimal = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal')]).transform((v) => new D(String(v)));
+const RewardsEntrySchema = z.strictObject({
+  market: z.string().min(1).optional(),
+  rewards_max_spread: decimal.refine((d) => d.gt(0), 'must be > 0 (cents)'),
+  rewards_min_size: decimal,
+  rate_per_day: decimal.nullable().optional(),
+});
+const RewardsFileSchema = z.union([z.array(RewardsEntrySchema), z.record(z.string(), RewardsEntrySchema)]);
+
+/**
+ * --rewards FILE: liquidity-reward programs the tape does not carry, as a JSON array of
+ * {market, rewards_max_spread, rewards_min_size, rate_per_day} or an object keyed by market (condition id or
+ * slug). rewards_max_spread is in cents (Polymarket's unit), rewards_min_size in shares, rate_per_day in dollars.
+ */
+export async function readRewardsFile(path: string): Promise<{ entries: RewardsEntry[]; text: string }> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new CliError(`--rewards file '${path}' cannot be read as JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  const r = RewardsFileSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new CliError(`--rewards file '${path}': ${i.path.join('.') || '(root)'}: ${i.message} (expected [{"market": "<condition id or slug>", "rewards_max_spread": 3.5, "rewards_min_size": 50, "rate_per_day": 20}])`);
+  }
+  const list = Array.isArray(r.data) ? r.data.map((e, i) => ({ key: e.market, e, at: String(i) })) : Object.entries(r.data).map(([k, e]) => ({ key: e.market ?? k, e, at: k }));
+  const entries = list.map(({ key, e, at }) => {
+    if (key === undefined) throw new CliError(`--rewards file '${path}': entry ${at} names no market`);
+    const minSize = parseQty(e.rewards_min_size.toFixed());
+    if (minSize === null) throw new CliError(`--rewards file '${path}': ${key}: rewards_min_size has more than 6 decimals`);
+    return { market: key, maxSpreadCents: e.rewards_max_spread, minSize, ratePerDay: e.rate_per_day ?? null };
+  });
+  return { entries, text: JSON.stringify(raw) };
+}
+
+/** Resolves --rewards entries (slug or condition id) against the run's markets; an unknown slug is a one-line error. */
+export function resolveRewards(entries: readonly RewardsEntry[], markets: readonly MarketMeta[]): Map<string, RewardsTerms> {
+  const out = new Map<string, RewardsTerms>();
+  for (const e of entries) {
+    const m = markets.find((x) => x.slug === e.market || x.conditionId.toLowerCase() === e.market.toLowerCase());
+    const cond = m?.conditionId ?? (/^0x[0-9a-fA-F]{64}$/.test(e.market) ? e.market.toLowerCase() : null);
+    if (cond === null) throw new CliError(`--rewards: market '${e.market}' is not a market of this run (use its slug or condition id)`);
+    out.set(cond, { maxSpreadCents: e.maxSpreadCents, minSize: e.minSize, ratePerDay: e.ratePerDay, source: 'file' });
+  }
+  return out;
 }
 
 export async function engineSettings(flags: EngineFlags): Promise<EngineSettings> {
@@ -110,6 +172,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
   const equityIntervalNs = durationFrom(equityText, '--equity-interval');
   if (equityIntervalNs <= 0n) throw new CliError(`--equity-interval must be positive`);
 
+  const rewards = flags.rewards === undefined ? null : await readRewardsFile(flags.rewards);
   const fill: Omit<FillEngineConfig, 'rng'> = {
     latency: latencyFrom(latencyText, flags.cancelLatency),
     queue,
@@ -123,6 +186,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
     fill,
     risk,
     equityIntervalNs,
+    rewards: rewards?.entries ?? [],
     described: {
       cash: cashText,
       seed: seedText,
@@ -135,6 +199,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
       risk: riskText,
       stale_after: `${risk.staleAfterNs}ns`,
       equity_interval: equityText,
+      ...(rewards !== null ? { rewards: rewards.text } : {}),
     },
   };
 }
@@ -147,5 +212,6 @@ export function kernelConfig(settings: EngineSettings, rest: Pick<KernelConfig, 
     risk: settings.risk,
     fill: settings.fill,
     equityIntervalNs: settings.equityIntervalNs,
+    ...(settings.rewards.length > 0 ? { rewards: resolveRewards(settings.rewards, rest.markets) } : {}),
   };
 }

@@ -2,15 +2,17 @@
  * Renders a finished kernel's reports and writes them with run.json (shared by replay and live).
  * The report directory defaults to reports/<run-id>/, where run-id is a hash of the inputs
  * (recording digest, strategy bytes, params, seed, settings, data window) — so the same run always
- * lands in the same place with the same bytes.
+ * lands in the same place with the same bytes. report.html is drawn last, from the files on disk (the same
+ * renderer `poly report` uses), so it always shows what the CSV/JSON say.
  */
 import { basename, join } from 'node:path';
 import type { TradingKernel } from '../core/kernel/trading-kernel.ts';
 import { renderReports, reportInputFromKernel } from '../core/reports/render.ts';
 import { isoFromNs } from '../core/time.ts';
 import { formatCash } from '../core/types/fixed.ts';
+
 import type { EngineSettings } from './config.ts';
-import { computeRunId, writeReports, type RunMeta, type WriteResult } from './reports-writer.ts';
+import { computeRunId, writeReportHtml, writeReports, type RunMeta, type WriteResult } from './reports-writer.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
 
 export interface RenderRunInput {
@@ -33,6 +35,8 @@ export interface RenderRunInput {
 
 export interface RenderRunResult extends WriteResult {
   readonly summaryLines: string[];
+  /** Path of report.html (written after run.json, from the files just written). */
+  readonly html: string;
 }
 
 export async function renderRun(input: RenderRunInput): Promise<RenderRunResult> {
@@ -62,6 +66,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   };
   const dir = input.outDir ?? join('reports', computeRunId(run));
   const written = await writeReports(dir, files, run);
+  const html = await writeReportHtml(dir);
   const summary = JSON.parse(files['summary.json']) as {
     pnl: { total: string; fees: string; rebates: string; settlement: string };
     return: string | null;
@@ -78,5 +83,5 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
     lines.push(`data quality: ${summary.data_quality.normalization_errors} normalization errors, ${summary.data_quality.disconnects} disconnects (see summary.json)`);
   }
   if (summary.strategy_error !== null) lines.push(`strategy stopped: ${summary.strategy_error.hook} threw: ${summary.strategy_error.message}`);
-  return { ...written, summaryLines: lines };
+  return { ...written, summaryLines: lines, html };
 }

@@ -15,6 +15,10 @@
  *   (replay speed is not an input: results do not depend on it).
  * - outputs_digest = sha256 over "<name>\0<sha256>\n" lines of the report files sorted by name (run.json excluded).
  *
+ * report.html is a view of these files (src/report/html.ts), written after run.json by `writeReportHtml` and
+ * not part of outputs_digest: it is checked by structure in a browser test, never byte-compared, so
+ * checkReports skips it on both sides (as it skips any STRUCTURE_CHECKED file).
+ *
  * checkReports compares every regular file under the golden directory (recursively, relative paths) byte for
  * byte with the output directory; a file missing on either side is a mismatch. For a differing file it reports
  * the first differing line (1-based, found on the bytes, so it works for any content) with both versions of that
@@ -29,6 +33,18 @@ import { join } from 'node:path';
 import { REPORT_FILE_NAMES, type ReportFiles } from '../core/reports/render.ts';
 import { toJson } from '../core/reports/csv.ts';
 import { ensureDir, isDirectory, writeFileAtomic } from '../io/paths.ts';
+import { renderReportHtmlFromDir } from '../report/html.ts';
+
+export const REPORT_HTML = 'report.html';
+/** Files checkReports does not byte-compare (views checked by structure). */
+export const STRUCTURE_CHECKED: readonly string[] = [REPORT_HTML];
+
+/** Renders report.html from the files in dir and writes it there (atomically); returns its path. */
+export async function writeReportHtml(dir: string): Promise<string> {
+  const path = join(dir, REPORT_HTML);
+  await writeFileAtomic(path, Buffer.from(await renderReportHtmlFromDir(dir), 'utf8'));
+  return path;
+}
 
 export interface RunMeta {
   /** Engine version (default: package.json's version). */
@@ -168,7 +184,8 @@ async function listFiles(dir: string): Promise<string[]> {
     if (!e.isFile()) continue;
     const parent = (e as { parentPath?: string; path?: string }).parentPath ?? (e as { path?: string }).path ?? dir;
     const rel = join(parent, e.name).slice(dir.length).replace(/^[\\/]+/, '');
-    out.push(rel.replaceAll('\\', '/'));
+    const name = rel.replaceAll('\\', '/');
+    if (!STRUCTURE_CHECKED.includes(name)) out.push(name);
   }
   return out.sort();
 }

@@ -47,6 +47,7 @@ export const MarketMetaSchema = z.object({
   acceptingOrders: z.boolean().nullable(),
   eventSlug: z.string().nullable(),
   tags: z.array(z.string()),
+  rewards: z.object({ maxSpread: z.string(), minSize: z.string(), ratePerDay: z.string().nullable() }).optional(),
 });
 
 const CountsSchema = z.record(z.string(), z.number().int().nonnegative());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EquityCurve, exposure, equityStats, maxDrawdown, periodReturns, resample, sharpe, sortino, totalReturn, turnoverRatio, winRate, type EquityPoint,
+  describeInterval, EquityCurve, exposure, equityStats, MIN_RATIO_RETURNS, maxDrawdown, periodReturns, resample, sharpe, sortino, totalReturn, turnoverRatio, winRate, type EquityPoint,
 } from '../../src/core/portfolio/stats.ts';
 import { D } from '../../src/core/types/fixed.ts';
 import { NS_PER_DAY } from '../../src/core/time.ts';
@@ -90,10 +90,36 @@ describe('per-interval returns, Sharpe and Sortino (hand computed)', () => {
     expect(sharpe(curve([0n, '100'], [day(1), '100'], [day(2), '100']), day(1))).toBeNull();
     expect(sharpe(curve([0n, '100'], [day(1), '110']), day(1))).toBeNull();
     expect(sharpe(curve([0n, '100'], [day(1), '0'], [day(2), '10']), day(1))).toBeNull();
-    const st = equityStats(curve([0n, '100'], [day(1), '120'], [day(2), '108']), day(1));
+    const st = equityStats(curve([0n, '100'], [day(1), '120'], [day(2), '108']), day(1), 2);
     expect(st.drawdown!.amount).toBe(usd('12'));
     expect(st.totalReturn!.pnl).toBe(usd('8'));
     expect(st.sharpe).not.toBeNull();
+    expect(st.ratioBasis).toMatchObject({ returns: 2, minReturns: 2, sharpeOmitted: null, sortinoOmitted: null });
+  });
+
+  it('equityStats omits Sharpe / Sortino below the minimum number of returns and says why', () => {
+    // a 15-minute run sampled each minute: 14 returns (the old report printed a Sharpe of -365 here)
+    const pts = Array.from({ length: 15 }, (_, i) => ({ tsNs: BigInt(i) * 60_000_000_000n, equity: usd(String(1000 - i)) }));
+    const st = equityStats(pts, 60_000_000_000n);
+    expect(MIN_RATIO_RETURNS).toBe(30);
+    expect(st.sharpe).toBeNull();
+    expect(st.sortino).toBeNull();
+    expect(st.ratioBasis.returns).toBe(14);
+    expect(st.ratioBasis.sharpeOmitted).toBe('14 returns at 1m sampling; at least 30 are needed for a meaningful ratio');
+    expect(st.ratioBasis.periodsPerYear.eq(525_600)).toBe(true);
+    // with 30 returns the ratio is reported (the same losing curve: a negative Sharpe, no zero variance)
+    const long = Array.from({ length: 31 }, (_, i) => ({ tsNs: BigInt(i) * 60_000_000_000n, equity: usd(String(1000 - i * (i % 2 === 0 ? 1 : 2))) }));
+    const st2 = equityStats(long, 60_000_000_000n);
+    expect(st2.ratioBasis.returns).toBe(30);
+    expect(st2.sharpe).not.toBeNull();
+    expect(st2.sharpe!.isNeg()).toBe(true);
+    // zero variance and no negative return are stated too
+    const flat = equityStats(Array.from({ length: 31 }, (_, i) => ({ tsNs: BigInt(i), equity: usd('5') })), 1n);
+    expect(flat.ratioBasis.sharpeOmitted).toBe('zero variance of returns');
+    expect(flat.ratioBasis.sortinoOmitted).toBe('no negative return (downside deviation 0)');
+    expect(describeInterval(60_000_000_000n)).toBe('1m');
+    expect(describeInterval(90_000_000_000n)).toBe('90s');
+    expect(describeInterval(1_500_000n)).toBe('1500us');
   });
 });
 

@@ -49,6 +49,7 @@ export const QUALITY: DataQuality = {
   disconnects: 1,
   reconnects: 1,
   crossedBooks: 0,
+  bookMismatches: 0,
   firstRecvNs: at(0),
   lastRecvNs: at(180),
 };
@@ -80,7 +81,7 @@ export interface HandRun {
  *  o000008 SELL B-Yes GTC 0.70 x 10 -> maker fill (a winning round trip of 2 $)
  *  a merge denied (no client id); A-Yes marked at 0.575, B unmarked.
  */
-export function handRun(opts: { halted?: TradingHalted | null; failure?: boolean } = {}): HandRun {
+export function handRun(opts: { halted?: TradingHalted | null; failure?: boolean; minRatioReturns?: number } = {}): HandRun {
   const markets = [MARKET_A, MARKET_B];
   const journal = new RunJournal();
   const portfolio = new Portfolio({ initialCash: META.initialCash, markets: (id) => markets.find((m) => m.conditionId === id || m.tokens.some((t) => t.tokenId === id)) });
@@ -145,7 +146,7 @@ export function handRun(opts: { halted?: TradingHalted | null; failure?: boolean
   const halt = opts.halted ?? null;
   const input = reportInput(
     { journal, portfolio, markets, markOf: (id) => marks.get(id) ?? null, risk: { halted: halt !== null, haltedBy: halt }, quality: QUALITY },
-    META,
+    opts.minRatioReturns === undefined ? META : { ...META, minRatioReturns: opts.minRatioReturns },
   );
   return { journal, portfolio, input };
 }

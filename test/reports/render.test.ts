@@ -13,7 +13,7 @@ describe('renderReports: a hand-built run', () => {
   const { input } = handRun();
   const files = renderReports(input);
 
-  it('renders exactly the six report files', () => {
+  it('renders exactly the report files', () => {
     expect(Object.keys(files).sort()).toEqual([...REPORT_FILE_NAMES].sort());
     for (const name of REPORT_FILE_NAMES) expect(files[name].endsWith('\n')).toBe(true);
   });
@@ -90,7 +90,27 @@ describe('renderReports: a hand-built run', () => {
     expect(s.exposure).toBe('0.988889'); // held from 11:00:02 to the end, 178 s of 180 s
     expect(s.max_drawdown).toEqual({ amount: '7', fraction: '0.006965', duration_s: '120', peak_at: iso(60), trough_at: iso(120) });
     expect(s.period).toEqual({ start: iso(0), end: iso(180), duration_s: '180' });
-    // Sharpe / Sortino worked out here from the 60 s returns, annualised by sqrt(365 d / 60 s)
+    // three 60 s returns are fewer than the 30 Sharpe / Sortino need: omitted, with the reason and the basis
+    expect(s.sharpe).toBeNull();
+    expect(s.sortino).toBeNull();
+    expect(s.ratio_basis).toEqual({
+      sampling_period: '1m', sampling_period_s: '60', returns: 3, min_returns: 30, annualised_by: 'sqrt(525600 periods per year)', risk_free_rate: '0',
+      sharpe_omitted: '3 returns at 1m sampling; at least 30 are needed for a meaningful ratio',
+      sortino_omitted: '3 returns at 1m sampling; at least 30 are needed for a meaningful ratio',
+    });
+    expect(s.round_trips).toMatchObject({ closed: 1, wins: 1, losses: 0, breakeven: 0, closed_by: { sell: 1, merge: 0, settle: 0 }, open_at_end: 1 });
+    expect(s.risk).toEqual({ denials_by_rule: { insufficient_position: 1, max_order_notional: 1 }, halted: false, halted_by: null });
+    expect(s.strategy_error).toBeNull();
+    expect(s.data_quality).toEqual({
+      records: 12, events: 20, by_type: { book_delta: 13, book_snapshot: 2, trade: 5 }, normalization_errors: 1,
+      errors_by_reason: { bad_json: 1 }, disconnects: 1, reconnects: 1, crossed_books: 0, book_mismatches: 0, first_record_at: iso(0), last_record_at: iso(180),
+      timeline_events: 0, timeline_omitted: {},
+    });
+  });
+
+  it('summary.json: Sharpe / Sortino when the minimum is met, worked out by hand from the 60 s returns', () => {
+    const s = buildSummary(handRun({ minRatioReturns: 3 }).input) as Record<string, any>;
+    // annualised by sqrt(365 d / 60 s)
     const eq = ['1000', '1005', '998', '1015.25235'].map((x) => new D(x));
     const r = [1, 2, 3].map((i) => eq[i]!.div(eq[i - 1]!).sub(1));
     const mean = r.reduce((a, x) => a.add(x), new D(0)).div(3);
@@ -99,12 +119,8 @@ describe('renderReports: a hand-built run', () => {
     expect(s.sharpe).toBe(mean.div(sd).mul(ann).toFixed(6));
     const down = r.reduce((a, x) => (x.isNeg() ? a.add(x.pow(2)) : a), new D(0)).div(3).sqrt();
     expect(s.sortino).toBe(mean.div(down).mul(ann).toFixed(6));
-    expect(s.risk).toEqual({ denials_by_rule: { insufficient_position: 1, max_order_notional: 1 }, halted: false, halted_by: null });
-    expect(s.strategy_error).toBeNull();
-    expect(s.data_quality).toEqual({
-      records: 12, events: 20, by_type: { book_delta: 13, book_snapshot: 2, trade: 5 }, normalization_errors: 1,
-      errors_by_reason: { bad_json: 1 }, disconnects: 1, reconnects: 1, crossed_books: 0, first_record_at: iso(0), last_record_at: iso(180),
-    });
+    expect(s.ratio_basis.sharpe_omitted).toBeNull();
+    expect(s.ratio_basis.min_returns).toBe(3);
   });
 
   it('summary.json: per-market lines add up to the totals, questions with commas and quotes survive', () => {
@@ -128,8 +144,8 @@ describe('renderReports: a hand-built run', () => {
   it('summary.json keeps a fixed key order and money as strings', () => {
     const s = JSON.parse(files['summary.json']) as Record<string, unknown>;
     expect(Object.keys(s)).toEqual([
-      'strategy', 'params', 'period', 'capital', 'pnl', 'return', 'orders', 'fills', 'fill_ratio', 'win_rate', 'sharpe', 'sortino',
-      'max_drawdown', 'exposure', 'turnover', 'per_market', 'risk', 'strategy_error', 'data_quality',
+      'strategy', 'params', 'period', 'capital', 'pnl', 'return', 'orders', 'fills', 'fill_ratio', 'win_rate', 'round_trips', 'sharpe', 'sortino',
+      'ratio_basis', 'max_drawdown', 'exposure', 'turnover', 'per_market', 'risk', 'strategy_error', 'data_quality', 'price_series', 'economics',
     ]);
     expect(s.strategy).toBe(META.strategyName);
     expect(s.params).toEqual({ spread: '0.02', size: '10' });
@@ -140,7 +156,11 @@ describe('renderReports: a hand-built run', () => {
       else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
     };
     walk(s, '');
-    for (const path of numbers) expect(path).toMatch(/^\.(orders|fills|data_quality|risk\.denials_by_rule)\.|^\.per_market\.\d+\.fills$/);
+    const counts = [
+      /^\.(orders|fills|data_quality|risk\.denials_by_rule|round_trips)\./, /^\.per_market\.\d+\.fills$/, /^\.ratio_basis\.(returns|min_returns)$/,
+      /^\.price_series\.\d+\.points$/, /^\.economics\..*\.(prints|our_maker_fills|samples|samples_without_midpoint|samples_scored|fills)$/,
+    ];
+    for (const path of numbers) expect(counts.some((re) => re.test(path)), path).toBe(true);
   });
 });
 

@@ -19,6 +19,11 @@
  * 5. Equity is sampled on a fixed clock grid (`equityIntervalNs`) by timers, never by data arrival, so
  *    the equity series does not depend on replay speed; daily-loss risk is checked at each sample and
  *    after each fill.
+ * 6. Reports and economics observe, never decide: after the books apply an event, every changed token's top of
+ *    book goes to the bounded price series (reports/series.ts) and the venue's stated top is checked against
+ *    ours (reports/observe.ts); feed breaks go to the quality timeline; prints, our fills, resolutions and
+ *    locked capital go to the EconomicsTracker (economics/index.ts), whose reward sampler runs on a minute
+ *    timer only when some market has reward terms.
  * The kernel never reads the wall clock: live mode feeds it wall-stamped records and advances it from a
  * wall-clock timer driver; replay feeds recorded records. Same inputs, same outputs, byte for byte.
  */
@@ -27,8 +32,12 @@ import { Kernel } from '../bus.ts';
 import type { Timer } from '../timers.ts';
 import { PaperExchange, type FillEngineConfig } from '../matching/index.ts';
 import { normalizeRecord } from '../normalize/index.ts';
+import { EconomicsTracker, type RewardsTerms } from '../economics/index.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import { RunJournal } from '../reports/journal.ts';
+import { observeBooks } from '../reports/observe.ts';
+import { QualityTimeline } from '../reports/quality-timeline.ts';
+import { TopOfBookRecorder } from '../reports/series.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
 import type { BookView, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
@@ -48,6 +57,8 @@ export interface KernelConfig {
   readonly risk: RiskLimits;
   readonly fill: Omit<FillEngineConfig, 'rng'>;
   readonly equityIntervalNs: bigint;
+  /** Liquidity-reward terms by condition id (--rewards FILE); metadata supplies the rest. */
+  readonly rewards?: ReadonlyMap<string, RewardsTerms>;
   /** Keep every order event in journal.events (default true; the CLI turns it off: reports do not need it). */
   readonly keepEventLog?: boolean;
   /** Where strategy log lines go (the engine writes them to a file / stderr). */
@@ -65,6 +76,8 @@ export interface DataQuality {
   /** Connection opens that were redials (attempt > 1) of a data connection. */
   reconnects: number;
   crossedBooks: number;
+  /** Times the venue's stated best bid / ask disagreed with our book right after its update (observe.ts). */
+  bookMismatches: number;
   firstRecvNs: bigint | null;
   lastRecvNs: bigint | null;
 }
@@ -72,7 +85,7 @@ export interface DataQuality {
 /** Commands one strategy may send at a single clock instant before it is stopped as runaway. */
 export const MAX_COMMANDS_PER_INSTANT = 10_000;
 
-type TimerPayload = { kind: 'strategy'; name: string } | { kind: 'exchange' } | { kind: 'equity' };
+type TimerPayload = { kind: 'strategy'; name: string } | { kind: 'exchange' } | { kind: 'equity' } | { kind: 'rewards' };
 
 type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord } | { readonly kind: 'order'; readonly ev: OrderEvent } | { readonly kind: 'finish' };
 
@@ -91,11 +104,19 @@ export class TradingKernel {
     disconnects: 0,
     reconnects: 0,
     crossedBooks: 0,
+    bookMismatches: 0,
     firstRecvNs: null,
     lastRecvNs: null,
   };
 
+  /** Bounded top-of-book series per token (price panel). */
+  readonly tops = new TopOfBookRecorder();
+  /** Data-quality events on the time axis. */
+  readonly timeline = new QualityTimeline();
+  readonly economics: EconomicsTracker;
+
   private bus: Kernel<BusItem, TimerPayload> | null = null;
+  private rewardsTimer = false;
   private finished = false;
   private exchangeTimer: { id: number; atNs: bigint } | null = null;
   private readonly markets = new Map<string, MarketMeta>();
@@ -115,6 +136,8 @@ export class TradingKernel {
     this.rng = master.fork();
     for (const m of config.markets) this.addMarket(m);
     this.portfolio = new Portfolio({ initialCash: config.initialCash, markets: (id) => this.markets.get(id) });
+    this.economics = new EconomicsTracker({ fees: config.fill.fees, market: (id) => this.market(id), ...(config.rewards !== undefined ? { rewards: config.rewards } : {}) });
+    for (const m of config.markets) this.economics.addMarket(m);
     this.risk = new RiskEngine(config.risk);
     this.exchange = new PaperExchange(
       { ...config.fill, rng: master.fork() },
@@ -165,6 +188,7 @@ export class TradingKernel {
     if (bus === null) return;
     const end = endNs ?? bus.now();
     bus.advanceTo(end < bus.now() ? bus.now() : end);
+    this.timeline.finish(bus.now());
     // the final steps run as one derived unit, after every pending order event has reached the strategy
     bus.emit({ kind: 'finish' });
   }
@@ -182,6 +206,14 @@ export class TradingKernel {
     return this.books.book(assetId)?.mid() ?? null;
   }
 
+  /** The book's mid now, else the mid of the token's last two-sided top of book (null when it never had one). */
+  lastMid(assetId: string): D | null {
+    const m = this.markOf(assetId);
+    if (m !== null) return m;
+    const t = this.tops.get(assetId)?.lastTwoSided();
+    return t == null || t.bid === null || t.ask === null ? null : new D(t.bid + t.ask).div(2 * PX_ONE);
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private start(t: bigint): Kernel<BusItem, TimerPayload> {
@@ -194,6 +226,8 @@ export class TradingKernel {
     });
     bus.onTimer((timer) => this.onTimer(timer));
     bus.schedule(t, 'equity', { kind: 'equity' });
+    this.economics.start(t);
+    this.armRewardsTimer(t);
     this.callHook('onStart', () => this.hooks.onStart?.());
     return bus;
   }
@@ -230,14 +264,17 @@ export class TradingKernel {
       case 'normalization_error':
         q.normalizationErrors += 1;
         q.errorsByReason[ev.reason] = (q.errorsByReason[ev.reason] ?? 0) + 1;
+        this.timeline.add(this.clockNs, 'normalization_error', ev.source, ev.reason);
         return;
       case 'feed_state':
         if (ev.source === 'market_ws' || ev.source === 'rtds_ws' || ev.source === 'user_ws') {
           if (ev.state === 'open') {
             if ((ev.attempt ?? 1) > 1) q.reconnects += 1;
+            this.timeline.opened(this.clockNs, ev.source, (ev.attempt ?? 1) > 1);
           } else if (!(ev.state === 'close' && ev.code === 1000)) {
             // a normal close (code 1000: our own stop at the end of a session) is not a gap
             q.disconnects += 1;
+            this.timeline.disconnect(this.clockNs, ev.source, `${ev.state}${ev.code !== undefined ? ` ${ev.code}` : ''}${ev.detail !== '' ? `: ${ev.detail}` : ''}`);
           }
         }
         break;
@@ -247,8 +284,18 @@ export class TradingKernel {
       default:
         break;
     }
+    // the marks before a resolution are what mark-to-market last said (the books may change with it)
+    if (ev.type === 'market_resolved') this.economics.beforeSettle(ev, this.clockNs, this.portfolio.positions(), (id) => this.lastMid(id));
     const changed = this.books.apply(ev);
-    for (const id of changed) if (this.books.book(id)?.isCrossed() === true) q.crossedBooks += 1;
+    for (const id of changed) {
+      if (this.books.book(id)?.isCrossed() === true) {
+        q.crossedBooks += 1;
+        this.timeline.add(this.clockNs, 'crossed_book', id, 'best bid >= best ask after an update');
+      }
+    }
+    q.bookMismatches += observeBooks(ev, changed, (id) => this.books.book(id), this.clockNs, this.tops, this.timeline);
+    this.economics.onMarketEvent(ev, this.clockNs);
+    if (ev.type === 'market_meta') this.armRewardsTimer(this.clockNs);
     this.risk.onMarketEvent(ev);
     this.deliver(this.exchange.onMarketEvent(ev, this.clockNs));
     if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, this.clockNs));
@@ -298,6 +345,10 @@ export class TradingKernel {
         this.bus!.schedule(next, 'equity', { kind: 'equity' });
         break;
       }
+      case 'rewards':
+        this.economics.sampleRewards(atNs, this.exchange.openOrders(), (id) => this.books.book(id));
+        this.bus!.schedule(atNs + 60_000_000_000n, 'rewards', { kind: 'rewards' });
+        break;
       case 'strategy': {
         if (this.strategyStopped) break;
         const info: TimerInfo = { id, name, atNs };
@@ -306,6 +357,13 @@ export class TradingKernel {
       }
     }
     this.armExchangeTimer();
+  }
+
+  /** Starts the minute reward sampler once some market has reward terms (never otherwise). */
+  private armRewardsTimer(t: bigint): void {
+    if (this.rewardsTimer || this.bus === null || !this.economics.hasRewards()) return;
+    this.rewardsTimer = true;
+    this.bus.schedule(EconomicsTracker.nextSampleNs(t), 'rewards', { kind: 'rewards' });
   }
 
   private armExchangeTimer(): void {
@@ -361,11 +419,22 @@ export class TradingKernel {
   /** Records order events and applies fills to the portfolio now; the strategy hears of them as derived events. */
   private deliver(events: readonly OrderEvent[]): void {
     let filled = false;
+    // settlements of one resolution arrive already applied: cash after each = final cash - the later ones
+    let laterSettled = 0n;
+    for (const ev of events) if (ev.type === 'position_settled') laterSettled += ev.cash;
     for (const ev of events) {
       this.journal.record(ev);
       if (ev.type === 'order_filled') {
         this.portfolio.onFill(ev);
+        this.economics.onFill(ev);
         filled = true;
+      }
+      if (ev.type === 'order_filled' || ev.type === 'positions_merged' || ev.type === 'position_settled') {
+        if (ev.type === 'position_settled') laterSettled -= ev.cash;
+        this.journal.recordLedger(ev, this.ledgerSource, this.portfolio.cash() - laterSettled);
+        let locked = 0n;
+        for (const p of this.portfolio.openPositions()) locked += p.costBasis;
+        this.economics.onLocked(ev.tsNs, locked);
       }
       this.bus!.emit({ kind: 'order', ev });
     }
@@ -374,6 +443,14 @@ export class TradingKernel {
       this.checkDailyLoss(this.clockNs, this.portfolio.equity((assetId) => this.markOf(assetId)));
     }
   }
+
+  private readonly ledgerSource = {
+    positionQty: (assetId: string): Qty => this.portfolio.position(assetId)?.qty ?? 0,
+    legsOf: (market: string): readonly [string, string] | undefined => {
+      const t = this.byCondition.get(market)?.tokens;
+      return t !== undefined && t.length === 2 ? [t[0]!.tokenId, t[1]!.tokenId] : undefined;
+    },
+  };
 
   private onFinish(): void {
     this.callHook('onStop', () => this.hooks.onStop?.());

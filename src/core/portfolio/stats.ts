@@ -21,7 +21,18 @@
  *   (target 0, all n returns in the denominator). Null with fewer than 2 returns or no negative return.
  *   More than MAX_SAMPLES samples is refused (throws): pick an interval that fits the run.
  * - Annualisation: periods per year = 365 days / intervalNs (Polymarket trades every day, around the clock).
+ * - Minimum sample (`equityStats`): Sharpe and Sortino are reported only with at least MIN_RATIO_RETURNS (30)
+ *   period returns; below that they are null and `ratioBasis.omitted` says why. Why 30: the estimate's own
+ *   standard error is about sqrt((1 + SR^2 / 2) / n) per period (Lo 2002, "The Statistics of Sharpe Ratios"),
+ *   so at n = 30 it is already ~0.18 per period, and the sample standard deviation in the denominator has a
+ *   relative standard error of about 1 / sqrt(2(n - 1)) (13% at n = 30, 27% at n = 8). Annualising multiplies
+ *   that noise by sqrt(periods per year) (725 for one-minute returns): a 15-minute run's "Sharpe of -365" is
+ *   that noise, not a measurement. 30 is the usual large-sample threshold; `minReturns` makes it configurable.
+ *   The sampling period is the caller's interval (the run's --equity-interval) and is always stated.
  * - Win rate: round trips with pnl > 0 over all closed round trips; pnl = 0 counts as breakeven, not a win.
+ *   A round trip (Portfolio) is one token's position leaving 0 and returning to 0 (by sells, a merge or the
+ *   market's settlement); its pnl is the change in that token's realized + merge + settlement P&L over the
+ *   trip (fees included, rebates excluded). Trips still open at the end are not counted.
  * - Exposure: length of the union of intervals with any position, clipped to [startNs, endNs], / (endNs - startNs).
  * - Turnover ratio: traded dollars / a base (e.g. initial equity).
  */
@@ -29,6 +40,8 @@ import { cashToDecimal, D, type Cash } from '../types/fixed.ts';
 import { NS_PER_DAY } from '../time.ts';
 
 export const YEAR_NS = 365n * NS_PER_DAY;
+/** Fewest period returns for which Sharpe / Sortino are reported (see header). */
+export const MIN_RATIO_RETURNS = 30;
 /** resample refuses to build more samples than this (a too-short interval is a caller error). */
 export const MAX_SAMPLES = 5_000_000n;
 
@@ -244,17 +257,70 @@ export function turnoverRatio(turnover: Cash, base: Cash): D | null {
   return base > 0n ? cashToDecimal(turnover).div(cashToDecimal(base)) : null;
 }
 
+/** How Sharpe / Sortino were (or were not) computed: stated beside them in reports. */
+export interface RatioBasis {
+  /** Sampling period of the returns, ns. */
+  readonly intervalNs: bigint;
+  /** Number of period returns in the curve. */
+  readonly returns: number;
+  readonly minReturns: number;
+  /** 365 days / intervalNs. */
+  readonly periodsPerYear: D;
+  /** Why the ratios are null (too few returns, zero variance, no negative return, equity <= 0), or null. */
+  readonly sharpeOmitted: string | null;
+  readonly sortinoOmitted: string | null;
+}
+
 export interface EquityStats {
   readonly totalReturn: ReturnStat | null;
   readonly drawdown: DrawdownStat | null;
   readonly intervalNs: bigint;
+  /** Annualised; null when omitted (ratioBasis says why). */
   readonly sharpe: D | null;
   readonly sortino: D | null;
+  readonly ratioBasis: RatioBasis;
 }
 
-/** Return, drawdown, Sharpe and Sortino of one curve (ratios on intervalNs returns, annualised). */
-export function equityStats(points: readonly EquityPoint[], intervalNs: bigint): EquityStats {
-  return { totalReturn: totalReturn(points), drawdown: maxDrawdown(points), intervalNs, sharpe: sharpe(points, intervalNs), sortino: sortino(points, intervalNs) };
+/** A duration in the largest whole unit: 60000000000n -> "1m", 90 s -> "90s", 1.5 ms -> "1500us". */
+export function describeInterval(ns: bigint): string {
+  const units: readonly [bigint, string][] = [[86_400_000_000_000n, 'd'], [3_600_000_000_000n, 'h'], [60_000_000_000n, 'm'], [1_000_000_000n, 's'], [1_000_000n, 'ms'], [1_000n, 'us']];
+  for (const [u, name] of units) if (ns !== 0n && ns % u === 0n) return `${ns / u}${name}`;
+  return `${ns}ns`;
+}
+
+/**
+ * Return, drawdown, Sharpe and Sortino of one curve (ratios on intervalNs returns, annualised), with the ratios
+ * omitted below `minReturns` period returns (see header).
+ */
+export function equityStats(points: readonly EquityPoint[], intervalNs: bigint, minReturns: number = MIN_RATIO_RETURNS): EquityStats {
+  const rs = periodReturns(points, intervalNs);
+  const n = rs === null ? Math.max(0, resample(points, intervalNs).length - 1) : rs.length;
+  const per = describeInterval(intervalNs);
+  const ann = periodsPerYear(intervalNs).sqrt();
+  let sharpeV: D | null = null;
+  let sortinoV: D | null = null;
+  let sharpeWhy: string | null = null;
+  let sortinoWhy: string | null = null;
+  if (rs === null) {
+    sharpeWhy = sortinoWhy = 'equity was <= 0 at the start of a period: returns are undefined';
+  } else if (n < minReturns) {
+    sharpeWhy = sortinoWhy = `${n} returns at ${per} sampling; at least ${minReturns} are needed for a meaningful ratio`;
+  } else {
+    const s = sharpeOfReturns(rs);
+    const so = sortinoOfReturns(rs);
+    sharpeV = s === null ? null : s.mul(ann);
+    sortinoV = so === null ? null : so.mul(ann);
+    if (s === null) sharpeWhy = 'zero variance of returns';
+    if (so === null) sortinoWhy = 'no negative return (downside deviation 0)';
+  }
+  return {
+    totalReturn: totalReturn(points),
+    drawdown: maxDrawdown(points),
+    intervalNs,
+    sharpe: sharpeV,
+    sortino: sortinoV,
+    ratioBasis: { intervalNs, returns: n, minReturns, periodsPerYear: periodsPerYear(intervalNs), sharpeOmitted: sharpeWhy, sortinoOmitted: sortinoWhy },
+  };
 }
 
 function maxBig(a: bigint, b: bigint): bigint {

@@ -12,6 +12,29 @@ import { type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { Side } from '../types/events.ts';
 import type { OrderDenied, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
 
+/**
+ * One change of a position by a fill, a merge leg or a settlement, with the position and cash right after it
+ * (ledger.csv; the report's position-and-cash panel). Rows are in the order the portfolio applied them.
+ */
+export interface LedgerRow {
+  readonly tsNs: bigint;
+  readonly kind: 'fill' | 'merge' | 'settle';
+  /** Fill id, or the market's condition id for merges and settlements. */
+  readonly ref: string;
+  readonly assetId: string;
+  /** Shares added (buys, net of withheld fee shares) or removed (negative: sells, merges, settlements). */
+  readonly qtyDelta: Qty;
+  readonly positionAfter: Qty;
+  readonly cashAfter: Cash;
+}
+
+/** What ledger rows read from the portfolio after an event was applied. */
+export interface LedgerSource {
+  positionQty(assetId: string): Qty;
+  /** The two tokens of a binary market (merge legs), or undefined. */
+  legsOf(market: string): readonly [string, string] | undefined;
+}
+
 export type OrderStatus = 'pending' | 'open' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'denied';
 
 export interface OrderRow {
@@ -56,6 +79,8 @@ export class RunJournal {
   readonly fills: OrderFilled[] = [];
   readonly denials: OrderDenied[] = [];
   readonly equity: EquityPoint[] = [];
+  /** Position changes in order (fills, merge legs, settlements); see LedgerRow. */
+  readonly ledger: LedgerRow[] = [];
   /** Every order event in order (tests and tools); left empty when the journal was made with keepEvents = false. */
   readonly events: OrderEvent[] = [];
   strategyFailure: StrategyFailure | null = null;
@@ -124,6 +149,28 @@ export class RunJournal {
           o.status = 'canceled';
           o.reason = ev.reason;
         });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Ledger rows of one applied order event (call after the portfolio applied it). `cashAfter` is the cash
+   * right after this event (the caller subtracts later events of the same batch that were applied together).
+   */
+  recordLedger(ev: OrderEvent, src: LedgerSource, cashAfter: Cash): void {
+    switch (ev.type) {
+      case 'order_filled':
+        this.ledger.push({ tsNs: ev.tsNs, kind: 'fill', ref: ev.fillId, assetId: ev.assetId, qtyDelta: ev.side === 'BUY' ? ev.qty - ev.feeQty : -ev.qty, positionAfter: src.positionQty(ev.assetId), cashAfter });
+        break;
+      case 'positions_merged':
+        for (const leg of src.legsOf(ev.market) ?? []) {
+          this.ledger.push({ tsNs: ev.tsNs, kind: 'merge', ref: ev.market, assetId: leg, qtyDelta: -ev.qty, positionAfter: src.positionQty(leg), cashAfter });
+        }
+        break;
+      case 'position_settled':
+        this.ledger.push({ tsNs: ev.tsNs, kind: 'settle', ref: ev.market, assetId: ev.assetId, qtyDelta: -ev.qty, positionAfter: src.positionQty(ev.assetId), cashAfter });
         break;
       default:
         break;

@@ -1,6 +1,7 @@
 /**
  * Run reports: pure renderers of a finished run into orders.csv, fills.csv, positions.csv, equity.csv,
- * summary.json and equity.svg. The I/O that writes them (and run.json) is src/engine/reports-writer.ts.
+ * ledger.csv, book_top.csv, quality.csv, summary.json and equity.svg (report.html is drawn from these files
+ * by src/report/). The I/O that writes them (and run.json) is src/engine/reports-writer.ts.
  *
  * Input: `ReportInput`, a plain snapshot of a finished run (journal rows, fills, equity samples, portfolio
  * positions and totals, final marks, markets, risk state, data quality) plus run metadata. Build it with
@@ -34,7 +35,15 @@
  * - win_rate over closed round trips (Portfolio.roundTrips, winRate in stats.ts); exposure = fraction of the
  *   period [startNs, endNs] with any position; turnover = traded dollars / initial cash.
  * - sharpe / sortino: annualised, on the equity samples (same-time samples collapse to the last) resampled at
- *   equityIntervalNs (stats.ts). max_drawdown from the same curve; peak_at / trough_at null when there is none.
+ *   equityIntervalNs (stats.ts); null below MIN_RATIO_RETURNS returns, and `ratio_basis` states the sampling
+ *   period, the number of returns and why a ratio is omitted. max_drawdown from the same curve; peak_at /
+ *   trough_at null when there is none. round_trips counts closed round trips by outcome and by how they closed.
+ * - ledger.csv: every position change (fill, merge leg, settlement) with the position and cash right after it.
+ * - book_top.csv: the bounded top-of-book series (series.ts) of the tokens of every market we sent orders to,
+ *   or of the first market seen when there were none; price_series in summary.json gives each token's point
+ *   count and bucket width (0 = every change kept).
+ * - quality.csv: data-quality events on the time axis (quality-timeline.ts); counts stay in data_quality.
+ * - economics: estimates kept apart from P&L (economics-report.ts).
  * - Per-token unrealized = value at the final mark - cost basis; a held token without a mark is carried at
  *   cost (empty mark column, unrealized 0), as Portfolio.valuation does, so per-token values sum to the total.
  *
@@ -42,18 +51,23 @@
  * market null in per_market. Strategy params are printed as given (they must already be JSON-serializable;
  * bigint values print as strings).
  */
+import type { EconomicsState } from '../economics/index.ts';
 import type { DataQuality, TradingKernel } from '../kernel/trading-kernel.ts';
-import { EquityCurve, equityStats, exposure as exposureOf, markValue, maxDrawdown, turnoverRatio, winRate, type PortfolioTotals, type PositionView, type RoundTrip } from '../portfolio/index.ts';
+import { describeInterval, EquityCurve, equityStats, exposure as exposureOf, markValue, maxDrawdown, turnoverRatio, winRate, type PortfolioTotals, type PositionView, type RoundTrip } from '../portfolio/index.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import { isoFromNs } from '../time.ts';
-import { cashToDecimal, D, decimalToCash, formatCash, formatPx, formatQty, formatScaled, qtyToDecimal, type Cash } from '../types/fixed.ts';
+import { cashToDecimal, D, formatPx, formatQty, qtyToDecimal, type Cash } from '../types/fixed.ts';
 import type { MarketMeta } from '../types/market.ts';
 import type { OrderDenied, OrderFilled, TradingHalted } from '../types/orders.ts';
 import { toCsv, toJson, type CsvValue } from './csv.ts';
-import type { EquityPoint, OrderRow, RunJournal, StrategyFailure } from './journal.ts';
+import { avg, money, ratio, seconds } from './format.ts';
+import { economicsSummary, EMPTY_ECONOMICS } from './economics-report.ts';
+import type { EquityPoint, LedgerRow, OrderRow, RunJournal, StrategyFailure } from './journal.ts';
+import type { QualityEvent, QualityKind, QualityTimeline } from './quality-timeline.ts';
+import type { TopOfBookRecorder, TopPoint } from './series.ts';
 import { renderEquitySvg } from './svg.ts';
 
-export const REPORT_FILE_NAMES = ['orders.csv', 'fills.csv', 'positions.csv', 'equity.csv', 'summary.json', 'equity.svg'] as const;
+export const REPORT_FILE_NAMES = ['orders.csv', 'fills.csv', 'positions.csv', 'equity.csv', 'ledger.csv', 'book_top.csv', 'quality.csv', 'summary.json', 'equity.svg'] as const;
 export type ReportFileName = (typeof REPORT_FILE_NAMES)[number];
 export type ReportFiles = Readonly<Record<ReportFileName, string>>;
 
@@ -67,6 +81,8 @@ export interface ReportMeta {
   /** Period of the run (ns since epoch): exposure and the time axis use [startNs, endNs]. */
   readonly startNs: bigint;
   readonly endNs: bigint;
+  /** Fewest period returns for Sharpe / Sortino (default MIN_RATIO_RETURNS). */
+  readonly minRatioReturns?: number;
 }
 
 export interface ReportRiskState {
@@ -96,6 +112,12 @@ export interface ReportInput {
   readonly risk: ReportRiskState;
   readonly strategyFailure: StrategyFailure | null;
   readonly quality: DataQuality;
+  /** Position changes in order (RunJournal.ledger). */
+  readonly ledger: readonly LedgerRow[];
+  /** Top-of-book series per token, in order of first change. */
+  readonly tops: readonly { readonly assetId: string; readonly points: readonly TopPoint[]; readonly resolutionNs: bigint }[];
+  readonly timeline: { readonly events: readonly QualityEvent[]; readonly omitted: Partial<Record<QualityKind, number>> };
+  readonly economics: EconomicsState;
 }
 
 /** The parts of a run that `reportInput` snapshots (TradingKernel has them all). */
@@ -106,6 +128,9 @@ export interface ReportSources {
   markOf(assetId: string): D | null;
   readonly risk: ReportRiskState;
   readonly quality: DataQuality;
+  readonly tops?: TopOfBookRecorder;
+  readonly timeline?: QualityTimeline;
+  readonly economics?: EconomicsState;
 }
 
 /** Snapshots the run's state into a ReportInput (copies, so later changes to the sources do not leak in). */
@@ -129,13 +154,23 @@ export function reportInput(src: ReportSources, meta: ReportMeta): ReportInput {
     risk: { halted: src.risk.halted, haltedBy: src.risk.haltedBy },
     strategyFailure: src.journal.strategyFailure,
     quality: { ...q, byType: { ...q.byType }, errorsByReason: { ...q.errorsByReason } },
+    ledger: [...src.journal.ledger],
+    tops: (src.tops?.tokens() ?? []).map((assetId) => {
+      const s = src.tops!.get(assetId)!;
+      return { assetId, points: s.points(), resolutionNs: s.resolutionNs };
+    }),
+    timeline: { events: (src.timeline?.events ?? []).map((e) => ({ ...e })), omitted: { ...(src.timeline?.omitted ?? {}) } },
+    economics: src.economics ?? EMPTY_ECONOMICS,
   };
 }
 
 /** ReportInput of a finished TradingKernel (call after kernel.finish()). */
 export function reportInputFromKernel(kernel: TradingKernel, meta: ReportMeta): ReportInput {
   return reportInput(
-    { journal: kernel.journal, portfolio: kernel.portfolio, markets: kernel.allMarkets(), markOf: (id) => kernel.markOf(id), risk: kernel.risk, quality: kernel.quality },
+    {
+      journal: kernel.journal, portfolio: kernel.portfolio, markets: kernel.allMarkets(), markOf: (id) => kernel.markOf(id), risk: kernel.risk, quality: kernel.quality,
+      tops: kernel.tops, timeline: kernel.timeline, economics: kernel.economics.result(meta.endNs),
+    },
     meta,
   );
 }
@@ -143,21 +178,7 @@ export function reportInputFromKernel(kernel: TradingKernel, meta: ReportMeta): 
 // ------------------------------------------------------------------------------------------------
 // formatting helpers (exported for the SVG and for tests)
 
-/** Money: shortest exact decimal. */
-export const money = (c: Cash): string => formatCash(c);
-
-/** A per-share average or a mark: half-even at 1e-10, trailing zeros trimmed (exact values print exactly). */
-export const avg = (d: D): string => formatCash(decimalToCash(d));
-
-/** A ratio with 6 fixed decimals (half-even); "-0.000000" prints as "0.000000". */
-export function ratio(d: D | null): string | null {
-  if (d === null) return null;
-  const s = d.toFixed(6);
-  return /^-0\.0+$/.test(s) ? s.slice(1) : s;
-}
-
-/** Nanoseconds as decimal seconds, exact ("90", "0.5"). */
-export const seconds = (ns: bigint): string => formatScaled(ns, 9);
+export { avg, money, ratio, seconds };
 
 const iso = (ns: bigint | null): string | null => (ns === null ? null : isoFromNs(ns));
 
@@ -308,6 +329,80 @@ export function renderEquityCsv(input: ReportInput): string {
   );
 }
 
+export function renderLedgerCsv(input: ReportInput): string {
+  const tok = tokenIndex(input.markets);
+  return toCsv<LedgerRow>(
+    [
+      col('ts_ns', (r) => r.tsNs),
+      col('ts', (r) => isoFromNs(r.tsNs)),
+      col('kind', (r) => r.kind),
+      col('ref', (r) => r.ref),
+      col('market', (r) => tok(r.assetId).market),
+      col('outcome', (r) => tok(r.assetId).outcome),
+      col('asset_id', (r) => r.assetId),
+      col('qty_delta', (r) => formatQty(r.qtyDelta)),
+      col('position_after', (r) => formatQty(r.positionAfter)),
+      col('cash_after', (r) => money(r.cashAfter)),
+    ],
+    input.ledger,
+  );
+}
+
+/** Tokens whose price series the reports carry: every token of each market we sent orders to (or traded), else the first market seen. */
+export function priceSeriesTokens(input: ReportInput): string[] {
+  const tok = tokenIndex(input.markets);
+  const wanted = new Set<string>();
+  const addMarketOf = (assetId: string): void => {
+    const meta = tok(assetId).meta;
+    if (meta === null) wanted.add(assetId);
+    else for (const t of meta.tokens) wanted.add(t.tokenId);
+  };
+  for (const o of input.orders) addMarketOf(o.assetId);
+  for (const f of input.fills) addMarketOf(f.assetId);
+  if (wanted.size === 0) {
+    const first = input.tops[0];
+    if (first !== undefined) addMarketOf(first.assetId);
+  }
+  return input.tops.filter((t) => wanted.has(t.assetId)).map((t) => t.assetId);
+}
+
+export function renderBookTopCsv(input: ReportInput): string {
+  const tok = tokenIndex(input.markets);
+  const keep = new Set(priceSeriesTokens(input));
+  const rows: { assetId: string; p: TopPoint }[] = [];
+  for (const t of input.tops) if (keep.has(t.assetId)) for (const p of t.points) rows.push({ assetId: t.assetId, p });
+  return toCsv<{ assetId: string; p: TopPoint }>(
+    [
+      col('market', (r) => tok(r.assetId).market),
+      col('outcome', (r) => tok(r.assetId).outcome),
+      col('asset_id', (r) => r.assetId),
+      col('ts_ns', (r) => r.p.tsNs),
+      col('ts', (r) => isoFromNs(r.p.tsNs)),
+      col('best_bid', (r) => (r.p.bid === null ? null : formatPx(r.p.bid))),
+      col('best_bid_size', (r) => formatQty(r.p.bidQty)),
+      col('best_ask', (r) => (r.p.ask === null ? null : formatPx(r.p.ask))),
+      col('best_ask_size', (r) => formatQty(r.p.askQty)),
+      col('mid', (r) => (r.p.bid === null || r.p.ask === null ? null : avg(new D(r.p.bid + r.p.ask).div(20_000)))),
+    ],
+    rows,
+  );
+}
+
+export function renderQualityCsv(input: ReportInput): string {
+  return toCsv<QualityEvent>(
+    [
+      col('ts_ns', (e) => e.tsNs),
+      col('ts', (e) => isoFromNs(e.tsNs)),
+      col('kind', (e) => e.kind),
+      col('where', (e) => e.where),
+      col('detail', (e) => e.detail),
+      col('end_ns', (e) => (e.kind === 'gap' ? (e.endNs ?? input.meta.endNs) : null)),
+      col('end', (e) => (e.kind === 'gap' ? isoFromNs(e.endNs ?? input.meta.endNs) : null)),
+    ],
+    input.timeline.events,
+  );
+}
+
 // ------------------------------------------------------------------------------------------------
 // summary.json
 
@@ -415,7 +510,11 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
   const t = input.totals;
   const pnl = pnlBreakdown(input);
   const curve = equityCurvePoints(input.equity);
-  const stats = equityStats(curve, m.equityIntervalNs);
+  const stats = equityStats(curve, m.equityIntervalNs, m.minRatioReturns);
+  const rb = stats.ratioBasis;
+  const wr = winRate(input.roundTrips);
+  const closedBy = { sell: 0, merge: 0, settle: 0 };
+  for (const r of input.roundTrips) closedBy[r.closedBy] += 1;
   const dd = stats.drawdown;
   const orders = orderCounts(input.orders);
   const reached = orders.placed - orders.denied - orders.rejected;
@@ -453,9 +552,28 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
     orders,
     fills: { count: input.fills.length, maker, taker: input.fills.length - maker, volume_shares: formatQty(volume), notional: money(notional) },
     fill_ratio: ratio(reached > 0 ? new D(withFill).div(reached) : null),
-    win_rate: ratio(winRate(input.roundTrips).winRate),
+    win_rate: ratio(wr.winRate),
+    round_trips: {
+      definition: "one token's position leaving 0 and returning to 0 (sells, a merge or settlement); pnl = the change in its realized + merge + settlement P&L (fees in, rebates out); a win has pnl > 0",
+      closed: wr.trips,
+      wins: wr.wins,
+      losses: wr.losses,
+      breakeven: wr.breakeven,
+      closed_by: closedBy,
+      open_at_end: input.positions.filter((p) => p.qty > 0).length,
+    },
     sharpe: ratio(stats.sharpe),
     sortino: ratio(stats.sortino),
+    ratio_basis: {
+      sampling_period: describeInterval(rb.intervalNs),
+      sampling_period_s: seconds(rb.intervalNs),
+      returns: rb.returns,
+      min_returns: rb.minReturns,
+      annualised_by: `sqrt(${avg(rb.periodsPerYear)} periods per year)`,
+      risk_free_rate: '0',
+      sharpe_omitted: rb.sharpeOmitted,
+      sortino_omitted: rb.sortinoOmitted,
+    },
     max_drawdown: {
       amount: money(dd?.amount ?? 0n),
       fraction: ratio(dd === null ? null : dd.fraction),
@@ -481,9 +599,17 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
       disconnects: q.disconnects,
       reconnects: q.reconnects,
       crossed_books: q.crossedBooks,
+      book_mismatches: q.bookMismatches,
       first_record_at: iso(q.firstRecvNs),
       last_record_at: iso(q.lastRecvNs),
+      timeline_events: input.timeline.events.length,
+      timeline_omitted: sortedRecord(input.timeline.omitted as Record<string, number>),
     },
+    price_series: priceSeriesTokens(input).map((id) => {
+      const t = input.tops.find((x) => x.assetId === id)!;
+      return { asset_id: id, points: t.points.length, bucket_s: seconds(t.resolutionNs) };
+    }),
+    economics: economicsSummary(input.economics, input.fills, input.markets, pnl.total),
   };
 }
 
@@ -500,6 +626,9 @@ export function renderReports(input: ReportInput): ReportFiles {
     'fills.csv': renderFillsCsv(input),
     'positions.csv': renderPositionsCsv(input),
     'equity.csv': renderEquityCsv(input),
+    'ledger.csv': renderLedgerCsv(input),
+    'book_top.csv': renderBookTopCsv(input),
+    'quality.csv': renderQualityCsv(input),
     'summary.json': renderSummaryJson(input),
     'equity.svg': renderEquitySvg({
       title: `${input.meta.strategyName}: equity and drawdown`,

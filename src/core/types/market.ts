@@ -14,6 +14,20 @@ export interface FeeSchedule {
   readonly rebateRate: string;
 }
 
+/**
+ * A market's liquidity-reward program as published (decimal strings, PROTOCOL.md §6.3): Gamma
+ * `rewardsMaxSpread` / `rewardsMinSize` (+ `clobRewards[].rewardsDailyRate`), CLOB `rewards.max_spread` /
+ * `min_size` / `rates[].rewards_daily_rate`.
+ */
+export interface MarketRewards {
+  /** Max distance from the size-cutoff-adjusted midpoint, in cents (e.g. "3.5"). */
+  readonly maxSpread: string;
+  /** Orders below this many shares do not score. */
+  readonly minSize: string;
+  /** The daily pool in dollars (sum of the published rates), or null when not published. */
+  readonly ratePerDay: string | null;
+}
+
 export interface MarketToken {
   readonly tokenId: string;
   readonly outcome: string;
@@ -39,4 +53,6 @@ export interface MarketMeta {
   readonly acceptingOrders: boolean | null;
   readonly eventSlug: string | null;
   readonly tags: readonly string[];
+  /** Liquidity-reward program, only when the metadata lists one (max spread > 0). */
+  readonly rewards?: MarketRewards | undefined;
 }

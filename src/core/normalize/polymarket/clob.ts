@@ -9,6 +9,8 @@
  * - The CLOB object has no Gamma id, no event slug and no fee schedule (id/eventSlug/feeSchedule null);
  *   feesEnabled = `fees_enabled` when sent, else false (the legacy maker/taker_base_fee bps fields are
  *   obsolete and not read; prefer Gamma metadata for fees).
+ * - rewards {max_spread (cents), min_size, rates[].rewards_daily_rate} -> `rewards` when max_spread > 0
+ *   (the daily rates summed); malformed reward fields are ignored (meta.ts rewardsOf).
  *
  * Endpoints (path of meta.url)
  * - `/book` -> one book; `/books` -> an array of books (unknown tokens are silently omitted by the venue).
@@ -24,7 +26,7 @@ import type { MarketMeta } from '../../types/market.ts';
 import { conditionIdOf, fail, invalidType, isObject, optPxFromNumber, optQtyFromNumber } from './fields.ts';
 import { mapBook } from './book.ts';
 import { parseWith } from './mapper.ts';
-import { tagsOf, zipTokens } from './meta.ts';
+import { rewardsOf, tagsOf, zipTokens } from './meta.ts';
 import { reasonOf, Sink } from './sink.ts';
 
 const StrOrNum = z.union([z.string(), z.number()]);
@@ -43,12 +45,15 @@ export const ClobMarketSchema = z.object({
   closed: z.boolean().nullish(),
   accepting_orders: z.boolean().nullish(),
   tags: z.array(z.unknown()).nullish(),
+  rewards: z.unknown().optional(),
 });
 
 export function clobMarketMeta(obj: unknown, path = ''): MarketMeta {
   const w = parseWith(ClobMarketSchema, obj, path);
   const p = (k: string): string => (path === '' ? k : `${path}.${k}`);
   const tokens = w.tokens ?? null;
+  const rw = isObject(w.rewards) ? w.rewards : null;
+  const rewards = rw === null ? undefined : rewardsOf(rw['max_spread'], rw['min_size'], rw['rates'], 'rewards_daily_rate');
   return {
     conditionId: conditionIdOf(w.condition_id, p('condition_id')),
     id: null,
@@ -71,6 +76,7 @@ export function clobMarketMeta(obj: unknown, path = ''): MarketMeta {
     acceptingOrders: w.accepting_orders ?? null,
     eventSlug: null,
     tags: tagsOf(w.tags, p('tags')),
+    ...(rewards !== undefined ? { rewards } : {}),
   };
 }
 

@@ -12,6 +12,8 @@
  *   negRisk / feesEnabled absent -> false.
  * - eventSlug = the enclosing event's slug (events[] response), else the market's embedded events[0].slug.
  *   tags = the market's tags, else the enclosing/embedded event's tag labels.
+ * - rewardsMaxSpread (cents) / rewardsMinSize (shares) / clobRewards[].rewardsDailyRate -> `rewards`, only
+ *   when the max spread is > 0; malformed reward fields are ignored (meta.ts rewardsOf), never an error.
  *
  * Endpoints (path of meta.url; the host is implied by the source)
  * - `/markets`, `/markets/keyset`: an array of markets, or `{markets: [...], next_cursor}`.
@@ -27,7 +29,7 @@ import type { MarketListed } from '../../types/events.ts';
 import type { MarketMeta } from '../../types/market.ts';
 import { conditionIdOf, fail, invalidType, isObject, optPxFromNumber, optQtyFromNumber } from './fields.ts';
 import { parseWith } from './mapper.ts';
-import { GAMMA_FEE_KEYS, feeScheduleOf, listOf, tagsOf, zipTokens } from './meta.ts';
+import { GAMMA_FEE_KEYS, feeScheduleOf, listOf, rewardsOf, tagsOf, zipTokens } from './meta.ts';
 import { reasonOf, type Sink } from './sink.ts';
 
 const StrOrNum = z.union([z.string(), z.number()]);
@@ -50,6 +52,9 @@ export const GammaMarketSchema = z.object({
   acceptingOrders: z.boolean().nullish(),
   events: z.array(z.object({ slug: z.string().nullish(), tags: z.unknown().optional() })).nullish(),
   tags: z.unknown().optional(),
+  rewardsMaxSpread: z.unknown().optional(),
+  rewardsMinSize: z.unknown().optional(),
+  clobRewards: z.unknown().optional(),
 });
 
 export interface GammaEventContext {
@@ -64,6 +69,7 @@ export function gammaMarketMeta(obj: unknown, path = '', event: GammaEventContex
   const embedded = w.events?.[0] ?? null;
   const ev = event ?? (embedded ? { slug: embedded.slug ?? null, tags: embedded.tags } : null);
   const ownTags = tagsOf(w.tags, p('tags'));
+  const rewards = rewardsOf(w.rewardsMaxSpread, w.rewardsMinSize, w.clobRewards, 'rewardsDailyRate');
   return {
     conditionId: conditionIdOf(w.conditionId, p('conditionId')),
     id: w.id == null ? null : String(w.id),
@@ -81,6 +87,7 @@ export function gammaMarketMeta(obj: unknown, path = '', event: GammaEventContex
     acceptingOrders: w.acceptingOrders ?? null,
     eventSlug: ev?.slug ?? null,
     tags: ownTags.length > 0 || ev === null ? ownTags : tagsOf(ev.tags, p('events.tags')),
+    ...(rewards !== undefined ? { rewards } : {}),
   };
 }
 

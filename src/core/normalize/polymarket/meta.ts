@@ -10,7 +10,7 @@
  *   Token ids present with no outcomes to pair them with -> invalid_field (never invented).
  * - Fee-schedule numbers become exact decimal strings through their shortest text (0.07 -> "0.07").
  */
-import type { FeeSchedule, MarketToken } from '../../types/market.ts';
+import type { FeeSchedule, MarketRewards, MarketToken } from '../../types/market.ts';
 import { D } from '../../types/fixed.ts';
 import { fail, invalidType, isObject, show, strOf, tokenIdOf } from './fields.ts';
 
@@ -96,4 +96,29 @@ export function tagsOf(v: unknown, path: string): string[] {
     else invalidType(`${path}[${i}]`, 'string', t);
   }
   return out;
+}
+
+const lenientDecimal = (v: unknown): D | null => {
+  if (typeof v === 'number' && Number.isFinite(v)) return new D(String(v));
+  if (typeof v === 'string' && DECIMAL_RE.test(v)) return new D(v);
+  return null;
+};
+
+/**
+ * A reward program from its three published fields, or undefined when there is none (max spread absent or
+ * 0). Lenient on purpose: rewards are informational (the report's estimate), so a malformed reward field is
+ * ignored rather than costing the market. `rates` is a list of objects; every `rateKey` found is summed.
+ */
+export function rewardsOf(maxSpread: unknown, minSize: unknown, rates: unknown, rateKey: string): MarketRewards | undefined {
+  const v = lenientDecimal(maxSpread);
+  if (v === null || !v.gt(0)) return undefined;
+  const min = lenientDecimal(minSize);
+  let rate: D | null = null;
+  if (Array.isArray(rates)) {
+    for (const r of rates) {
+      const x = isObject(r) ? lenientDecimal(r[rateKey]) : null;
+      if (x !== null && x.gte(0)) rate = (rate ?? new D(0)).add(x);
+    }
+  }
+  return { maxSpread: v.toFixed(), minSize: min === null || min.lt(0) ? '0' : min.toFixed(), ratePerDay: rate === null ? null : rate.toFixed() };
 }
