@@ -113,6 +113,7 @@ const PmxtOpts = z.object({
   clobUrl: z.string(),
   hourBoundary: z.string(),
   force: z.boolean().optional(),
+  settle: z.boolean().optional(),
   offline: z.boolean().optional(),
   refreshMeta: z.boolean().optional(),
   memory: z.string(),
@@ -155,6 +156,7 @@ export async function runImportPmxt(inputs: readonly string[], raw: unknown): Pr
       clobUrl: url('--clob-url', o.clobUrl, ['http:', 'https:']),
       hourBoundary: boundary as HourBoundary,
       force: o.force === true,
+      settle: o.settle === true,
       offline: o.offline === true,
       refreshMeta: o.refreshMeta === true,
       memoryLimit: `${Math.floor(memBytes / 1024 / 1024)}MB`,
@@ -214,6 +216,7 @@ export function registerImport(program: Command): void {
     .option('--clob-url <url>', 'CLOB REST base URL (market metadata fallback)', DEFAULT_CLOB_URL)
     .option('--hour-boundary <mode>', 'continuous (adjacent hours are one connection) or reconnect (every hour file is a connection)', 'continuous')
     .option('--force', 'replace an existing recording in --out')
+    .option('--settle', 'add market_resolved at each resolution inside the range, SYNTHESIZED from Gamma metadata (flagged in the provenance)')
     .option('--offline', 'use cached files without revalidating their ETag with the server')
     .option('--refresh-meta', 'fetch market metadata again instead of using the cache')
     .option('--memory <size>', 'DuckDB memory limit while reading (it spills to a temp directory beyond it)', '512MiB')

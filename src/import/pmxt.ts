@@ -75,6 +75,8 @@ export interface PmxtImportOptions {
   readonly clobUrl: string;
   readonly hourBoundary?: HourBoundary;
   readonly force?: boolean;
+  /** Synthesize `market_resolved` from Gamma metadata (see `settlements`); off by default. */
+  readonly settle?: boolean;
   /** Do not revalidate cached files with the server. */
   readonly offline?: boolean;
   /** Ignore cached metadata. */
@@ -464,7 +466,11 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
       to: o.toMs === null ? null : isoMs(o.toMs),
       eventTypes: ['book', 'price_change', 'last_trade_price', 'tick_size_change'],
     };
-    const options = { hourBoundary: boundary, baseUrl: o.inputs.length === 0 ? o.baseUrl : null };
+    const options = { hourBoundary: boundary, baseUrl: o.inputs.length === 0 ? o.baseUrl : null, settle: o.settle === true };
+    const lastSlotEnd = Math.min((ordered[ordered.length - 1] as Slot).hourMs + HOUR_MS, o.toMs ?? Number.MAX_SAFE_INTEGER);
+    const firstSlotStart = o.fromMs ?? (ordered[0] as Slot).hourMs;
+    const settled = o.settle === true ? settlements(metaRecords, markets, firstSlotStart, lastSlotEnd) : [];
+    if (o.settle === true) log(o, 'info', `--settle: ${settled.length} market resolution(s) inside the range from the metadata`);
     const digest = sha256Hex(
       JSON.stringify({ format: 'pmxt-v2', version: PROVENANCE_VERSION, inputs: inputs.map((i) => [i.hour, i.sha256]), missingHours, filter: filterInfo, options, meta: sha256Hex(JSON.stringify(metaRecords)), markets }),
     );
@@ -486,6 +492,9 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
       ordering: ORDERING,
       metadata: { ...metaSource, markets: markets.length, records: metaRecords.length },
       losses: [...PMXT_LOSSES],
+      ...(o.settle === true
+        ? { notes: [`--settle: ${settled.length} market_resolved frame(s) SYNTHESIZED from Gamma metadata (closed, outcomePrices, closedTime or else endDate), not from the archive: conn pmxt-settle, meta.synthesized`] }
+        : {}),
     });
 
     // 5. write (the provenance is the session's meta, fixed when the writer opens)
@@ -507,7 +516,20 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
       const ns = BigInt(ms) * 1_000_000n - 1n;
       return ns < last ? last : ns;
     };
+    let nextSettle = 0;
+    /** Synthesized resolutions due at or before `ns` go first (they are timed by the metadata, not the data). */
+    const settleUpTo = async (ns: bigint): Promise<void> => {
+      for (; nextSettle < settled.length; nextSettle++) {
+        const r = settled[nextSettle] as Settlement;
+        const at0 = BigInt(r.ms) * 1_000_000n;
+        if (at0 > ns) return;
+        const flushing = output?.append({ recvNs: at0 < last ? last : at0, source: 'market_ws', conn: 'pmxt-settle', kind: 'frame', meta: { synthesized: r.from }, payload: r.text });
+        if (at0 > last) last = at0;
+        if (flushing !== null && flushing !== undefined) await flushing;
+      }
+    };
     const emit = async (rec: Parameters<ImportOutput['append']>[0]): Promise<void> => {
+      if (nextSettle < settled.length) await settleUpTo(rec.recvNs);
       const flushing = output?.append(rec);
       last = rec.recvNs;
       if (flushing !== null && flushing !== undefined) await flushing;
@@ -543,6 +565,7 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
       for await (const batch of pmxtFrames(duck, f.probe as FileProbe, rowFilter, f.name)) {
         for (const fr of batch) {
           let ns = BigInt(fr.ms) * 1_000_000n;
+          if (nextSettle < settled.length) await settleUpTo(ns);
           if (ns < last) {
             clamped.rows += fr.rows;
             ns = last;
@@ -562,6 +585,7 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
       }
       o.onEvent?.({ type: 'progress', rowsDone, rowsTotal, hoursDone, hoursTotal: inputs.length });
     }
+    await settleUpTo(BigInt(lastSlotEnd) * 1_000_000n - 1n);
     if (conn !== null) {
       const lastSlot = ordered[ordered.length - 1] as Slot;
       await emit({ recvNs: endAt(windowEnd(lastSlot)), source: 'market_ws', conn, kind: 'close', meta: { code: 1000, reason: 'end of import' }, payload: '' });
@@ -578,4 +602,65 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
     duck?.close();
     await rm(spill, { recursive: true, force: true });
   }
+}
+
+interface Settlement {
+  readonly ms: number;
+  readonly text: string;
+  readonly from: string;
+}
+
+const parseGammaTime = (v: unknown): number | null => {
+  if (typeof v !== 'string' || v.trim() === '') return null;
+  // Gamma writes "2026-05-01 13:15:30+00" (closedTime) or ISO "2026-05-01T13:15:00Z" (endDate)
+  const t = Date.parse(v.trim().replace(' ', 'T').replace(/\+00(:?00)?$/, 'Z'));
+  return Number.isFinite(t) ? t : null;
+};
+
+/**
+ * `--settle`: a `market_resolved` frame for every imported market whose Gamma object (from the captured
+ * metadata) says it is closed with one-hot `outcomePrices` (exactly one "1"), at its `closedTime` (else its
+ * `endDate`), when that falls inside [fromMs, toMs). The archive has no resolution events; these frames are
+ * synthesized from metadata fetched after the fact, flagged (`meta.synthesized`, conn `pmxt-settle`, a note
+ * in the provenance), and off by default: without them positions are marked at the end, not settled.
+ */
+export function settlements(records: readonly CapturedRecord[], markets: readonly MarketMeta[], fromMs: number, toMs: number): Settlement[] {
+  const byCid = new Map(markets.map((m) => [m.conditionId.toLowerCase(), m]));
+  const out = new Map<string, Settlement>();
+  for (const r of records) {
+    if (r.source !== 'gamma_rest' || r.kind !== 'response' || (r.meta.status !== undefined && r.meta.status !== 200)) continue;
+    let body: unknown;
+    try {
+      body = JSON.parse(r.payload);
+    } catch {
+      continue;
+    }
+    const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null ? ((body as Record<string, unknown>)['markets'] ?? [body]) : [];
+    for (const g of Array.isArray(list) ? (list as unknown[]) : []) {
+      if (typeof g !== 'object' || g === null) continue;
+      const o = g as Record<string, unknown>;
+      const m = typeof o['conditionId'] === 'string' ? byCid.get(o['conditionId'].toLowerCase()) : undefined;
+      if (m === undefined || o['closed'] !== true || out.has(m.conditionId)) continue;
+      let prices: unknown = o['outcomePrices'];
+      if (typeof prices === 'string') {
+        try {
+          prices = JSON.parse(prices);
+        } catch {
+          continue;
+        }
+      }
+      if (!Array.isArray(prices) || prices.length !== m.tokens.length) continue;
+      const ones = prices.map((p) => String(p).replace(/\.0*$/, '')).map((p) => (p === '1' ? 1 : p === '0' ? 0 : -1));
+      if (ones.includes(-1) || ones.filter((x) => x === 1).length !== 1) continue;
+      const win = m.tokens[ones.indexOf(1)];
+      const ms = parseGammaTime(o['closedTime']) ?? parseGammaTime(o['endDate']);
+      if (win === undefined || ms === null || ms < fromMs || ms >= toMs) continue;
+      const text = JSON.stringify({
+        event_type: 'market_resolved', id: o['id'] === undefined ? null : String(o['id']), market: m.conditionId, assets_ids: m.tokens.map((t) => t.tokenId),
+        winning_asset_id: win.tokenId, winning_outcome: win.outcome, timestamp: String(ms),
+      });
+      out.set(m.conditionId, { ms, text, from: parseGammaTime(o['closedTime']) !== null ? 'gamma outcomePrices at closedTime' : 'gamma outcomePrices at endDate' });
+    }
+  }
+  return [...out.values()].sort((a, b) => a.ms - b.ms || (a.text < b.text ? -1 : 1));
 }

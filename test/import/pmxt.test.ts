@@ -18,7 +18,7 @@ import { readManifest, readRecording } from '../../src/recorder/read.ts';
 import { summarizeRecording } from '../../src/recorder/summary.ts';
 import { polyIn } from '../helpers/cli.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/tmp.ts';
-import { bookPair, frameRecords, H0, HOUR, market, sessionFrames, startFileServer, tradeMsg, twoLeg, writeMetaFile } from './helpers.ts';
+import { bookPair, frameRecords, gammaObject, H0, HOUR, market, sessionFrames, startFileServer, tradeMsg, twoLeg, writeMetaFile } from './helpers.ts';
 import { rowsOfRecords, writePmxtFile, writePmxtHours } from './pmxt-fixture.ts';
 
 afterAll(cleanupTempDirs);
@@ -277,6 +277,35 @@ describe('poly import pmxt: hours, gaps and filters', () => {
     const recs = (await all(a)).filter((r) => r.source === 'market_ws' && r.kind !== 'frame');
     expect(recs.map((r) => r.kind)).toEqual(['open', 'close', 'open', 'close']);
     expect(recs.map((r) => r.meta['code'] ?? null)).toEqual([null, 1000, null, 1000]);
+  });
+});
+
+describe('poly import pmxt --settle', () => {
+  it('adds a flagged market_resolved at the resolution time the metadata gives (inside the range only); without --settle there is none', async () => {
+    const dir = tempDir();
+    const path = join(dir, pmxtFileName(H0));
+    await writePmxtFile(path, rowsOfRecords(frameRecords(sessionFrames([M1, M2], [0]))));
+    const resolvedAt = H0 + 150_000;
+    const meta = join(dir, 'meta.json');
+    await writeFile(meta, JSON.stringify([
+      { ...gammaObject(M1, 0), closed: true, outcomePrices: '["0", "1"]', closedTime: new Date(resolvedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00') },
+      { ...gammaObject(M2, 1), closed: true, outcomePrices: '["1", "0"]', endDate: new Date(H0 + 2 * HOUR).toISOString() }, // after the range: not settled here
+    ]));
+    const out = join(dir, 'rec');
+    const s = await importPmxt(opts({ inputs: [path], out, metaFile: meta, settle: true }));
+    const recs = await all(out);
+    const res = recs.filter((r) => r.conn === 'pmxt-settle');
+    expect(res).toHaveLength(1);
+    expect(res[0]?.recvNs).toBe(BigInt(resolvedAt) * 1_000_000n);
+    expect(res[0]?.meta['synthesized']).toBe('gamma outcomePrices at closedTime');
+    const ev = events(res);
+    expect(ev).toMatchObject([{ type: 'market_resolved', market: M1.cid, winningAssetId: M1.no, winningOutcome: 'No' }]);
+    // in time order among the archive's frames
+    const i = recs.indexOf(res[0] as RawRecord);
+    expect((recs[i - 1] as RawRecord).recvNs <= (res[0] as RawRecord).recvNs && (res[0] as RawRecord).recvNs <= (recs[i + 1] as RawRecord).recvNs).toBe(true);
+    expect(provenanceOf(s.manifest)?.notes?.[0]).toMatch(/^--settle: 1 market_resolved frame\(s\) SYNTHESIZED from Gamma metadata/);
+    const plain = await importPmxt(opts({ inputs: [path], out: join(dir, 'plain'), metaFile: meta }));
+    expect((await all(plain.out)).some((r) => r.conn === 'pmxt-settle')).toBe(false);
   });
 });
 
