@@ -13,7 +13,9 @@ import { importPmxt } from '../src/import/pmxt.ts';
 import { openDuck, sqlString } from '../src/io/duckdb.ts';
 import { slugOf } from './gen-pmxt.ts';
 
-export interface ChildResult { events: number; ms: number; maxRssBytes: number; detail: string }
+import type { ChildResult } from './lib.ts';
+
+export type { ChildResult };
 
 const [subject = "", dir = "", file = "", meta = "", rowsText = ""] = process.argv.slice(2);
 if (subject === "" || dir === "" || file === "" || meta === "" || rowsText === "") throw new Error('usage: import-child.ts <subject> <dir> <file> <meta> <rows>');

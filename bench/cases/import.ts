@@ -12,35 +12,13 @@
  * maxRSS, the bounded-memory claim (DuckDB memory_limit 512MB + the writer) is checked there.
  * Limits: one run per subject (the all-markets import takes a while on 2 cores); no median.
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchHour } from '../gen-pmxt.ts';
-import type { ChildResult } from '../import-child.ts';
-import { fmtInt, fmtMb, type CaseResult, type Measurement } from '../lib.ts';
+import { childMeasurement, fmtInt, fmtMb, runChildSubject, type CaseResult, type Measurement } from '../lib.ts';
 
 export const name = 'import';
 
 const CHILD = fileURLToPath(new URL('../import-child.ts', import.meta.url));
-
-function runChild(args: string[]): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(CHILD, args, { execArgv: process.execArgv.filter((a) => a !== '--expose-gc'), stdio: 'inherit', serialization: 'advanced' });
-    let msg: { ok: true; result: ChildResult } | { ok: false; error: string } | null = null;
-    child.on('message', (m) => {
-      msg = m as typeof msg;
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      const m = msg as { ok: true; result: ChildResult } | { ok: false; error: string } | null;
-      if (m?.ok === true) resolve(m.result);
-      else reject(new Error(m?.ok === false ? `${args[0] ?? ''}: ${m.error}` : `${args[0] ?? ''}: child exited with ${signal ?? code}`));
-    });
-  });
-}
-
-const asMeasurement = (label: string, r: ChildResult): Measurement => ({
-  label, events: r.events, iterations: 1, medianMs: r.ms, minMs: r.ms, evPerSec: (r.events * 1000) / r.ms, nsPerEvent: (r.ms * 1e6) / r.events, rssPeakBytes: r.maxRssBytes,
-});
 
 export async function run(): Promise<CaseResult> {
   const t0 = performance.now();
@@ -52,8 +30,8 @@ export async function run(): Promise<CaseResult> {
   ];
   const results: { key: string; m: Measurement; detail: string }[] = [];
   for (const [key, label] of subjects) {
-    const r = await runChild([key, h.dir, h.file, h.meta, String(h.rows)]);
-    results.push({ key, m: asMeasurement(label, r), detail: r.detail });
+    const r = await runChildSubject(CHILD, [key, h.dir, h.file, h.meta, String(h.rows)]);
+    results.push({ key, m: childMeasurement(label, r), detail: r.detail });
   }
   const [floor, ...rest] = results as [(typeof results)[0], ...typeof results];
   const totalS = (performance.now() - t0) / 1000;

@@ -19,7 +19,7 @@ import { RecordingError } from '../recorder/errors.ts';
 import { DEFAULT_CLOB_URL } from '../sources/clob.ts';
 import { DEFAULT_GAMMA_URL } from '../sources/gamma.ts';
 import { CliError } from './errors.ts';
-import { parseSize, url } from './record.ts';
+import { fmtBytes, parseSize, url } from './record.ts';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 const list = (v: readonly string[] | undefined): string[] => (v ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
@@ -30,8 +30,6 @@ function toCliError(err: unknown): unknown {
   return err;
 }
 
-const fmtBytes = (n: number): string =>
-  n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GiB` : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
 const fmtEta = (s: number): string => (!Number.isFinite(s) || s < 0 ? '--:--' : `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`);
 

@@ -21,7 +21,7 @@ import { readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { MarketMeta } from '../core/types/market.ts';
 import { RAW_FORMAT_VERSION } from '../core/types/raw.ts';
-import type { RawMeta, RecordKind, Source } from '../core/types/raw.ts';
+import type { RawRecord } from '../core/types/raw.ts';
 import { ensureDir, isDirectory, pathExists } from '../io/paths.ts';
 import { readManifest } from '../recorder/read.ts';
 import type { Manifest } from '../recorder/manifest.ts';
@@ -50,14 +50,8 @@ export async function prepareOutput(out: string, digest: string, force: boolean)
   throw new ImportError(`--out ${out} ${what}; choose a new directory, or pass --force to replace it`, 'input');
 }
 
-export interface OutRecord {
-  readonly recvNs: bigint;
-  readonly source: Source;
-  readonly conn: string;
-  readonly kind: RecordKind;
-  readonly meta: RawMeta;
-  readonly payload: string;
-}
+/** A record as the import builds it: the output gives it its version and seq. */
+export type OutRecord = Omit<RawRecord, 'v' | 'seq'>;
 
 const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
 
