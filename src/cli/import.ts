@@ -41,6 +41,7 @@ export class ProgressBar {
   private dl = { url: '', bytes: 0, total: null as number | null, index: 0, count: 0, done: 0 };
   private doneBytes = 0;
   private rows = { done: 0, total: 0, hours: 0, hoursTotal: 0 };
+  private importT0: number | null = null;
   constructor(private readonly enabled: boolean) {}
 
   on(e: ImportEvent): void {
@@ -56,6 +57,7 @@ export class ProgressBar {
       this.dl.bytes = e.bytes;
       this.dl.total = e.total;
     } else {
+      this.importT0 ??= Date.now();
       this.rows = { done: e.rowsDone, total: e.rowsTotal, hours: e.hoursDone, hoursTotal: e.hoursTotal };
     }
     this.draw(false);
@@ -67,11 +69,12 @@ export class ProgressBar {
       const got = this.doneBytes + this.dl.bytes;
       const rate = el > 0 ? got / el : 0;
       const cur = this.dl.total === null ? fmtBytes(this.dl.bytes) : `${fmtBytes(this.dl.bytes)}/${fmtBytes(this.dl.total)}`;
-      const left = this.dl.total === null ? Number.NaN : (this.dl.total - this.dl.bytes + (this.dl.count - this.dl.index - 1) * this.dl.total) / Math.max(rate, 1);
+      const left = this.dl.total === null || got === 0 ? Number.NaN : (this.dl.total - this.dl.bytes + (this.dl.count - this.dl.index - 1) * this.dl.total) / Math.max(rate, 1);
       return `import: download ${this.dl.index + 1}/${this.dl.count} hours | ${cur} | ${fmtBytes(got)} total, ${fmtBytes(rate)}/s | ETA ${fmtEta(left)}`;
     }
-    const rate = el > 0 ? this.rows.done / el : 0;
-    const left = (this.rows.total - this.rows.done) / Math.max(rate, 1);
+    const iel = (Date.now() - (this.importT0 ?? Date.now())) / 1000;
+    const rate = iel > 0 ? this.rows.done / iel : 0;
+    const left = this.rows.done === 0 ? Number.NaN : (this.rows.total - this.rows.done) / Math.max(rate, 1);
     const pct = this.rows.total > 0 ? Math.floor((100 * this.rows.done) / this.rows.total) : 100;
     return `import: ${this.rows.hours}/${this.rows.hoursTotal} hours | ${fmtInt(this.rows.done)}/${fmtInt(this.rows.total)} rows (${pct}%) | ${fmtInt(Math.round(rate))} rows/s | ETA ${fmtEta(left)}`;
   }

@@ -538,6 +538,7 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
     let rowsDone = 0;
     let hoursDone = 0;
     let frames = 0;
+    o.onEvent?.({ type: 'progress', rowsDone: 0, rowsTotal, hoursDone: 0, hoursTotal: inputs.length });
     const windowStart = (s: Slot): number => Math.max(s.hourMs, o.fromMs ?? s.hourMs);
     const windowEnd = (s: Slot): number => Math.min(s.hourMs + HOUR_MS, o.toMs ?? s.hourMs + HOUR_MS);
     for (const s of ordered) {
