@@ -164,6 +164,8 @@ interface MarketPlan {
   readonly steps: (readonly CapturedRecord[])[];
   readonly metaSource: Record<string, unknown>;
   readonly seriesRounds: readonly string[];
+  /** With --meta: every market of the file (markets decided by the data are looked up here, offline). */
+  readonly metaFileMarkets: readonly MarketMeta[] | null;
 }
 
 function matchMetaFile(markets: readonly MarketMeta[], id: string): MarketMeta | undefined {
@@ -182,7 +184,7 @@ async function planMarkets(o: PmxtImportOptions, metaOpts: MetaOptions, rangeMs:
   if (o.metaFile !== null) {
     const mf = await loadMetaFile(o.metaFile);
     const metaSource = { source: `--meta ${mf.name}`, shape: mf.shape, sha256: mf.sha256.slice(0, 16), markets: mf.markets.length };
-    if (o.markets.length === 0 && known.length === 0) return { fixed: null, prefixes, steps: [mf.records], metaSource: { ...metaSource, all: mf.markets }, seriesRounds: [] };
+    if (o.markets.length === 0 && known.length === 0) return { fixed: null, prefixes, steps: [mf.records], metaSource, seriesRounds: [], metaFileMarkets: mf.markets };
     const fixed: MarketMeta[] = [];
     for (const id of o.markets) {
       const m = matchMetaFile(mf.markets, id);
@@ -192,12 +194,15 @@ async function planMarkets(o: PmxtImportOptions, metaOpts: MetaOptions, rangeMs:
     const rounds: string[] = [];
     for (const s of known) {
       if (rangeMs === null) throw new ImportError(`--series ${s.name} needs --from and --to (or input files named by hour)`, 'input');
-      for (const m of mf.markets) if (m.slug?.startsWith(`${s.name}-`) === true) {
-        rounds.push(m.slug);
+      for (const m of mf.markets) {
+        // a round `<series>-<unix start>` of the series whose window overlaps the range
+        const start = m.slug?.startsWith(`${s.name}-`) === true ? Number(m.slug.slice(s.name.length + 1)) * 1000 : Number.NaN;
+        if (!Number.isSafeInteger(start) || start >= rangeMs.to || start + s.periodMs <= rangeMs.from) continue;
+        rounds.push(m.slug as string);
         if (!fixed.includes(m)) fixed.push(m);
       }
     }
-    return { fixed, prefixes, steps: [mf.records], metaSource, seriesRounds: rounds };
+    return { fixed, prefixes, steps: [mf.records], metaSource, seriesRounds: rounds, metaFileMarkets: mf.markets };
   }
   const steps: (readonly CapturedRecord[])[] = [];
   const fixed: MarketMeta[] = [];
@@ -225,7 +230,7 @@ async function planMarkets(o: PmxtImportOptions, metaOpts: MetaOptions, rangeMs:
   if (steps.length > 0) log(o, 'info', `metadata: ${cached} resolution(s) from the cache, ${fetched} fetched`);
   const metaSource = { source: 'gamma+clob', gamma: o.gammaUrl, clob: o.clobUrl };
   const decided = o.markets.length > 0 || known.length > 0;
-  return { fixed: decided && prefixes.length === 0 ? fixed : decided ? fixed : null, prefixes, steps, metaSource, seriesRounds: rounds };
+  return { fixed: decided ? fixed : null, prefixes, steps, metaSource, seriesRounds: rounds, metaFileMarkets: null };
 }
 
 /** Local files, directories and URLs -> placed files (URLs downloaded), plus the hours asked for by range. */
@@ -340,7 +345,8 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
   try {
     duck = await openDuck({ threads: o.threads ?? 2, memoryLimit: o.memoryLimit ?? '512MB', tempDirectory: spill });
     // 3. probe + count
-    const fixedIds = plan.fixed === null ? null : [...new Set(plan.fixed.flatMap((m) => [m.conditionId, m.conditionId.toLowerCase()]))];
+    // a slug prefix is matched against every market of the files, so the first count is then unfiltered
+    const fixedIds = plan.fixed === null || plan.prefixes.length > 0 ? null : [...new Set(plan.fixed.flatMap((m) => [m.conditionId, m.conditionId.toLowerCase()]))];
     const filter: RowFilter = { markets: fixedIds, fromMs: o.fromMs, toMs: o.toMs };
     const seenSha = new Map<string, string>();
     for (const f of files) {
@@ -365,6 +371,13 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
       slots.set(h, slot);
     }
     for (const n of unplaced) log(o, 'warn', `${n}: no hour in its name and no row selected; skipped`);
+    // hours entirely outside --from/--to are not part of this import (neither data nor gaps)
+    for (const [h, s] of [...slots]) {
+      if ((o.fromMs !== null && h + HOUR_MS <= o.fromMs) || (o.toMs !== null && h >= o.toMs)) {
+        if (s.file !== null) log(o, 'info', `${s.file.name}: hour ${hourName(h)} is outside --from/--to; skipped`);
+        slots.delete(h);
+      }
+    }
     // fill the gaps between the first and last hour (positional inputs)
     const hoursSorted = [...slots.keys()].sort((a, b) => a - b);
     if (hoursSorted.length === 0) throw new ImportError('nothing to import: no input file holds a row in the selected range', 'input');
@@ -380,20 +393,18 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
     // markets decided by the data
     let markets: MarketMeta[];
     let steps = plan.steps;
-    let metaSource = plan.metaSource;
+    const metaSource = plan.metaSource;
     const dataMarkets = new Set<string>();
     for (const f of files) for (const k of f.counts?.byMarket.keys() ?? []) dataMarkets.add(k);
     let rowFilter = filter;
     if (plan.fixed === null || plan.prefixes.length > 0) {
-      const all = (plan.metaSource['all'] as MarketMeta[] | undefined) ?? null;
+      const all = plan.metaFileMarkets;
       let found: MarketMeta[];
       let missing: string[];
       if (all !== null) {
         const byId = new Map(all.map((m) => [m.conditionId.toLowerCase(), m]));
         found = [...dataMarkets].sort().flatMap((c) => byId.get(c.toLowerCase()) ?? []);
         missing = [...dataMarkets].filter((c) => !byId.has(c.toLowerCase())).sort();
-        const { all: _drop, ...rest } = plan.metaSource;
-        metaSource = rest;
       } else {
         const r = await resolveConditionIds([...dataMarkets], metaOpts);
         found = [...r.markets];

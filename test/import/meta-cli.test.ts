@@ -127,6 +127,9 @@ describe('poly import pmxt: metadata from Gamma and the CLOB', () => {
       const frames = (await all(join(dir, 'prefix'))).filter((r) => r.kind === 'frame' && r.source === 'market_ws');
       expect(frames.length).toBeGreaterThan(0);
       expect(frames.every((r) => r.payload.includes(other.cid))).toBe(true);
+      // a market named by hand plus a prefix: both
+      await importPmxt(opts({ inputs: [input], out: join(dir, 'both'), markets: [r0.slug], series: ['market-1'], ...base }));
+      expect((await readManifest(join(dir, 'both'))).markets.map((m) => m.slug).sort()).toEqual([r0.slug, other.slug].sort());
     } finally {
       await ex.close();
     }
