@@ -23,7 +23,7 @@ const rows = Number(rowsText);
 
 async function run(): Promise<string> {
   if (subject === 'duckdb-scan') {
-    const duck = await openDuck({ threads: 2, memoryLimit: '512MB' });
+    const duck = await openDuck({ threads: 2, memoryLimit: '256MB' });
     try {
       const r = (await duck.conn.runAndReadAll(
         `SELECT count(*)::BIGINT, sum(length(decode(market)) + length(event_type) + length(asset_id) + coalesce(length(bids), 0) + coalesce(length(asks), 0) + coalesce(length(side), 0) + coalesce(length(transaction_hash), 0))::BIGINT,

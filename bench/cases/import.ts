@@ -3,13 +3,13 @@
  * (bench/gen-pmxt.ts; generated once into bench/out/ and reused), filtered to one market and for every
  * market, against a DuckDB scan of the same file measured in the same run.
  *
- * FLOOR: DuckDB (2 threads, 512MB) reading every column of every row (count, string lengths, sums): the
+ * FLOOR: DuckDB (2 threads, 256MB) reading every column of every row (count, string lengths, sums): the
  * unavoidable decode of the archive file. Subjects: importPmxt with --market <one> (row-group pruning: the
  * other markets' row groups are never read) and with every market (all rows -> frames -> RecordingWriter
  * spool -> Parquet parts). events = rows of the file for all three ("cover this hour"), so the ratio says how
  * much slower than just reading the hour an import is.
  * Every subject runs ONCE in a fresh child process (bench/import-child.ts): its "rss peak" is that process's
- * maxRSS, the bounded-memory claim (DuckDB memory_limit 512MB + the writer) is checked there.
+ * maxRSS, the bounded-memory claim (DuckDB memory_limit 256MB + the writer) is checked there.
  * Limits: one run per subject (the all-markets import takes a while on 2 cores); no median.
  */
 import { fileURLToPath } from 'node:url';

@@ -220,7 +220,7 @@ export function registerImport(program: Command): void {
     .option('--settle', 'add market_resolved at each resolution inside the range, SYNTHESIZED from Gamma metadata (flagged in the provenance)')
     .option('--offline', 'use cached files without revalidating their ETag with the server')
     .option('--refresh-meta', 'fetch market metadata again instead of using the cache')
-    .option('--memory <size>', 'DuckDB memory limit while reading (it spills to a temp directory beyond it)', '512MiB')
+    .option('--memory <size>', 'DuckDB memory limit while reading (it spills to a temp directory beyond it)', '256MiB')
     .option('--threads <n>', 'DuckDB threads', '2')
     .option('--quiet', 'no progress bar')
     .action(async (inputs: string[], opts: unknown) => {

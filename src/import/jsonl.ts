@@ -197,7 +197,7 @@ export async function importJsonl(o: JsonlImportOptions): Promise<JsonlSummary> 
 
   const maxSamples = o.maxSamples ?? 20;
   const spill = await mkdtemp(join(tmpdir(), 'poly-import-jsonl-'));
-  const duck = await openDuck({ path: join(spill, 'lines.duckdb'), threads: 2, memoryLimit: '512MB', tempDirectory: spill, preserveInsertionOrder: false });
+  const duck = await openDuck({ path: join(spill, 'lines.duckdb'), threads: 2, memoryLimit: '256MB', tempDirectory: spill, preserveInsertionOrder: false });
   let output: ImportOutput | null = null;
   try {
     await duck.conn.run('CREATE TABLE lines (f INTEGER, line BIGINT, ns BIGINT, source VARCHAR, conn VARCHAR, frame VARCHAR)');

@@ -30,7 +30,7 @@
  *   whose receive time falls before the previous record (skew between adjacent files) is stamped at that
  *   previous time and counted in provenance (`clampedRows`), never reordered silently.
  *
- * Memory bound: one DuckDB instance with `memory_limit` (default 512MB) and `threads` (default 2) reads one
+ * Memory bound: one DuckDB instance with `memory_limit` (default 256MB) and `threads` (default 2) reads one
  * file at a time; its ORDER BY spills to a private temp directory beyond the limit. JS holds one 2048-row
  * chunk of frames; the writer is flushed every 16 MiB. So peak RSS is about the DuckDB limit plus the
  * writer's Parquet conversion (one 64 MiB spool part) plus Node's baseline, whatever the hour's size;
@@ -81,7 +81,7 @@ export interface PmxtImportOptions {
   readonly offline?: boolean;
   /** Ignore cached metadata. */
   readonly refreshMeta?: boolean;
-  /** DuckDB memory_limit (default '512MB') and threads (default 2). */
+  /** DuckDB memory_limit (default '256MB') and threads (default 2). */
   readonly memoryLimit?: string;
   readonly threads?: number;
   readonly download?: Pick<DownloadOptions, 'retries' | 'backoff' | 'headersTimeoutMs' | 'bodyTimeoutMs' | 'sleep'>;
@@ -343,7 +343,7 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
   let duck: Duck | null = null;
   let output: ImportOutput | null = null;
   try {
-    duck = await openDuck({ threads: o.threads ?? 2, memoryLimit: o.memoryLimit ?? '512MB', tempDirectory: spill });
+    duck = await openDuck({ threads: o.threads ?? 2, memoryLimit: o.memoryLimit ?? '256MB', tempDirectory: spill });
     // 3. probe + count
     // a slug prefix is matched against every market of the files, so the first count is then unfiltered
     const fixedIds = plan.fixed === null || plan.prefixes.length > 0 ? null : [...new Set(plan.fixed.flatMap((m) => [m.conditionId, m.conditionId.toLowerCase()]))];
