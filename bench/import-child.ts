@@ -2,13 +2,15 @@
  * Child process of the `import` bench: runs ONE subject over the generated PMXT hour and reports
  * { events, ms, maxRssBytes, detail } over IPC, so each subject's peak RSS is its own process's.
  * Subjects: duckdb-scan (the floor: DuckDB reads every column of every row of the file: count, sum of string
- * lengths and numbers), import-one (poly import pmxt filtered to one market), import-all (every market).
+ * lengths and numbers), import-one (poly import pmxt filtered to one market), frames-only (the import's read
+ * path for every market without the writer: sorted rows -> frame text), import-all (every market, written).
  * events = rows of the file in every subject (the work is "cover this hour"); each throws when the work was
  * not done (counts checked).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pmxtFrames, probePmxtFile } from '../src/import/pmxt-file.ts';
 import { importPmxt } from '../src/import/pmxt.ts';
 import { openDuck, sqlString } from '../src/io/duckdb.ts';
 import { slugOf } from './gen-pmxt.ts';
@@ -34,6 +36,24 @@ async function run(): Promise<string> {
       return `${String(r[1])} string chars, every column read`;
     } finally {
       duck.close();
+    }
+  }
+  if (subject === 'frames-only') {
+    // the import's read path without the writer: DuckDB sort + frame text for every market
+    const duck = await openDuck({ threads: 2, memoryLimit: '256MB', tempDirectory: join(dir, '.spill-frames') });
+    try {
+      const p = await probePmxtFile(duck, file, 'bench');
+      let frames = 0;
+      let chars = 0;
+      for await (const batch of pmxtFrames(duck, p, { markets: null, fromMs: null, toMs: null }, 'bench')) for (const f of batch) {
+        frames += 1;
+        chars += f.text.length;
+      }
+      if (frames < rows / 2) throw new Error(`frames-only built ${frames} frames from ${rows} rows`);
+      return `${frames.toLocaleString('en-US')} frames, ${(chars / 1024 / 1024).toFixed(0)} MiB of frame text, no writer`;
+    } finally {
+      duck.close();
+      rmSync(join(dir, '.spill-frames'), { recursive: true, force: true });
     }
   }
   const out = join(dir, `out-${subject}`);

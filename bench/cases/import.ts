@@ -6,7 +6,8 @@
  * FLOOR: DuckDB (2 threads, 256MB) reading every column of every row (count, string lengths, sums): the
  * unavoidable decode of the archive file. Subjects: importPmxt with --market <one> (row-group pruning: the
  * other markets' row groups are never read) and with every market (all rows -> frames -> RecordingWriter
- * spool -> Parquet parts). events = rows of the file for all three ("cover this hour"), so the ratio says how
+ * spool -> Parquet parts); plus the every-market read path without the writer (frames-only), which splits the
+ * all-markets time between reading the archive and writing the recording. events = rows of the file for all three ("cover this hour"), so the ratio says how
  * much slower than just reading the hour an import is.
  * Every subject runs ONCE in a fresh child process (bench/import-child.ts): its "rss peak" is that process's
  * maxRSS, the bounded-memory claim (DuckDB memory_limit 256MB + the writer) is checked there.
@@ -26,6 +27,7 @@ export async function run(): Promise<CaseResult> {
   const subjects: [string, string][] = [
     ['duckdb-scan', 'DuckDB scan of every column'],
     ['import-one', 'poly import pmxt --market <one of 2000>'],
+    ['frames-only', 'read + sort + frames, every market (no writer)'],
     ['import-all', 'poly import pmxt (every market)'],
   ];
   const results: { key: string; m: Measurement; detail: string }[] = [];

@@ -1,0 +1,10 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { startFileServer } from '../test/import/helpers.ts';
+import { downloadToCache } from '../src/import/download.ts';
+await mkdir('/tmp/imp/dl/root', { recursive: true });
+await writeFile('/tmp/imp/dl/root/f.bin', Buffer.alloc(5_000, 7));
+const srv = await startFileServer('/tmp/imp/dl/root');
+srv.dropOnce('/f.bin', 2_500);
+const r = await downloadToCache(srv.url + '/f.bin', { cacheDir: '/tmp/imp/dl/cache' + Date.now(), backoff: { initialMs: 1, maxMs: 2, factor: 1, jitter: 0 }, onLog: (m) => console.log('LOG', m), onProgress: (p) => console.log('P', p.bytes) });
+console.log(srv.requests);
+await srv.close();

@@ -1,0 +1,14 @@
+import { writeFile, rm } from 'node:fs/promises';
+import { readRecording } from '../src/recorder/read.ts';
+import { rowsOfRecording, writePmxtHours } from '../test/import/pmxt-fixture.ts';
+import { importPmxt } from '../src/import/pmxt.ts';
+const dir = '/tmp/imp/sol';
+await rm(dir, { recursive: true, force: true });
+await import('node:fs/promises').then((f) => f.mkdir(dir + '/in', { recursive: true }));
+const rows = await rowsOfRecording('recordings/sol-15m');
+console.log('rows', rows.length);
+const files = await writePmxtHours(dir + '/in', rows);
+console.log(files);
+for await (const r of readRecording('recordings/sol-15m')) if (r.source === 'gamma_rest' && r.kind === 'response') await writeFile(dir + '/meta.json', r.payload);
+const s = await importPmxt({ inputs: [dir + '/in'], out: dir + '/out', markets: [], series: [], fromMs: null, toMs: null, metaFile: dir + '/meta.json', cacheDir: dir + '/cache', baseUrl: 'https://x', gammaUrl: 'https://gamma', clobUrl: 'https://clob', onEvent: (e) => { if (e.type === 'log') console.log(e.level, e.message); } });
+console.log(JSON.stringify({ ...s, manifest: undefined }));

@@ -1,0 +1,10 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const f = '/tmp/imp/big.parquet';
+const inst = await DuckDBInstance.create(':memory:', { threads: '1' });
+const c = await inst.connect();
+let t = Date.now();
+console.log((await c.runAndReadAll(`SELECT count(*), sum(length(bids)), sum(length(asset_id)), sum(price) FROM read_parquet('${f}')`)).getRowsJson(), Date.now() - t);
+t = Date.now();
+console.log((await c.runAndReadAll(`SELECT count(*), sum(length(pmxt)) FROM (SELECT CASE WHEN contains(price::VARCHAR, '.') THEN rtrim(rtrim(price::VARCHAR, '0'), '.') END pmxt FROM read_parquet('${f}'))`)).getRowsJson(), Date.now() - t);
+t = Date.now();
+console.log((await c.runAndReadAll(`SELECT count(*) FROM (SELECT * FROM read_parquet('${f}', file_row_number=true) ORDER BY timestamp_received, market, "timestamp", event_type, asset_id, file_row_number OFFSET 5000000)`)).getRowsJson(), Date.now() - t);

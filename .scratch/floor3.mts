@@ -1,0 +1,17 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const f = '/tmp/imp/big.parquet';
+const inst = await DuckDBInstance.create(':memory:', { threads: '1' });
+const c = await inst.connect();
+await c.run(`CREATE MACRO pn(v) AS CASE WHEN v IS NULL THEN 'null' WHEN contains(v::VARCHAR, '.') THEN '"' || rtrim(rtrim(v::VARCHAR, '0'), '.') || '"' ELSE '"' || v::VARCHAR || '"' END`);
+await c.run(`CREATE MACRO ps(v) AS coalesce(to_json(v)::VARCHAR, 'null')`);
+const run = async (label: string, expr: string) => { const t = Date.now(); const r = (await c.runAndReadAll(`SELECT count(*), sum(length(v)) FROM (SELECT ${expr} AS v FROM read_parquet('${f}'))`)).getRowsJson(); console.log(label, r, Date.now() - t); };
+await run('decode', `decode(market)`);
+await run('ps(decode)', `ps(decode(market))`);
+await run('pn(price)', `pn(price)`);
+await run('price::varchar', `price::VARCHAR`);
+await run('ts', `CASE WHEN "timestamp" IS NULL THEN '' ELSE ',"timestamp":"' || epoch_ms("timestamp") || '"' END`);
+await run('ps(side)', `ps(side)`);
+await run('rtrim2', `rtrim(rtrim(price::VARCHAR, '0'), '.')`);
+await run('q-rtrim2', `'"' || rtrim(rtrim(price::VARCHAR, '0'), '.') || '"'`);
+await run('coalesce-q', `coalesce('"' || rtrim(rtrim(price::VARCHAR, '0'), '.') || '"', 'null')`);
+await run('regexp', `regexp_replace(price::VARCHAR, '\\.?0+$', '')`);

@@ -1,0 +1,10 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:');
+const c = await inst.connect();
+const q = async (s: string) => { try { const r = await c.runAndReadAll(s); return r.getRowsJson(); } catch (e) { return String(e).slice(0, 200); } };
+console.log(await q(`select try(json_transform('[["0.1","2"],["0.2",3]]', '[["VARCHAR"]]'))`));
+console.log(await q(`select try(json_transform('[{"a":1}]', '[["VARCHAR"]]'))`));
+console.log(await q(`select try(json_transform('nope', '[["VARCHAR"]]'))`));
+console.log(await q(`select to_json('a"b')::VARCHAR, rtrim(rtrim((0.4100::DECIMAL(9,4))::VARCHAR, '0'), '.'), rtrim(rtrim((10::DECIMAL(18,6))::VARCHAR, '0'), '.'), rtrim(rtrim((0::DECIMAL(18,6))::VARCHAR, '0'), '.')`));
+console.log(await q(`select json_transform('[["0.1","2"],["0.2",3]]', '[["VARCHAR"]]') `));
+console.log(await q(`select json_transform('[["0.1","2","x"],["0.2"]]', '[["VARCHAR"]]') `));
