@@ -13,6 +13,8 @@ import { registerReplay } from './src/cli/replay.ts';
 import { registerReport } from './src/cli/report.ts';
 import { registerLive } from './src/cli/live.ts';
 import { registerImport } from './src/cli/import.ts';
+import { registerSweep } from './src/cli/sweep.ts';
+import { registerWorker } from './src/cli/worker.ts';
 
 export const VERSION = '0.1.0';
 
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerRecordings(program);
   registerImport(program);
   registerExchange(program);
+  registerSweep(program);
+  registerWorker(program);
   return program;
 }
 

@@ -1,190 +1,124 @@
 /**
- * Bench case `recorder-ingest`: sustained ingest rate of `poly record` (RecordSession: market WS client
- * -> receive stamping -> crash-safe spool -> rotating zstd Parquet) fed by the exchange simulator's
- * firehose at speed 'max'.
+ * Bench case `recorder-ingest`: `poly record` keeping up for long sessions (issue 14). The exchange
+ * simulator's firehose (src/sim/firehose-server.ts: 4 books, then two-leg price_change frames of ~600 B
+ * over 2 binary markets) runs in its own child process; every subject runs in a FRESH child process
+ * (bench/ingest-child.ts), so each RSS figure is that session's alone.
  *
- * Workload: POLY_BENCH_INGEST_FRAMES (default 2,000,000) deterministic firehose frames (4 books, then
- * two-leg price_change frames) over 2 binary markets (4 tokens), served by the simulator in a CHILD
- * process (bench/firehose-server.ts) so the recorder has this process's event loop to itself and the
- * reported peak RSS is the recorder's. Each measured run uses a fresh simulator and temp directory.
- * FLOOR: a bare `ws` client subscribed to the same firehose that only counts frames (no stamping, no
- * spool, no Parquet): the cost of getting the frames off the socket.
- * Subject: RecordSession.start -> ex.start() -> until status().messages reaches the frame count.
- * messages/s is over that ingest period (start of feed -> last frame counted); the stop (spool flush,
- * Parquet conversion, manifest) is timed separately and printed in a note with Parquet vs raw bytes.
- * Limits: one run each (2M frames is ~10 s of work on 2 cores); the simulator shares the machine's cores.
+ * FLOOR: a bare `ws` client subscribed to the same firehose that only counts frames (getting the frames
+ * off the socket; no stamping, spool or Parquet), POLY_BENCH_INGEST_FRAMES[0] frames.
+ * Subjects: RecordSession (ws -> stamp -> spool -> Parquet beside ingest) for each frame count in
+ * POLY_BENCH_INGEST_FRAMES (default 1,000,000, 4,000,000, 10,000,000). msg/s is over the ingest period
+ * (feed start -> last frame counted); the first subject has the floor's frame count, so its ratio is
+ * the ingest ratio. Notes: stop time (what was left to convert at stop), RSS at 1M / 4M / 10M frames of
+ * the longest session (flat = memory does not grow with session length), peak conversion lag.
+ * POLY_BENCH_INGEST_RATE (frames/s; default 0 = as fast as the sockets drain) paces the feed instead.
+ * Limits: one run each; the simulator shares the machine's two cores with the subject.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
-import { RecordSession } from '../../src/recorder/record-session.ts';
 import { fmtInt, fmtMb, type CaseResult, type Measurement } from '../lib.ts';
+import type { IngestResult, Sample } from '../ingest-child.ts';
 
 export const name = 'recorder-ingest';
 
-const SERVER = fileURLToPath(new URL('../firehose-server.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../src/sim/firehose-server.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../ingest-child.ts', import.meta.url));
 /** Four 77-digit token ids: two binary markets. */
 const ASSETS = [1, 2, 3, 4].map((n) => (10n ** 76n + BigInt(n) * 104_729n).toString());
 
 interface Urls { clob: string; gamma: string; marketWs: string }
-interface Server { child: ChildProcess; urls: Urls; done: Promise<{ framesSent: number; bytesSent: number }> }
 
-function framesWanted(): number {
-  const env = process.env['POLY_BENCH_INGEST_FRAMES'];
-  const n = env === undefined ? 2_000_000 : Number(env);
-  if (!Number.isSafeInteger(n) || n < 10) throw new Error(`POLY_BENCH_INGEST_FRAMES='${env}' must be an integer >= 10`);
-  return n;
+function envList(key: string, dflt: number[]): number[] {
+  const v = process.env[key];
+  if (v === undefined) return dflt;
+  const out = v.split(',').map(Number);
+  if (out.length === 0 || out.some((n) => !Number.isSafeInteger(n) || n < 10)) throw new Error(`${key}='${v}' must be a comma-separated list of integers >= 10`);
+  return out;
 }
 
-/** Starts the firehose simulator in a child process and waits for its URLs. */
-function startServer(frames: number): Promise<Server> {
+const execArgv = process.execArgv.filter((a) => a !== '--expose-gc');
+
+/** Starts the firehose in a child; resolves with its URLs and a function that starts the feed. */
+function startServer(frames: number, rate: number): Promise<{ urls: Urls; start: () => void; close: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const child = fork(SERVER, [String(frames), ASSETS.join(',')], { execArgv: process.execArgv.filter((a) => a !== '--expose-gc'), stdio: 'inherit' });
-    let resolveDone!: (s: { framesSent: number; bytesSent: number }) => void;
-    let rejectDone!: (e: Error) => void;
-    const done = new Promise<{ framesSent: number; bytesSent: number }>((res, rej) => {
-      resolveDone = res;
-      rejectDone = rej;
-    });
-    done.catch(() => undefined);
-    child.on('message', (m: { type: string; urls?: Urls; stats?: { framesSent: number; bytesSent: number }; error?: string }) => {
-      if (m.type === 'ready' && m.urls !== undefined) resolve({ child, urls: m.urls, done });
-      else if (m.type === 'done' && m.stats !== undefined) resolveDone(m.stats);
-      else if (m.type === 'error') rejectDone(new Error(`simulator feed failed: ${m.error ?? ''}`));
+    const child = fork(SERVER, [String(frames), ASSETS.join(','), String(rate)], { execArgv, stdio: 'inherit' });
+    child.on('message', (m: { type: string; urls?: Urls }) => {
+      if (m.type === 'ready' && m.urls !== undefined) {
+        resolve({
+          urls: m.urls,
+          start: () => child.send('start'),
+          close: async () => {
+            if (child.exitCode !== null) return;
+            const exited = new Promise<void>((res) => child.once('exit', () => res()));
+            child.send('close');
+            const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+            await exited;
+            clearTimeout(t);
+          },
+        });
+      }
     });
     child.on('error', reject);
-    child.on('exit', (code) => {
-      reject(new Error(`simulator child exited with ${code} before it was ready`));
-      rejectDone(new Error(`simulator child exited with ${code}`));
-    });
+    child.on('exit', (code) => reject(new Error(`simulator child exited with ${code} before it was ready`)));
   });
 }
 
-async function stopServer(s: Server): Promise<void> {
-  if (s.child.exitCode !== null) return;
-  const exited = new Promise<void>((res) => s.child.once('exit', () => res()));
-  s.child.send('close');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
-
-async function waitUntil(cond: () => boolean, what: string, timeoutMs: number, pollMs = 20): Promise<void> {
-  const t0 = performance.now();
-  while (!cond()) {
-    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(pollMs);
-  }
-}
-
-function measurement(label: string, events: number, ms: number, rss: number): Measurement {
-  return { label, events, iterations: 1, medianMs: ms, minMs: ms, evPerSec: (events * 1000) / ms, nsPerEvent: (ms * 1e6) / events, rssPeakBytes: rss };
-}
-
-/** FLOOR: a bare ws client counting frames. */
-async function floorRun(frames: number): Promise<{ m: Measurement; bytes: number }> {
-  const s = await startServer(frames);
-  try {
-    const ws = new WebSocket(s.urls.marketWs, { perMessageDeflate: false });
-    await new Promise<void>((res, rej) => {
-      ws.once('open', () => res());
-      ws.once('error', rej);
-    });
-    let n = 0;
-    let bytes = 0;
-    let tLast = 0;
-    let rss = process.memoryUsage.rss();
-    ws.on('message', (data: Buffer) => {
-      n++;
-      bytes += data.length;
-      if (n === frames) tLast = performance.now();
-    });
-    ws.send(JSON.stringify({ assets_ids: ASSETS, type: 'market' }));
-    await sleep(100); // the subscribe is read before the feed starts
-    const t0 = performance.now();
-    s.child.send('start');
-    await waitUntil(() => {
-      rss = Math.max(rss, process.memoryUsage.rss());
-      return n >= frames;
-    }, `the floor client to receive ${frames} frames (got ${n})`, 600_000);
-    ws.close();
-    if (n !== frames) throw new Error(`floor received ${n} frames, expected ${frames}`);
-    return { m: measurement('bare ws client (count frames)', frames, tLast - t0, rss), bytes };
-  } finally {
-    await stopServer(s);
-  }
-}
-
-interface SubjectRun { m: Measurement; stopMs: number; parquetBytes: number; wsBytes: number; rows: number; parts: number }
-
-async function recorderRun(frames: number): Promise<SubjectRun> {
-  const s = await startServer(frames);
+async function runSubject(subject: 'ws' | 'record', frames: number, rate: number): Promise<IngestResult> {
+  const server = await startServer(frames, rate);
   const root = mkdtempSync(join(tmpdir(), 'poly-bench-ingest-'));
   try {
-    const session = await RecordSession.start({
-      markets: ASSETS.filter((_, i) => i % 2 === 0),
-      out: join(root, 'rec'),
-      wsUrl: s.urls.marketWs,
-      clobUrl: s.urls.clob,
-      gammaUrl: s.urls.gamma,
-      snapshotIntervalMs: 0,
-      pingIntervalMs: 3_600_000,
-      staleAfterMs: 3_600_000,
-      firstConnectFailures: 1,
+    return await new Promise<IngestResult>((resolve, reject) => {
+      const u = server.urls;
+      const child = fork(CHILD, [subject, u.marketWs, u.clob, u.gamma, String(frames), ASSETS.join(','), join(root, 'rec')], { execArgv, stdio: 'inherit' });
+      let result: IngestResult | null = null;
+      child.on('message', (m: { type: string; error?: string }) => {
+        if (m.type === 'ready') {
+          server.start();
+          child.send('go');
+        } else if (m.type === 'result') result = m as unknown as IngestResult;
+        else if (m.type === 'error') reject(new Error(`${subject} subject failed: ${m.error ?? ''}`));
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => (result !== null ? resolve(result) : reject(new Error(`${subject} subject exited with ${code} without a result`))));
     });
-    try {
-      // connected and subscribed (the REST /books reconciliation after connect is part of the recording)
-      await waitUntil(() => session.status().connections.some((c) => c.opens > 0), 'the recorder to connect', 10_000);
-      await sleep(200);
-      const before = session.status().messages;
-      let rss = process.memoryUsage.rss();
-      const t0 = performance.now();
-      s.child.send('start');
-      await waitUntil(() => {
-        rss = Math.max(rss, process.memoryUsage.rss());
-        return session.status().messages - before >= frames;
-      }, `the recorder to receive ${frames} frames`, 900_000, 5);
-      const ingestMs = performance.now() - t0;
-      const st = session.status();
-      if (st.messages - before !== frames) throw new Error(`recorder counted ${st.messages - before} frames, expected ${frames}`);
-      const t1 = performance.now();
-      const summary = await session.stop();
-      const stopMs = performance.now() - t1;
-      rss = Math.max(rss, process.memoryUsage.rss());
-      const m = summary.manifest;
-      if (m.rows < frames) throw new Error(`recording holds ${m.rows} rows, expected >= ${frames}`);
-      const parquetBytes = m.files.reduce((a, f) => a + f.bytes, 0);
-      return { m: measurement('RecordSession (ws -> stamp -> spool -> Parquet)', frames, ingestMs, rss), stopMs, parquetBytes, wsBytes: st.wsBytes, rows: m.rows, parts: m.files.length };
-    } finally {
-      await session.stop().catch(() => undefined);
-    }
   } finally {
-    await stopServer(s);
+    await server.close();
     rmSync(root, { recursive: true, force: true });
   }
 }
 
+function measurement(label: string, r: IngestResult): Measurement {
+  return { label, events: r.frames, iterations: 1, medianMs: r.ingestMs, minMs: r.ingestMs, evPerSec: (r.frames * 1000) / r.ingestMs, nsPerEvent: (r.ingestMs * 1e6) / r.frames, rssPeakBytes: r.maxRssBytes };
+}
+
+/** RSS of the sample nearest after `frames`. */
+const rssAt = (samples: readonly Sample[], frames: number): number | null => samples.find((s) => s.frames >= frames)?.rssMb ?? null;
+
 export async function run(): Promise<CaseResult> {
-  const frames = framesWanted();
-  const floor = await floorRun(frames);
-  const subj = await recorderRun(frames);
-  const ratioPq = subj.parquetBytes / subj.wsBytes;
+  const sizes = envList('POLY_BENCH_INGEST_FRAMES', [1_000_000, 4_000_000, 10_000_000]);
+  const rate = Number(process.env['POLY_BENCH_INGEST_RATE'] ?? 0);
+  const floor = await runSubject('ws', sizes[0] as number, rate);
+  const runs: IngestResult[] = [];
+  for (const n of sizes) runs.push(await runSubject('record', n, rate));
+  const longest = runs[runs.length - 1] as IngestResult;
+  const marks = [1_000_000, 4_000_000, 10_000_000].filter((m) => m <= longest.frames);
+  const rss = marks.map((m) => `${fmtInt(m)}: ${rssAt(longest.samples, m)?.toFixed(0) ?? '-'} MB`).join(', ');
+  const pq = runs[0] as IngestResult;
   return {
     name,
     floorName: 'bare ws',
-    floor: floor.m,
-    subjects: [subj.m],
+    floor: measurement(`bare ws client (count frames), ${fmtInt(floor.frames)}`, floor),
+    subjects: runs.map((r) => measurement(`RecordSession ${fmtInt(r.frames)} frames`, r)),
     notes: [
-      `${fmtInt(frames)} firehose frames (4 books + two-leg price_change, ${fmtInt(floor.bytes / frames)} B avg) from the simulator in a child process, speed max; one run each`,
-      `recorder stop (spool flush + Parquet conversion + manifest) took ${fmtInt(subj.stopMs)} ms after the last frame; ${fmtInt(subj.rows)} rows in ${subj.parts} part(s)`,
-      `Parquet ${fmtMb(subj.parquetBytes)} vs raw frames ${fmtMb(subj.wsBytes)} = ${(ratioPq * 100).toFixed(1)}% (${(1 / ratioPq).toFixed(1)}x smaller)`,
-      `process max RSS includes the floor run and the recorder (the simulator runs in its own process)`,
+      `firehose from the simulator in a child process (~${fmtInt(floor.bytes / floor.frames)} B/frame), ${rate > 0 ? `paced at ${fmtInt(rate)} frames/s` : 'as fast as the sockets drain'}; each subject in a fresh process, one run each`,
+      `stop time (flush + converting what was not yet Parquet + manifest): ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtInt(r.stopMs)} ms (${fmtInt(r.lagAtStop)} rec left)`).join(', ')}`,
+      `RSS of the ${fmtInt(longest.frames)}-frame session at ${rss}; peak ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtMb(r.maxRssBytes)}`).join(', ')}`,
+      `conversion lag, max over each session: ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtInt(Math.max(0, ...r.samples.map((s) => s.lagRecords)))} rec / ${Math.max(0, ...r.samples.map((s) => s.lagSeconds)).toFixed(1)} s, queue <= ${Math.max(0, ...r.samples.map((s) => s.queue))}, paused in ${r.samples.filter((s) => s.paused).length}/${r.samples.length} samples`).join('; ')}`,
+      `CPU per frame (all threads of the subject's process, feed start -> last frame): floor ${((floor.cpuMs * 1e3) / floor.frames).toFixed(1)} us; ${runs.map((r) => `${fmtInt(r.frames)}: ${((r.cpuMs * 1e3) / r.frames).toFixed(1)} us`).join(', ')}`,
+      `Parquet ${fmtMb(pq.parquetBytes)} vs raw frames ${fmtMb(pq.bytes)} = ${((pq.parquetBytes / pq.bytes) * 100).toFixed(1)}% (${fmtInt(pq.rows)} rows in ${pq.parts} parts)`,
     ],
   };
 }

@@ -1,16 +1,30 @@
 /**
- * Flags shared by `poly replay` and `poly live --paper` (the same engine settings), and a small
- * stderr progress bar for long replays.
+ * Flags shared by `poly replay`, `poly sweep` and `poly live --paper` (the same engine settings, --from/--to),
+ * and a small stderr progress bar for long replays.
  */
 import type { Command } from 'commander';
+import { nsFromIso } from '../core/time.ts';
+import { CliError } from './errors.ts';
 
-export function addEngineOptions(cmd: Command): Command {
+/** commander helper for repeatable flags. */
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** --from / --to: an ISO-8601 UTC time -> ns (undefined when absent). */
+export function timeFlag(text: string | undefined, flag: string): bigint | undefined {
+  if (text === undefined) return undefined;
+  const ns = nsFromIso(text);
+  if (ns === null) throw new CliError(`${flag} '${text}' is not an ISO-8601 UTC time (e.g. 2025-12-11T11:05:00Z)`);
+  return ns;
+}
+
+/** `queueFlag`: the queue model's flag name (poly sweep uses --queue-model: its --queue is the Redis queue). */
+export function addEngineOptions(cmd: Command, queueFlag = '--queue'): Command {
   return cmd
     .option('--cash <dollars>', 'starting cash', '1000')
     .option('--seed <n>', 'seed of every random draw (latency, queue model, ctx.rng)', '1')
     .option('--latency <d|min..max>', 'order entry latency: constant (50ms) or uniform range (20ms..80ms)', '0')
     .option('--cancel-latency <d|min..max>', 'cancel latency (default: same as --latency)')
-    .option('--queue <model>', 'queue model: conservative | probabilistic | prob-power3 | prob-log', 'conservative')
+    .option(`${queueFlag} <model>`, 'queue model: conservative | probabilistic | prob-power3 | prob-log', 'conservative')
     .option('--fees <model>', "taker fees: 'polymarket' (market schedule + dated regimes) or 'none'", 'polymarket')
     .option('--taker-delay <d>', 'hold marketable orders this long before matching (itode markets: 250ms)')
     .option('--feed-loss <rule>', "resting orders on a market-data disconnect: 'cancel' or 'keep'", 'cancel')

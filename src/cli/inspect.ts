@@ -38,7 +38,7 @@ export interface InspectOptions {
 /** Maps storage errors to the CLI's one-line errors. */
 export function recordingCliError(err: unknown): never {
   if (err instanceof RecordingError) {
-    throw new CliError(err.message, err.code === 'MISSING' || err.code === 'NOT_A_RECORDING' ? 2 : 1);
+    throw new CliError(err.message, err.code === 'MISSING' || err.code === 'NOT_A_RECORDING' || err.code === 'INPUT' ? 2 : 1);
   }
   throw err;
 }
@@ -182,7 +182,8 @@ export function formatSummary(s: RecordingSummary): string {
   L.push(`gaps       ${s.gaps.length}`);
   for (const g of s.gaps) {
     const len = g.durationMs === null ? 'not reopened before the end' : `${(g.durationMs / 1000).toFixed(3)}s`;
-    L.push(`  ${g.source} ${g.conn} ${g.cause} at ${isoFromNs(BigInt(g.fromNs))}: ${len}${g.detail === '' ? '' : ` (${cut(g.detail)})`}`);
+    const noticed = Number((BigInt(g.detectedNs) - BigInt(g.fromNs)) / 1_000_000n) / 1000;
+    L.push(`  ${g.source} ${g.conn} ${g.cause}: no data from ${isoFromNs(BigInt(g.fromNs))}, ${len} (noticed after ${noticed.toFixed(3)}s${g.detail === '' ? '' : `: ${cut(g.detail)}`})`);
   }
   if (s.seqGaps.length > 0) {
     L.push(`seq gaps   ${s.seqGaps.length} (records missing from the recording)`);

@@ -16,7 +16,7 @@ import type { Command } from 'commander';
 import { engineSettings, type EngineFlags } from '../engine/config.ts';
 import { LiveError, LiveRun } from '../engine/live.ts';
 import { collectParams, loadStrategy, validateParams } from '../engine/strategy-loader.ts';
-import { RecordSessionError } from '../recorder/record-session.ts';
+import { FeedError } from '../sources/feed.ts';
 import { RecordingError } from '../recorder/errors.ts';
 import { CliError } from './errors.ts';
 import { addEngineOptions } from './engine-options.ts';
@@ -26,6 +26,7 @@ interface LiveFlags extends EngineFlags {
   paper?: boolean;
   strategy?: string;
   market: string[];
+  series: string[];
   record?: string;
   param: string[];
   params?: string;
@@ -48,7 +49,7 @@ const urlFlag = (name: string, value: string | undefined, schemes: readonly stri
   value === undefined ? undefined : url(name, value, schemes);
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
+  if (err instanceof FeedError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
   if (err instanceof LiveError) return new CliError(err.message, 2);
   if (err instanceof RecordingError) return new CliError(err.message, 1);
   return err;
@@ -61,6 +62,7 @@ export function registerLive(program: Command): void {
     .option('--paper', 'required: paper trading (the only mode)')
     .option('--strategy <file>', 'strategy file (.ts or .js) default-exporting defineStrategy(...)')
     .option('--market <slug|condition|token>', 'market to trade (repeatable, or comma-separated)', collect, [])
+    .option('--series <name>', 'follow a rolling series as poly record does, e.g. btc-updown-15m (repeatable)', collect, [])
     .option('--record <dir>', 'also record the session into this NEW directory (replayable with poly replay)')
     .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
     .option('--params <file.json>', 'strategy parameters as a JSON object (--param wins)')
@@ -89,7 +91,8 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
     if (flags.paper !== true) throw new CliError(PAPER_ONLY_MESSAGE, 2);
     if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)', 2);
     const markets = flags.market.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
-    if (markets.length === 0) throw new CliError('--market <slug|condition|token> is required (repeatable)', 2);
+    const series = flags.series.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
+    if (markets.length === 0 && series.length === 0) throw new CliError('--market <slug|condition|token> or --series NAME is required (repeatable)', 2);
     const rtds = (flags.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
     const durationMs = flags.duration === undefined ? null : parseDuration(flags.duration, '--duration');
     if (durationMs === 0) throw new CliError('--duration must be longer than 0', 2);
@@ -134,6 +137,7 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
           paramsGiven,
           settings,
           markets,
+          ...(series.length > 0 ? { series } : {}),
           ...(rtds.length > 0 ? { rtds } : {}),
           record: flags.record,
           outDir,

@@ -1,32 +1,44 @@
 /**
- * `poly record --market <slug|condition|token>... [--series NAME...] [--rtds SYMBOLS] [--out DIR] ...`
+ * `poly record --market <slug|condition|token>... [--series NAME...] [--rtds SYMBOLS] [--all [--shard i/N]] [--out DIR] ...`
  * Flags, status line, logs and signals; the work is src/recorder/record-session.ts.
  *
  * - Durations ("500ms", "60s", "10m", "1h", "1d") and sizes ("256MiB", "1GiB", "64KB", "1048576")
  *   are parsed by the small zod-validated parsers below; every bad value is one line naming the flag.
  * - Status line: on a TTY stderr (and without --quiet), rewritten every second: elapsed, msgs/s,
- *   bytes, connections open/total, reconnects, last-message age per connection.
+ *   bytes, conversion lag (records and seconds of receive time not yet in Parquet; "PAUSED: disk
+ *   behind" while the writer holds the feed back), connections open/total, reconnects, last-message
+ *   age per connection.
  * - Logs: JSON lines (`{"ts","level","msg",...}`) to --log FILE, or to stderr when stderr is not a
  *   TTY; on a TTY without --log only warnings and errors are printed, as plain lines.
- * - SIGINT/SIGTERM: stop the clients, flush, close the files, write the manifest, exit 0. A second
- *   signal exits at once (130); everything already flushed to the spool is kept and repaired on the
- *   next run.
+ * - SIGINT/SIGTERM: stop the clients, flush, convert what is not yet Parquet (bounded: at most three
+ *   spool segments, see writer.ts), write the manifest, exit 0. Signals within SIGNAL_DEDUP_MS of the
+ *   first are the same request (`timeout` and a terminal's Ctrl-C signal the process AND its group, so
+ *   one stop arrives twice). A later second signal stops at once without converting: the spool is
+ *   flushed, the manifest written and the lock released (exit 130); `poly recordings repair` (or the
+ *   next `poly record` into the directory) converts the rest. A SIGKILL loses at most --flush-ms.
  * - Failures (unknown market, unreachable endpoint, unwritable/locked/corrupt directory, disk full):
  *   one line `poly: ...`, exit 2 for bad input, 1 otherwise. Data already on disk is never removed.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { configureS3, parseS3Url, s3Exists, s3Join, type S3Url } from '../sweep/s3.ts';
+import { RecordingUploader } from '../sweep/storage.ts';
 import { z } from 'zod';
 import { isoFromNs } from '../core/time.ts';
 import { RecordingError } from '../recorder/errors.ts';
-import { RecordSession, RecordSessionError, type LogLevel, type SessionStatus } from '../recorder/record-session.ts';
+import { RecordSession, type LogLevel, type SessionStatus } from '../recorder/record-session.ts';
+import { FeedError } from '../sources/feed.ts';
 import { DEFAULT_CLOB_URL } from '../sources/clob.ts';
 import { DEFAULT_GAMMA_URL, ResolveError } from '../sources/gamma.ts';
 import { HttpError } from '../sources/http.ts';
 import { DEFAULT_MARKET_WS_URL } from '../sources/market-ws.ts';
 import { DEFAULT_RTDS_URL } from '../sources/rtds.ts';
+import { DEFAULT_ALL_POLL_MS, parseShard, type ShardSpec } from '../sources/all-markets.ts';
 import { CliError } from './errors.ts';
+
+/** Signals this soon after the first one are the same stop request (`timeout` signals the child and its group). */
+export const SIGNAL_DEDUP_MS = 1_000;
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
@@ -93,6 +105,11 @@ const RawOpts = z.object({
   log: z.string().optional(),
   pingInterval: z.string(),
   staleAfter: z.string(),
+  all: z.boolean().optional(),
+  shard: z.string().optional(),
+  allPoll: z.string(),
+  upload: z.string().optional(),
+  s3Endpoint: z.string().optional(),
 });
 
 export const fmtBytes = (n: number): string =>
@@ -109,11 +126,13 @@ export function statusLine(s: SessionStatus, prev: SessionStatus | null): string
   const rate = dt > 0 ? ((s.messages - (prev?.messages ?? 0)) * 1000) / dt : 0;
   const open = s.connections.filter((c) => c.state === 'open').length;
   const ages = s.connections.map((c) => `${c.conn ?? '?'} ${fmtAge(c.lastMessageAgeMs)}`).join(' ');
-  return `rec ${fmtElapsed(s.elapsedMs)} | ${rate.toFixed(0)} msg/s | ${s.records} rec ${fmtBytes(s.bytes)} | conn ${open}/${s.connections.length} | reconnects ${s.reconnects} | age ${ages}`;
+  const w = s.writer;
+  const lag = `parquet lag ${w.lagRecords} rec ${w.lagSeconds.toFixed(1)}s${w.backpressure ? ' PAUSED: disk behind' : ''}`;
+  return `rec ${fmtElapsed(s.elapsedMs)} | ${rate.toFixed(0)} msg/s | ${s.records} rec ${fmtBytes(s.bytes)} | ${lag} | conn ${open}/${s.connections.length} | reconnects ${s.reconnects} | age ${ages}`;
 }
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof RecordSessionError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
+  if (err instanceof FeedError) return new CliError(err.message, err.kind === 'input' ? 2 : 1);
   if (err instanceof ResolveError) return new CliError(err.message, 2);
   if (err instanceof HttpError) return new CliError(err.message, 1);
   if (err instanceof RecordingError) return new CliError(err.message, 1);
@@ -125,6 +144,15 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
   const markets = (o.market ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
   const series = (o.series ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
   const rtds = (o.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  let all: { shard: ShardSpec; pollMs: number } | null = null;
+  if (o.shard !== undefined && o.all !== true) throw new CliError('--shard needs --all (it splits all active markets over N recorders)', 2);
+  if (o.all === true) {
+    const shard = parseShard(o.shard ?? '0/1');
+    if (shard === null) throw new CliError(`--shard: expected i/N with 0 <= i < N, e.g. 0/4 (got '${o.shard ?? ''}')`, 2);
+    const pollMs = parseDuration(o.allPoll, '--all-poll');
+    if (pollMs < 1000) throw new CliError('--all-poll must be at least 1s (each poll lists every active market)', 2);
+    all = { shard, pollMs };
+  }
   const flushMs = flag(z.string().trim().regex(/^\d+$/, 'expected whole milliseconds 1..1000').transform(Number).refine((n) => n >= 1 && n <= 1000, 'expected 1..1000 ms'), '--flush-ms', o.flushMs);
   const rotateMs = parseDuration(o.rotate, '--rotate');
   if (rotateMs <= 0) throw new CliError('--rotate must be longer than 0', 2);
@@ -132,6 +160,7 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     markets,
     series,
     rtds,
+    all,
     out: o.out ?? join('recordings', `rec-${isoFromNs(BigInt(Date.now()) * 1_000_000n).slice(0, 19).replace(/[-:]/g, '')}Z`),
     wsUrl: url('--ws-url', o.wsUrl, ['ws:', 'wss:']),
     clobUrl: url('--clob-url', o.clobUrl, ['http:', 'https:']),
@@ -147,6 +176,14 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
   };
   const quiet = o.quiet === true;
   const tty = process.stderr.isTTY === true;
+  // --upload: checked (address, reachability, credentials) before anything is recorded
+  let upload: { dest: S3Url; uploader: RecordingUploader | null } | null = null;
+  if (o.upload !== undefined) {
+    configureS3({ endpoint: o.s3Endpoint });
+    const dest = parseS3Url(o.upload);
+    await s3Exists(s3Join(dest, 'manifest.json'));
+    upload = { dest, uploader: null };
+  }
 
   // logging
   let logFile: WriteStream | null = null;
@@ -162,6 +199,17 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     if (statusShown) process.stderr.write('\r\x1b[2K');
     statusShown = false;
   };
+  // a sealed part (the writer's onPart: durable, verified, in the manifest) is uploaded in the background
+  const onPart = (): void => {
+    if (upload === null) return;
+    upload.uploader ??= new RecordingUploader(
+      opts.out,
+      upload.dest,
+      (err) => log('warn', `upload to ${o.upload} failed (retried with the next part and at the end): ${err.message}`),
+      (files) => log('info', `uploaded ${files.join(', ')} to ${o.upload}`, { event: 'uploaded', files: files.length }),
+    );
+    upload.uploader.kick();
+  };
   const log = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => {
     const line = `${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields })}\n`;
     if (logFile !== null) logFile.write(line);
@@ -175,26 +223,39 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
 
   // signals
   const ctrl = new AbortController();
-  let signals = 0;
+  let firstSignalMs: number | null = null;
+  let session: RecordSession | null = null;
+  let aborting = false;
+  let finished = false;
   const onSignal = (sig: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) {
-      clearStatus();
-      process.stderr.write(`poly record: second ${sig}, exiting without closing; run 'poly recordings repair ${opts.out}'\n`);
-      process.exit(130);
+    if (finished) return; // a late copy of the stop request (see below)
+    const now = Date.now();
+    if (firstSignalMs === null) {
+      firstSignalMs = now;
+      log('info', `received ${sig}; stopping`, { signal: sig });
+      ctrl.abort();
+      return;
     }
-    log('info', `received ${sig}; stopping`, { signal: sig });
-    ctrl.abort();
+    if (now - firstSignalMs < SIGNAL_DEDUP_MS || aborting) return; // the same stop, delivered twice
+    aborting = true;
+    clearStatus();
+    process.stderr.write(`poly record: second ${sig}: stopping without converting; the spool is kept — run 'poly recordings repair ${opts.out}'\n`);
+    const hard = setTimeout(() => process.exit(130), 5_000);
+    void (session?.abort() ?? Promise.resolve()).finally(() => {
+      clearTimeout(hard);
+      process.exit(130);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   let prev: SessionStatus | null = null;
   try {
-    const session = await RecordSession.start({
+    session = await RecordSession.start({
       ...opts,
       signal: ctrl.signal,
       log,
+      ...(upload !== null ? { onPart } : {}),
       meta: { argv: argv.slice(2) },
       ...(tty && !quiet
         ? {
@@ -211,6 +272,15 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     if (tty && !quiet) process.stderr.write(`poly record: recording ${session.marketList.length} market(s) into ${opts.out} (Ctrl-C to stop)\n`);
     const summary = await session.done;
     clearStatus();
+    if (upload !== null) {
+      const up = upload.uploader ?? new RecordingUploader(opts.out, upload.dest, () => undefined);
+      try {
+        await up.finish();
+      } catch (err) {
+        throw new CliError(`recording ${summary.dir} is complete locally, but uploading it to ${o.upload} failed: ${(err as Error).message}; upload it later with the same --upload (only missing parts are sent)`, 1);
+      }
+      if (!quiet) process.stderr.write(`poly record: uploaded ${summary.dir} to ${o.upload}\n`);
+    }
     if (!quiet) {
       process.stderr.write(
         `poly record: stopped (${summary.reason}): ${summary.records} record(s) this session, ${summary.manifest.rows} row(s) in ${summary.manifest.files.length} Parquet file(s) in ${summary.dir}\n`,
@@ -220,8 +290,13 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     clearStatus();
     throw toCliError(err);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    finished = true;
+    // after a signal, keep ignoring its late copies (timeout(1) signals its group again when it gets
+    // its own copy): removing the listener would let one kill the process and turn exit 0 into 130
+    if (firstSignalMs === null) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     if (logFile !== null) await new Promise<void>((r) => logFile?.end(() => r()));
   }
 }
@@ -236,6 +311,9 @@ export function registerRecord(program: Command): void {
     .option('--series <name>', 'follow a rolling series, e.g. btc-updown-15m (also 5m; eth/sol/xrp); repeatable', collect)
     .option('--out <dir>', 'recording directory (default recordings/rec-<UTC time>)')
     .option('--rtds <symbols>', 'also record RTDS crypto_prices for these symbols, e.g. btcusdt,ethusdt')
+    .option('--all', 'record every active market listed on Gamma, following new ones as they are listed')
+    .option('--shard <i/N>', 'with --all: this recorder takes the markets with sha256(condition id) mod N = i (0-based)')
+    .option('--all-poll <dur>', 'with --all: how often to list the active markets', `${DEFAULT_ALL_POLL_MS / 60_000}m`)
     .option('--snapshot-interval <dur>', 'REST /books reconciliation period (0 = only after each connect)', '60s')
     .option('--ws-url <url>', 'market WebSocket URL', DEFAULT_MARKET_WS_URL)
     .option('--clob-url <url>', 'CLOB REST base URL', DEFAULT_CLOB_URL)
@@ -249,5 +327,7 @@ export function registerRecord(program: Command): void {
     .option('--stale-after <dur>', 'reconnect when nothing (data or PONG) arrives for this long', '30s')
     .option('--log <file>', 'append JSON-lines logs to FILE (default: stderr when it is not a terminal)')
     .option('--quiet', 'no status line, no summary; only warnings and errors')
+    .option('--upload <s3://bucket/prefix/NAME>', 'also upload each sealed Parquet part (and the manifest) to S3-compatible storage')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for --upload (default: AWS_ENDPOINT_URL or AWS)')
     .action(async (opts: unknown) => runRecord(opts));
 }

@@ -5,14 +5,15 @@
  * difference (for users' CI).
  */
 import type { Command } from 'commander';
-import { nsFromIso } from '../core/time.ts';
 import { runBacktest, parseSpeed } from '../engine/backtest.ts';
 import { engineSettings, type EngineFlags } from '../engine/config.ts';
 import { renderRun } from '../engine/report-run.ts';
 import { collectParams, loadStrategy, validateParams } from '../engine/strategy-loader.ts';
 import { checkReports, formatCheckResult } from '../engine/reports-writer.ts';
 import { CliError } from './errors.ts';
-import { addEngineOptions, progressBar } from './engine-options.ts';
+import { addEngineOptions, collect, progressBar, timeFlag } from './engine-options.ts';
+import { configureS3, isS3Url } from '../sweep/s3.ts';
+import { localRecording } from '../sweep/storage.ts';
 
 interface ReplayFlags extends EngineFlags {
   strategy?: string;
@@ -25,22 +26,14 @@ interface ReplayFlags extends EngineFlags {
   out?: string;
   check?: string;
   progress: boolean;
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
-
-function timeFlag(text: string | undefined, flag: string): bigint | undefined {
-  if (text === undefined) return undefined;
-  const ns = nsFromIso(text);
-  if (ns === null) throw new CliError(`${flag} '${text}' is not an ISO-8601 UTC time (e.g. 2025-12-11T11:05:00Z)`);
-  return ns;
+  s3Endpoint?: string;
 }
 
 export function registerReplay(program: Command): void {
   const cmd = program
     .command('replay')
     .description('backtest a strategy over a recording, deterministically, at any speed')
-    .argument('<recording>', 'recording directory (made by poly record)')
+    .argument('<recording>', 'recording directory (made by poly record) or s3://bucket/prefix/NAME')
     .option('--strategy <file>', 'strategy file (.ts or .js) default-exporting defineStrategy(...)')
     .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
     .option('--params <file.json>', 'strategy parameters as a JSON object (--param wins)')
@@ -50,7 +43,8 @@ export function registerReplay(program: Command): void {
     .option('--market <slug|condition|token>', 'only this market (repeatable)', collect, [])
     .option('--out <dir>', 'report directory (default reports/<run-id>)')
     .option('--check <golden-dir>', 'compare the reports byte-for-byte with this directory; exit 1 on any difference')
-    .option('--no-progress', 'no progress bar on stderr');
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// recordings (default: AWS_ENDPOINT_URL or AWS)');
   addEngineOptions(cmd);
   cmd.action(async (recording: string, flags: ReplayFlags) => {
     if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)');
@@ -62,9 +56,12 @@ export function registerReplay(program: Command): void {
     const strategy = await loadStrategy(flags.strategy);
     const paramsGiven = await collectParams(flags.params, flags.param);
     const params = validateParams(strategy.definition, paramsGiven);
+    configureS3({ endpoint: flags.s3Endpoint });
+    // an s3:// recording is fetched into the local cache and verified part by part against its manifest
+    const source = isS3Url(recording) ? await localRecording(recording) : recording;
     const bar = flags.progress && process.stderr.isTTY ? progressBar('replay') : null;
     const result = await runBacktest({
-      recording,
+      recording: source,
       strategy,
       params,
       settings,

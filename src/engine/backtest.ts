@@ -59,6 +59,8 @@ export interface BacktestInput {
   /** Keep the full order-event log in memory (default true); the CLI turns it off for flat memory. */
   readonly keepEventLog?: boolean;
   readonly logSink?: (line: { tsNs: bigint; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }) => void;
+  /** Stops the run between two records (throws the signal's reason); the recording reader is closed cleanly. */
+  readonly signal?: AbortSignal;
 }
 
 export interface BacktestResult {
@@ -113,6 +115,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
           while (dueMs - performance.now() > 2) await sleep(Math.min(dueMs - performance.now(), 1000));
         }
       }
+      if (input.signal?.aborted === true) throw input.signal.reason;
       kernel.onRecord(raw);
       done += 1;
       if (input.onProgress !== undefined && (done & 1023) === 0) {

@@ -3,14 +3,14 @@
  * the wall clock. No real order is ever sent: orders go to the kernel's paper exchange only, and this
  * module holds no venue credentials or order endpoint.
  *
- * Where records come from: a RecordSession (src/recorder/record-session.ts) resolves the markets and runs
- * the market WS / RTDS / REST clients exactly as `poly record` does. Its `onRecord` hook hands every record
- * to the kernel synchronously, right after the writer appended it, so the kernel sees exactly the records a
- * replay of the recording reads, in the same order, with the same seq and receive times (parity tested in
- * test/e2e/live-parity.test.ts). RecordSession cannot run without a writer, so without --record the
- * session is written to a temporary recording under the OS temp directory, deleted at the end (the
- * recording digest in run.json is then 'live-unrecorded'). Records that arrive while the session starts
- * (market resolution over Gamma/CLOB) are queued and handed over, in order, before any later record.
+ * Where records come from: a LiveFeed (src/sources/feed.ts) resolves the markets and runs the market WS /
+ * RTDS / series / REST clients exactly as `poly record` does, and hands every record, synchronously and in
+ * seq order, to ONE sink. Without --record the sink is the kernel: nothing is written anywhere (no temp
+ * spool; run.json's recording digest is 'live-unrecorded'). With --record a RecordingWriter is attached to
+ * the same feed (RecordSession.attach) and the kernel sees each record right after the writer accepted it,
+ * so the kernel sees exactly the records a replay of the recording reads, in the same order, with the same
+ * seq and receive times (parity tested in test/e2e/live-parity.test.ts). The kernel is built after the
+ * markets are resolved and before the feed starts, so no record ever waits for it.
  *
  * Clocks (ordering rules)
  * - ONE LiveClock stamps records (the RecordSession's Stamper reads it) and drives the timer driver, so a
@@ -24,8 +24,8 @@
  *
  * Stop (SIGINT/SIGTERM via `signal`, --duration, stop(), or a fatal feed/writer/kernel error)
  * 1. report timer and duration timer stopped; a report flush in flight is awaited;
- * 2. the feed stops (RecordSession.stop: sockets closed, their close records reach the kernel, the
- *    recording's manifest is written) and the timer driver is disposed;
+ * 2. the feed stops (sockets closed, their close records reach the kernel; with --record the recording's
+ *    manifest is written) and the timer driver is disposed;
  * 3. every open paper order is cancelled: kernel.cancelAllOrders() (a cancel_all through the paper
  *    exchange, never denied by risk), then the kernel clock is advanced to each pending exchange wake-up
  *    (cancel latency) until no order is open;
@@ -35,10 +35,8 @@
  * --feed-loss rule to resting orders (cancel, the default, or keep).
  * Reports are also flushed every --report-every with renderRun, which only reads the kernel.
  * Known limits: one strategy per process; --record must name a new directory (appending to an existing
- * recording would break replay parity); an unrecorded run still spools its data to the temp directory.
+ * recording would break replay parity); an unrecorded run keeps nothing of its data (record it to replay it).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TradingKernel } from '../core/kernel/trading-kernel.ts';
 import { formatCash, type D } from '../core/types/fixed.ts';
@@ -47,7 +45,8 @@ import type { RawRecord } from '../core/types/raw.ts';
 import { pathExists } from '../io/paths.ts';
 import { MANIFEST_FILE } from '../recorder/layout.ts';
 import { digestOfManifest } from '../recorder/read.ts';
-import { RecordSession, type LogFn, type RecordSessionOptions, type RecordSummary } from '../recorder/record-session.ts';
+import { RecordSession, type RecordSummary } from '../recorder/record-session.ts';
+import { LiveFeed, type FeedOptions, type FeedStatus, type LogFn } from '../sources/feed.ts';
 import { kernelConfig, type EngineSettings } from './config.ts';
 import { LiveClock, LiveTimerDriver, type WakeTarget } from './live-clock.ts';
 import { startMetricsServer, type MetricsServer, type MetricsSnapshot } from './metrics.ts';
@@ -57,11 +56,11 @@ import type { LoadedStrategy } from './strategy-loader.ts';
 export const LIVE_UNRECORDED = 'live-unrecorded';
 export const LIVE_IN_PROGRESS = 'live-in-progress';
 
-/** Feed tuning passed through to the RecordSession (tests shorten pings and backoff). */
+/** Feed tuning passed through to the LiveFeed (tests shorten pings and backoff); flushMs is the writer's (--record). */
 export type LiveFeedTuning = Pick<
-  RecordSessionOptions,
-  'snapshotIntervalMs' | 'pingIntervalMs' | 'rtdsPingIntervalMs' | 'staleAfterMs' | 'backoff' | 'maxAssetsPerConnection' | 'httpTimeoutMs' | 'httpRetries' | 'firstConnectFailures' | 'flushMs' | 'seed'
->;
+  FeedOptions,
+  'snapshotIntervalMs' | 'pingIntervalMs' | 'rtdsPingIntervalMs' | 'staleAfterMs' | 'backoff' | 'maxAssetsPerConnection' | 'httpTimeoutMs' | 'httpRetries' | 'firstConnectFailures' | 'seed' | 'seriesLeadMs' | 'seriesGraceMs'
+> & { readonly flushMs?: number };
 
 export interface LiveInput {
   readonly strategy: LoadedStrategy;
@@ -73,6 +72,8 @@ export interface LiveInput {
   readonly settings: EngineSettings;
   /** Market identifiers: slug, condition id or token id. */
   readonly markets: readonly string[];
+  /** Rolling series to follow, as `poly record --series` (e.g. btc-updown-15m). */
+  readonly series?: readonly string[];
   readonly rtds?: readonly string[];
   /** Recording directory (must not hold a recording yet); undefined = unrecorded. */
   readonly record?: string | undefined;
@@ -118,17 +119,16 @@ const RATE_WINDOW_S = 10;
 
 export class LiveRun {
   readonly clock = new LiveClock();
-  private session!: RecordSession;
+  private feed!: LiveFeed;
+  private session: RecordSession | null = null;
   private kernelRef: TradingKernel | null = null;
   private driver: LiveTimerDriver | null = null;
-  private readonly pending: RawRecord[] = [];
   private metricsServer: MetricsServer | null = null;
   private reportTimer: NodeJS.Timeout | null = null;
   private durationTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<unknown> | null = null;
   private stopping: Promise<LiveResult> | null = null;
   private fatal: Error | null = null;
-  private tempDir: string | null = null;
   private records = 0;
   private messages = 0;
   private lastMessageNs: bigint | null = null;
@@ -163,46 +163,34 @@ export class LiveRun {
     return this.metricsServer?.url ?? null;
   }
 
-  get recordingDir(): string {
-    return this.session.dir;
+  /** The recording directory, or null when the run is not recorded. */
+  get recordingDir(): string | null {
+    return this.session?.dir ?? null;
   }
 
   private async init(): Promise<void> {
     const i = this.input;
-    let dir: string;
-    if (i.record !== undefined) {
-      if (await pathExists(join(i.record, MANIFEST_FILE))) {
-        throw new LiveError(`--record ${i.record} already holds a recording; pass a new directory (a live run must be replayable from its own recording alone)`);
-      }
-      dir = i.record;
-    } else {
-      this.tempDir = await mkdtemp(join(tmpdir(), 'poly-live-'));
-      dir = join(this.tempDir, 'recording');
+    if (i.record !== undefined && (await pathExists(join(i.record, MANIFEST_FILE)))) {
+      throw new LiveError(`--record ${i.record} already holds a recording; pass a new directory (a live run must be replayable from its own recording alone)`);
     }
-    try {
-      this.session = await RecordSession.start({
-        ...(i.feed ?? {}),
-        markets: i.markets,
-        ...(i.rtds !== undefined ? { rtds: i.rtds } : {}),
-        out: dir,
-        ...(i.wsUrl !== undefined ? { wsUrl: i.wsUrl } : {}),
-        ...(i.clobUrl !== undefined ? { clobUrl: i.clobUrl } : {}),
-        ...(i.gammaUrl !== undefined ? { gammaUrl: i.gammaUrl } : {}),
-        ...(i.rtdsUrl !== undefined ? { rtdsUrl: i.rtdsUrl } : {}),
-        ...(i.log !== undefined ? { log: i.log } : {}),
-        meta: { ...(i.meta ?? {}), mode: 'live --paper' },
-        nowNs: () => this.clock.now(),
-        onRecord: (r) => this.onRecord(r),
-      });
-    } catch (err) {
-      await this.removeTemp();
-      throw err;
-    }
+    const { flushMs, ...tuning } = i.feed ?? {};
+    this.feed = await LiveFeed.resolve({
+      ...tuning,
+      markets: i.markets,
+      ...(i.series !== undefined ? { series: i.series } : {}),
+      ...(i.rtds !== undefined ? { rtds: i.rtds } : {}),
+      ...(i.wsUrl !== undefined ? { wsUrl: i.wsUrl } : {}),
+      ...(i.clobUrl !== undefined ? { clobUrl: i.clobUrl } : {}),
+      ...(i.gammaUrl !== undefined ? { gammaUrl: i.gammaUrl } : {}),
+      ...(i.rtdsUrl !== undefined ? { rtdsUrl: i.rtdsUrl } : {}),
+      ...(i.log !== undefined ? { log: i.log } : {}),
+      nowNs: () => this.clock.now(),
+    });
     this.kernelRef = new TradingKernel(
       kernelConfig(i.settings, {
         strategy: i.strategy.definition,
         params: i.params,
-        markets: [...this.session.marketList],
+        markets: [...this.feed.marketList],
         ...(i.logSink !== undefined ? { logSink: i.logSink } : {}),
         ...(i.keepEventLog !== undefined ? { keepEventLog: i.keepEventLog } : {}),
       }),
@@ -216,14 +204,26 @@ export class LiveRun {
       },
     };
     this.driver = new LiveTimerDriver(target, this.clock, { onError: (e) => this.fail(e) });
-    const queued = this.pending.splice(0);
-    for (const r of queued) this.feed(r);
-
-    // the session stopping by itself (fatal writer error, market WS never opened) stops the run
-    this.session.done.then(
-      () => undefined,
-      (err: unknown) => this.fail(err),
-    );
+    // series rounds / listed markets reach the kernel before their tokens are subscribed (a replay knows
+    // them from the manifest from the start)
+    this.feed.listen({ onMarket: (m) => kernel.learnMarket(m) });
+    if (i.record !== undefined) {
+      this.session = await RecordSession.attach(this.feed, {
+        out: i.record,
+        ...(flushMs !== undefined ? { flushMs } : {}),
+        ...(i.log !== undefined ? { log: i.log } : {}),
+        meta: { ...(i.meta ?? {}), mode: 'live --paper' },
+        onRecord: (r) => this.onRecord(r),
+      });
+      // the session stopping by itself (fatal writer error, market WS never opened) stops the run
+      this.session.done.then(
+        () => undefined,
+        (err: unknown) => this.fail(err),
+      );
+    } else {
+      this.feed.listen({ onFatal: (err) => this.fail(err) });
+      this.feed.start((r) => this.onRecord(r), { nextSeq: 1, floorNs: 0n, connPrefix: '' });
+    }
     if (i.metricsPort !== undefined && i.metricsPort !== null) {
       try {
         this.metricsServer = await startMetricsServer(i.metricsPort, () => this.metrics());
@@ -244,16 +244,12 @@ export class LiveRun {
 
   private onRecord(r: RawRecord): void {
     if (this.fatal !== null || this.stoppedFeeding) return;
-    if (this.kernelRef === null) {
-      this.pending.push(r);
-      return;
-    }
-    this.feed(r);
+    this.toKernel(r);
   }
 
   private stoppedFeeding = false;
 
-  private feed(r: RawRecord): void {
+  private toKernel(r: RawRecord): void {
     try {
       this.kernelRef!.onRecord(r);
     } catch (err) {
@@ -285,7 +281,7 @@ export class LiveRun {
     const nowSec = Number(nowNs / 1_000_000_000n);
     let recent = 0;
     for (const [sec, n] of this.buckets) if (sec > nowSec - RATE_WINDOW_S && sec <= nowSec) recent += n;
-    const status = this.stopping === null ? this.session.status() : null;
+    const status: FeedStatus | null = this.stopping === null ? this.feed.status() : null;
     const marks = (assetId: string): D | null => k?.markOf(assetId) ?? null;
     const pnl = k === null ? 0n : k.portfolio.equity(marks) - this.input.settings.initialCash;
     return {
@@ -349,7 +345,8 @@ export class LiveRun {
     this.input.log?.('info', 'stopping', { reason });
     let summary: RecordSummary | null = null;
     try {
-      summary = await this.session.stop(reason === 'fatal' ? 'fatal' : reason);
+      if (this.session !== null) summary = await this.session.stop(reason === 'fatal' ? 'fatal' : reason);
+      else await this.feed.stop();
     } catch (err) {
       if (this.fatal === null) this.fatal = err instanceof Error ? err : new Error(String(err));
     }
@@ -382,19 +379,13 @@ export class LiveRun {
         recording: this.input.record ?? null,
         recordingDigest: digest,
         records: this.records,
-        markets: [...this.session.marketList],
+        markets: [...this.feed.marketList],
         canceledAtStop,
         error: this.fatal,
       };
     } finally {
       await this.metricsServer?.close();
-      await this.removeTemp();
     }
-  }
-
-  private async removeTemp(): Promise<void> {
-    if (this.tempDir !== null) await rm(this.tempDir, { recursive: true, force: true });
-    this.tempDir = null;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Renders a finished kernel's reports and writes them with run.json (shared by replay and live).
  * The report directory defaults to reports/<run-id>/, where run-id is a hash of the inputs
- * (recording digest, strategy bytes, params, seed, settings, data window) — so the same run always
+ * (recording digest, strategy module-graph hash, params, seed, settings, data window) — so the same run always
  * lands in the same place with the same bytes. report.html is drawn last, from the files on disk (the same
  * renderer `poly report` uses), so it always shows what the CSV/JSON say.
  */

@@ -9,6 +9,8 @@
  * - run.json is deterministic: no wall time, no host names, no resolved paths. The recording and strategy paths
  *   are stored exactly as the caller gives them (pass what the user typed); what identifies them is their content
  *   digest. Key order is fixed; params and config are canonical JSON (object keys sorted, bigint as string).
+ * - strategy.sha256 is the strategy's module-graph hash (src/engine/strategy-hash.ts), not the entry file's bytes alone:
+ *   editing a helper module the strategy imports changes it.
  * - run_id = first 16 hex of sha256 over the lines
  *     "recording:<digest>\nstrategy:<sha256>\nparams:<canonical params>\nseed:<seed>\nconfig:<canonical config>\n"
  *   so the same recording, strategy code, parameters, seed and settings give the same id on any machine
@@ -51,7 +53,7 @@ export interface RunMeta {
   readonly engineVersion?: string;
   /** The recording as the user named it, its id and its content digest. */
   readonly recording: { readonly path: string; readonly id: string; readonly digest: string };
-  /** Strategy name, file as given, sha256 of the file's bytes. */
+  /** Strategy name, file as given, its module-graph hash (src/engine/strategy-hash.ts: the file, every local module it imports, package versions). */
   readonly strategy: { readonly name: string; readonly file: string; readonly sha256: string };
   /** Validated parameters (JSON values; bigint is written as a string). */
   readonly params: unknown;

@@ -3,25 +3,28 @@
  * files need no build step) and validates its parameters against the schema it exports.
  * Every failure is a CliError with one line naming the file or parameter and what to fix.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CliError } from '../cli/errors.ts';
 import { isStrategyDefinition, type StrategyDefinition } from '../core/strategy/api.ts';
+import { strategyGraph } from './strategy-hash.ts';
 
 export interface LoadedStrategy {
   readonly definition: StrategyDefinition;
   readonly path: string;
-  /** sha256 of the strategy file's bytes (run.json). */
+  /** The strategy's module-graph hash (strategy-hash.ts): its file, every local module it imports, package versions (run.json). */
   readonly sha256: string;
 }
 
-export async function loadStrategy(file: string): Promise<LoadedStrategy> {
+/**
+ * `knownHash`: the module-graph hash when the caller already has it (a sweep worker running a bundle that was
+ * hashed where its sources live); otherwise it is computed from the file's module graph.
+ */
+export async function loadStrategy(file: string, knownHash?: string): Promise<LoadedStrategy> {
   const path = resolve(file);
-  let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    await readFile(path);
   } catch (err) {
     throw new CliError(`strategy file '${file}' cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass an existing .ts or .js file to --strategy`);
   }
@@ -36,7 +39,15 @@ export async function loadStrategy(file: string): Promise<LoadedStrategy> {
   if (!isStrategyDefinition(def)) {
     throw new CliError(`strategy file '${file}' must default-export defineStrategy({ name, params, create }) from the poly strategy API`);
   }
-  return { definition: def, path, sha256: createHash('sha256').update(bytes).digest('hex') };
+  let sha256 = knownHash;
+  if (sha256 === undefined) {
+    try {
+      sha256 = (await strategyGraph(path)).hash;
+    } catch (err) {
+      throw new CliError(`strategy file '${file}' cannot be analysed for its module hash: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+    }
+  }
+  return { definition: def, path, sha256 };
 }
 
 /** Raw parameter values: --params file.json first, then each --param k=v on top (strings). */

@@ -26,8 +26,8 @@
  * through DuckDB (an on-disk temporary table: a capture larger than memory is fine), so several capture
  * files of one session merge by time.
  * Connections: the captures carry no connection events, so each file (or each `conn` value within a file)
- * is one connection: an `open` just before its first frame and a normal `close` (code 1000) just after its
- * last. Gaps inside a capture cannot be seen.
+ * is one connection: an `open` just before its first frame and a clean stop (`close` 1000 'client stop', not
+ * an outage) just after its last. Gaps inside a capture cannot be seen.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -35,6 +35,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { CLIENT_STOP_CODE, CLIENT_STOP_REASON } from '../core/outages.ts';
 import { nsFromIso } from '../core/time.ts';
 import type { Source } from '../core/types/raw.ts';
 import { openDuck } from '../io/duckdb.ts';
@@ -299,7 +300,7 @@ export async function importJsonl(o: JsonlImportOptions): Promise<JsonlSummary> 
           await output.append({ recvNs: ns, source, conn, kind: 'open', meta: { url: `file:${inputs[F[i] as number]?.name ?? ''}`, attempt: 1 }, payload: '' });
         }
         await output.append({ recvNs: ns, source, conn, kind: 'frame', meta: {}, payload: X[i] as string });
-        if (ends.get(key) === L[i]) await output.append({ recvNs: ns, source, conn, kind: 'close', meta: { code: 1000, reason: 'end of capture file' }, payload: '' });
+        if (ends.get(key) === L[i]) await output.append({ recvNs: ns, source, conn, kind: 'close', meta: { code: CLIENT_STOP_CODE, reason: CLIENT_STOP_REASON }, payload: '' });
       }
     }
     const records = output.records;

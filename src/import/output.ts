@@ -13,9 +13,10 @@
  *   nothing is written; a different recording or any other non-empty directory is refused unless `force`,
  *   which replaces it only after the new one is complete (rename, then delete the old).
  * - A failed import removes its temporary directory; the target is untouched.
- * - Memory: every 16 MiB of appended spool bytes the writer is flushed (awaited), so unflushed records never
- *   pile up in memory; Parquet conversion is the writer's (one part per UTC hour of receive time, as
- *   `poly record`).
+ * - Memory: the writer's backpressure (`onBackpressure`: the disk or the Parquet conversion is behind) makes
+ *   `append` return a promise that settles when it lifts, and every 16 MiB of appended spool bytes the writer
+ *   is flushed (awaited), so unflushed records never pile up in memory: an import reads from disk and can
+ *   always wait. Parquet conversion is the writer's (one part per UTC hour of receive time, as `poly record`).
  */
 import { readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -60,6 +61,8 @@ export class ImportOutput {
   private lastNs: bigint | null = null;
   private nextFlushAt = FLUSH_EVERY_BYTES;
   private clockNs: bigint;
+  /** Set while the writer asks us to pause; settles when it may resume. */
+  private paused: { promise: Promise<void>; resume: () => void } | null = null;
 
   private constructor(
     readonly out: string,
@@ -88,10 +91,22 @@ export class ImportOutput {
       meta: { import: o.provenance },
       createdBy: o.createdBy,
       now: () => holder.out?.clockNs ?? o.startNs,
+      onBackpressure: (on) => holder.out?.pressure(on),
     });
     const io = new ImportOutput(o.out, tmp, writer, o.replace, o.startNs);
     holder.out = io;
     return io;
+  }
+
+  private pressure(on: boolean): void {
+    if (on && this.paused === null) {
+      let resume = (): void => undefined;
+      const promise = new Promise<void>((r) => (resume = r));
+      this.paused = { promise, resume };
+    } else if (!on && this.paused !== null) {
+      this.paused.resume();
+      this.paused = null;
+    }
   }
 
   get records(): number {
@@ -103,8 +118,8 @@ export class ImportOutput {
   }
 
   /**
-   * Appends one record (seq assigned here). Synchronous; every 16 MiB it returns the writer's flush, which
-   * the caller must await before appending more (null otherwise).
+   * Appends one record (seq assigned here). Synchronous; it returns a promise the caller must await before
+   * appending more while the writer applies backpressure, and every 16 MiB (the writer's flush); else null.
    */
   append(r: OutRecord): Promise<void> | null {
     if (this.lastNs !== null && r.recvNs < this.lastNs) throw new Error(`import output: receive time ${r.recvNs} goes back from ${this.lastNs}`);
@@ -112,6 +127,7 @@ export class ImportOutput {
     this.lastNs = r.recvNs;
     this.clockNs = r.recvNs;
     this.writer.append({ v: RAW_FORMAT_VERSION, seq: this.seq, ...r });
+    if (this.paused !== null) return this.paused.promise;
     if (this.writer.stats().bytes < this.nextFlushAt) return null;
     this.nextFlushAt += FLUSH_EVERY_BYTES;
     return this.writer.flush();
@@ -136,6 +152,7 @@ export class ImportOutput {
 
   /** Abandons the import: closes the writer and deletes the temporary directory. */
   async abort(): Promise<void> {
+    this.paused?.resume();
     await this.writer.close().catch(() => undefined);
     await rm(this.tmp, { recursive: true, force: true });
   }

@@ -22,10 +22,11 @@
  *   "PMXT hour 2026-05-01T05 missing: HTTP 404 for <url>"), so replay treats it exactly as a disconnect:
  *   risk denies new orders and the paper exchange cancels resting ones (feed_lost) until each book's next
  *   snapshot; the next present hour opens a new connection (`attempt` + 1, counted as a reconnect). A
- *   missing first hour is an `error` record at the start of the range. The end of the import is a normal
- *   close (code 1000).
- * - `reconnect`: every hour file is its own connection (open at the hour's start, close code 1000 at its
- *   end): the most conservative reading, where every hour starts from nothing until each book's snapshot.
+ *   missing first hour is an `error` record at the start of the range. The end of the import is our own
+ *   clean stop (close 1000 'client stop', as `poly record` ends a session: not an outage).
+ * - `reconnect`: every hour file is its own connection (open at the hour's start, close code 1000 'end of PMXT
+ *   hour file' at its end, an outage like a server's close): the most conservative reading, where every hour
+ *   starts from nothing until each book's snapshot.
  * Times: an open is at the start of its hour (or --from), a close at the end of its hour (or --to); a row
  *   whose receive time falls before the previous record (skew between adjacent files) is stamped at that
  *   previous time and counted in provenance (`clampedRows`), never reordered silently.
@@ -41,6 +42,7 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { CLIENT_STOP_CODE, CLIENT_STOP_REASON } from '../core/outages.ts';
 import type { MarketMeta } from '../core/types/market.ts';
 import type { Duck } from '../io/duckdb.ts';
 import { openDuck } from '../io/duckdb.ts';
@@ -599,7 +601,7 @@ export async function importPmxt(o: PmxtImportOptions): Promise<ImportSummary> {
     await settleUpTo(BigInt(lastSlotEnd) * 1_000_000n - 1n);
     if (conn !== null) {
       const lastSlot = ordered[ordered.length - 1] as Slot;
-      await emit({ recvNs: endAt(windowEnd(lastSlot)), source: 'market_ws', conn, kind: 'close', meta: { code: 1000, reason: 'end of import' }, payload: '' });
+      await emit({ recvNs: endAt(windowEnd(lastSlot)), source: 'market_ws', conn, kind: 'close', meta: { code: CLIENT_STOP_CODE, reason: CLIENT_STOP_REASON }, payload: '' });
     }
     if (clamped.rows > 0) log(o, 'warn', `${clamped.rows} row(s) had a receive time before the previous record (skew between adjacent hour files) and were stamped at that time`);
     const records = output.records;

@@ -12,6 +12,7 @@
  * - CORRUPT          stored data contradicts itself (bad manifest, overlapping or out-of-order seqs)
  * - UPSTREAM         the caller broke the append contract (seq not increasing, recvNs going back)
  * - CLOSED           the writer was used after close() or after a fatal error
+ * - INPUT            a request that cannot be carried out as given (e.g. merge inputs); nothing was written
  */
 export type RecordingErrorCode =
   | 'MISSING'
@@ -22,7 +23,8 @@ export type RecordingErrorCode =
   | 'IO'
   | 'CORRUPT'
   | 'UPSTREAM'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'INPUT';
 
 export class RecordingError extends Error {
   constructor(

@@ -78,6 +78,8 @@ export function digestOfManifest(m: Manifest): string {
 const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
 const KIND_SET: ReadonlySet<string> = new Set(RECORD_KINDS);
 const FILTERED_SOURCES = ['market_ws', 'user_ws', 'clob_rest', 'gamma_rest'];
+/** DuckDB's vector size: the most rows one fetched chunk holds. */
+const VECTOR_ROWS = 2048;
 
 function whereClause(opts: ReadOptions, ids: readonly string[]): string {
   const conds: string[] = [];
@@ -112,7 +114,9 @@ export function readRecording(dir: string, opts: ReadOptions = {}): AsyncIterabl
 
 async function* iterate(dir: string, opts: ReadOptions): AsyncGenerator<RawRecord> {
   const m = await readManifest(dir);
-  const batchRows = Math.max(1, opts.batchRows ?? 8192);
+  // a batch holds whole vectors (<= 2048 rows each, fewer at row-group ends): fetch another only while it
+  // cannot take the batch past batchRows rounded up to a whole number of vectors
+  const cap = Math.ceil(Math.max(1, opts.batchRows ?? 8192) / VECTOR_ROWS) * VECTOR_ROWS;
   const ids = filterIds(m, opts);
   const where = whereClause(opts, ids);
   const parts = [...m.files]
@@ -146,7 +150,7 @@ async function* iterate(dir: string, opts: ReadOptions): AsyncGenerator<RawRecor
       for (;;) {
         const out: RawRecord[] = [];
         let rows = 0;
-        while (rows < batchRows) {
+        while (rows + VECTOR_ROWS <= cap) {
           const chunk = await result.fetchChunk();
           if (chunk === null || chunk.rowCount === 0) break;
           const n = chunk.rowCount;

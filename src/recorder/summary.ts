@@ -5,15 +5,19 @@
  * Definitions
  * - connection: the records sharing one `conn` id; opens/closes/errors count its lifecycle records.
  * - reconnect: an `open` on a source after that source's first `open`.
- * - gap: per source, from the first close/error after data was flowing to the next `open` on that source
- *   (toNs null when the recording ends before a reopen). Measured on recvNs.
+ * - gap: one per outage as src/core/outages.ts defines it (the same rule replay counts disconnects by):
+ *   a live connection going down (stale / error / abnormal close; our own clean stop is not one), or a
+ *   recorder session that crashed with connections open. From the connection's last data frame (a
+ *   crash: the old session's last record) to the next `open` on that source (a crash: the new session's
+ *   first record); toNs null when the recording ends first. Measured on recvNs.
  * - seq gap: a jump in seq (records lost before they were flushed, or parts removed).
  *
  * Memory: bounded by the number of connections and distinct counters, not by the recording's length.
- * Known limits: with several concurrent connections per source (sharding), a gap on one connection is
- * reported as a gap of the source even if another connection kept flowing.
+ * Known limits: with several concurrent connections per source (sharding), a gap on one connection ends
+ * at the next open on that source, which may be another shard's redial.
  */
 import type { NormalizerStatsSnapshot } from '../core/normalize/index.ts';
+import { OutageTracker, type Outage, type OutageCause } from '../core/outages.ts';
 import { Normalizer } from '../core/normalize/index.ts';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,13 +39,29 @@ export interface ConnectionSummary {
 export interface GapSummary {
   source: string;
   conn: string;
-  /** What started the gap. */
-  cause: 'close' | 'error';
+  /** What revealed the gap: the stale detector, a socket error, an abnormal close, or a crashed recorder session. */
+  cause: OutageCause;
   detail: string;
+  /** Last data frame of the connection before it went down (for a crash: the old session's last record). */
   fromNs: string;
-  /** recvNs of the reopening `open`, or null if the recording ended first. */
+  /** The record that revealed it (error / close row; for a crash the new session's first record). */
+  detectedNs: string;
+  /** recvNs of the reopening `open` (for a crash: the new session's first record), or null if the recording ended first. */
   toNs: string | null;
   durationMs: number | null;
+}
+
+function gapSummary(o: Outage): GapSummary {
+  return {
+    source: o.source,
+    conn: o.conn,
+    cause: o.cause,
+    detail: o.detail,
+    fromNs: o.fromNs.toString(),
+    detectedNs: o.detectedNs.toString(),
+    toNs: o.toNs === null ? null : o.toNs.toString(),
+    durationMs: o.toNs === null ? null : Number((o.toNs - o.fromNs) / 1_000_000n),
+  };
 }
 
 export interface RecordingSummary {
@@ -92,8 +112,8 @@ export async function summarizeRecording(dir: string): Promise<RecordingSummary>
   const conns = new Map<string, ConnectionSummary>();
   const firstOpenSeen = new Set<string>();
   const reconnects: Record<string, number> = {};
-  const openGap = new Map<string, GapSummary>();
-  const gaps: GapSummary[] = [];
+  const outages = new OutageTracker();
+  const gaps: Outage[] = [];
   const seqGaps: RecordingSummary['seqGaps'] = [];
   let records = 0;
   let prevSeq: number | null = null;
@@ -119,22 +139,9 @@ export async function summarizeRecording(dir: string): Promise<RecordingSummary>
       c.opens++;
       if (firstOpenSeen.has(r.source)) inc(reconnects, r.source);
       firstOpenSeen.add(r.source);
-      const g = openGap.get(r.source);
-      if (g !== undefined) {
-        g.toNs = ns;
-        g.durationMs = Number((r.recvNs - BigInt(g.fromNs)) / 1_000_000n);
-        openGap.delete(r.source);
-      }
-    } else if (r.kind === 'close' || r.kind === 'error') {
-      if (r.kind === 'close') c.closes++;
-      else c.errors++;
-      if (!openGap.has(r.source)) {
-        const detail = [r.meta.code === undefined ? '' : `code ${r.meta.code}`, r.meta.reason ?? '', r.payload.slice(0, 120)].filter((s) => s !== '').join(' ');
-        const g: GapSummary = { source: r.source, conn: r.conn, cause: r.kind, detail, fromNs: ns, toNs: null, durationMs: null };
-        gaps.push(g);
-        openGap.set(r.source, g);
-      }
-    }
+    } else if (r.kind === 'close') c.closes++;
+    else if (r.kind === 'error') c.errors++;
+    for (const o of outages.observe(r)) gaps.push(o);
   }
 
   const tr = m.timeRange;
@@ -162,7 +169,7 @@ export async function summarizeRecording(dir: string): Promise<RecordingSummary>
     markets: m.markets.map((x) => ({ conditionId: x.conditionId, slug: x.slug, question: x.question, tokens: x.tokens.map((t) => ({ tokenId: t.tokenId, outcome: t.outcome })) })),
     connections: [...conns.values()].sort((a, b) => (a.firstNs === b.firstNs ? (a.conn < b.conn ? -1 : 1) : BigInt(a.firstNs) < BigInt(b.firstNs) ? -1 : 1)),
     reconnects: sortedKeys(reconnects),
-    gaps,
+    gaps: gaps.map(gapSummary),
     seqGaps,
     pendingSpoolSegments: await countSpool(dir),
   };

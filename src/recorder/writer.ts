@@ -1,8 +1,9 @@
 /**
  * RecordingWriter: the crash-safe sink of `poly record`. Raw records go into an append-only spool
  * (spool.ts), which is flushed (write + fdatasync) at least every `flushMs`; on rotation a spool segment
- * is closed and converted to a Parquet part (convert.ts), then deleted once the part is durable, verified
- * and in manifest.json.
+ * is sealed and converted to a Parquet part BESIDE ingest (convert.ts: DuckDB reads the sealed segment
+ * itself on its own thread, no JavaScript per row), then deleted once the part is durable, verified and
+ * in manifest.json.
  *
  * Invariants
  * - Never loses a record that was flushed: a crash at any point leaves every flushed record either in a
@@ -16,27 +17,39 @@
  *   hour) or another UTC date, or after the segment reaches `rotateBytes` of spool bytes. Hence every part
  *   lies within one date partition.
  * - One I/O lane per kind: flushes run one after another; conversions run one after another (oldest
- *   segment first) and never block flushing of the current segment.
+ *   segment first) and never block flushing of the current segment or the event loop.
+ * - Backpressure, not buffering: when more than BACKPRESSURE_SEGMENTS sealed segments wait for
+ *   conversion, or more than BACKPRESSURE_PENDING bytes wait for the disk, `onBackpressure(true)` asks
+ *   the feed to stop reading (the owner pauses its sockets); `onBackpressure(false)` once both are back
+ *   under half. Memory therefore stays flat whatever the session length; the lag is in stats().
+ * - Bounded close: close() converts only what is not yet Parquet, which backpressure keeps to at most
+ *   BACKPRESSURE_SEGMENTS + 1 segments (<= 3 x rotateBytes of spool, ~1-3 s at the default 64 MiB), not
+ *   the session's backlog. abort() (a second signal) flushes and leaves the rest for repair.
  * - A spool write error (ENOSPC -> DISK_FULL, else IO) is fatal for the writer: the timer stops, the error
  *   is emitted, `append`, `flush` and `close` throw it (one line). What was flushed before stays on disk
  *   for repair; the lock is released by close().
  * - A conversion error is not fatal: the segment stays in the spool (an `error` event is emitted) and
  *   close() retries it; if it fails again close() throws and the next open/repair converts it.
+ * - `onPart` is called once per Parquet part after it is durable, verified (rows, seq range and order,
+ *   receive-time range, sha256 taken) and listed in manifest.json; the writer never touches a part after
+ *   that. Uploaders (`poly record --upload`) attach here; a throwing or slow hook never stalls recording.
  *
- * Known limits: append() keeps unflushed bytes in memory; a flush is also triggered when 8 MiB are
- * pending. The wall clock is used only for session start/end stamps and `lastFlushNs` (injectable `now`).
- * The flush timer is ref'd: a writer that is never closed keeps the process alive (never silently drops
- * the unflushed tail).
+ * Known limits: unflushed bytes are kept in memory (bounded by backpressure; a flush is also triggered
+ * at EAGER_FLUSH_BYTES). The wall clock is used only for session start/end stamps and `lastFlushNs`
+ * (injectable `now`). The flush timer is ref'd: a writer that is never closed keeps the process alive
+ * (never silently drops the unflushed tail). The manifest is rewritten after every part, so its cost
+ * grows with the number of parts (~1 KB each).
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MarketMeta } from '../core/types/market.ts';
 import type { RawRecord } from '../core/types/raw.ts';
+import { metaToJson } from '../core/types/raw.ts';
 import type { Duck } from '../io/duckdb.ts';
 import { duckErrorLine, openDuck } from '../io/duckdb.ts';
 import { ensureDir, errorCode, fsyncDir, isDirectory, writeFileAtomic } from '../io/paths.ts';
-import { convertSpool, rangesOf } from './convert.ts';
+import { convertOwnSegment, convertSpool, rangesOf } from './convert.ts';
 import { RecordingError } from './errors.ts';
 import type { EventSink, WriterEvent } from './events.ts';
 import { safeEmit } from './events.ts';
@@ -46,7 +59,7 @@ import { acquireLock } from './lock.ts';
 import type { Manifest, ManifestFile, ManifestSession } from './manifest.ts';
 import { emptyManifest, lastKnownSeq, manifestToJson, mergeMarkets, withFiles } from './manifest.ts';
 import { listRecordingDir, looksLikeRecording, repairChangedSomething, repairLocked, spoolDamageMessage } from './repair.ts';
-import { spoolLineText } from './spool.ts';
+import { spoolLineBound, writeSpoolLineOf } from './spool.ts';
 
 export { repairRecording } from './repair.ts';
 export type { RepairReport } from './repair.ts';
@@ -56,6 +69,8 @@ export type { WriterEvent } from './events.ts';
 /** The spool file operations, injectable so tests can simulate ENOSPC/EIO. */
 export interface SpoolIo {
   write(handle: FileHandle, data: Buffer): Promise<void>;
+  /** Optional gather write of several buffers in order (saves a copy); else they are joined for write(). */
+  writev?(handle: FileHandle, data: readonly Buffer[]): Promise<void>;
   sync(handle: FileHandle): Promise<void>;
 }
 
@@ -65,6 +80,14 @@ export const defaultSpoolIo: SpoolIo = {
     while (off < data.length) {
       const { bytesWritten } = await handle.write(data, off, data.length - off);
       off += bytesWritten;
+    }
+  },
+  async writev(handle, data) {
+    let bufs = [...data];
+    while (bufs.length > 0) {
+      let { bytesWritten } = await handle.writev(bufs);
+      while (bufs.length > 0 && bytesWritten >= (bufs[0] as Buffer).length) bytesWritten -= (bufs.shift() as Buffer).length;
+      if (bytesWritten > 0 && bufs.length > 0) bufs = [(bufs[0] as Buffer).subarray(bytesWritten), ...bufs.slice(1)];
     }
   },
   async sync(handle) {
@@ -86,6 +109,26 @@ export interface WriterOptions {
   now?: () => bigint;
   /** Spool I/O (tests inject failures). */
   spoolIo?: SpoolIo;
+  /** Backpressure: true when the feed should pause (the disk is behind), false when it may resume. */
+  onBackpressure?: (on: boolean) => void;
+  /** A Parquet part is sealed and verified (see the header); not awaited, errors ignored. */
+  onPart?: (part: SealedPart) => void;
+}
+
+/** A finished Parquet part, as the `onPart` hook receives it. */
+export interface SealedPart {
+  /** The recording directory. */
+  readonly dir: string;
+  /** Absolute path of the part file. */
+  readonly file: string;
+  /** Path relative to the recording (the manifest key, '/' separated). */
+  readonly path: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly rows: number;
+  readonly bytes: number;
+  /** sha256 of the file's exact bytes (hex), as in manifest.json. */
+  readonly sha256: string;
 }
 
 export interface WriterStats {
@@ -99,29 +142,50 @@ export interface WriterStats {
   spoolBytes: number;
   /** Wall-clock ns of the last successful spool flush. */
   lastFlushNs: bigint | null;
+  /** Conversion lag: records of this session not yet in Parquet. */
+  lagRecords: number;
+  /** Conversion lag in receive time: newest record appended minus newest record in Parquet (s). */
+  lagSeconds: number;
+  /** Bytes appended but not yet written to the spool file (in memory). */
+  pendingBytes: number;
+  /** Sealed segments waiting for (or in) conversion. */
+  convertQueue: number;
+  /** The writer is asking the feed to pause (disk behind). */
+  backpressure: boolean;
 }
 
 const DEFAULT_ROTATE_MS = 3_600_000;
-// 64 MiB of spool per part: the part is built in an in-memory DuckDB table, so this bounds the
-// recorder's memory (measured: 2M and 4M records of ~600 B both peak near 750 MB RSS; 256 MiB parts
-// peaked at 1.15 GB) while a part still compresses to ~9 MB of Parquet.
+// 64 MiB of spool per part (~9 MB of Parquet for firehose frames): conversion streams (memory does
+// not depend on it), but close() converts up to three segments, so this also sets the stop time.
 const DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_FLUSH_MS = 200;
 const EAGER_FLUSH_BYTES = 8 * 1024 * 1024;
+/** Sealed segments waiting for conversion above which the feed is paused. */
+export const BACKPRESSURE_SEGMENTS = 2;
+/** Unflushed bytes above which the feed is paused (the spool disk is slower than the feed). */
+export const BACKPRESSURE_PENDING = 32 * 1024 * 1024;
+const SLAB_BYTES = 4 * 1024 * 1024;
 const NS_PER_MS = 1_000_000n;
-const MS_PER_DAY = 86_400_000n;
+const NS_PER_DAY = 86_400_000_000_000n;
 
 interface Segment {
   readonly firstSeq: number;
   readonly name: string; // relative: spool/seg-....spool
-  readonly bucket: bigint;
-  readonly day: bigint;
+  /** Records at or after this receive time go to the next segment (rotate bucket or UTC day end). */
+  readonly endNs: bigint;
   handle: FileHandle | null;
-  pending: string[];
+  /** Encoded lines not yet written (views into slabs). */
+  chunks: Buffer[];
   pendingBytes: number;
+  pendingRows: number;
   bytes: number; // all bytes appended to this segment
   flushedBytes: number;
   sealed: boolean;
+  rows: number;
+  lastSeq: number;
+  readonly firstNs: bigint;
+  lastNs: bigint;
+  maxLine: number;
 }
 
 function positiveInt(name: string, v: number | undefined, dflt: number, max?: number): number {
@@ -161,6 +225,19 @@ export class RecordingWriter {
   private bytes = 0;
   private spoolBytes = 0;
   private lastFlushNs: bigint | null = null;
+  private pendingBytesTotal = 0;
+  private slab: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
+  private slabStart = 0;
+  private slabOff = 0;
+  private lastConn = '';
+  private lastConnJson = '""';
+  private convertedRows = 0;
+  private convertedNs: bigint | null = null;
+  private firstNs: bigint | null = null;
+  private queued = 0;
+  private pressure = false;
+  private readonly onBackpressure: ((on: boolean) => void) | undefined;
+  private readonly onPart: ((p: SealedPart) => void) | undefined;
 
   private flushChain: Promise<void> = Promise.resolve();
   private flushQueued = false;
@@ -168,6 +245,8 @@ export class RecordingWriter {
   private readonly failedConversions: string[] = [];
   private failure: RecordingError | null = null;
   private closing = false;
+  private aborted = false;
+  private manifestLane: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
 
   private constructor(
@@ -185,6 +264,8 @@ export class RecordingWriter {
     this.emitTo = opts.onEvent;
     this.now = opts.now ?? (() => BigInt(Date.now()) * NS_PER_MS);
     this.io = opts.spoolIo ?? defaultSpoolIo;
+    this.onBackpressure = opts.onBackpressure;
+    this.onPart = opts.onPart;
     this.nextSeq = nextSeq;
     this.lastSeq = nextSeq - 1;
     this.lastNs = lastNs;
@@ -228,7 +309,7 @@ export class RecordingWriter {
     }
     let duck: Duck | null = null;
     try {
-      duck = await openDuck({ threads: 1 });
+      duck = await openDuck({ threads: 1 }); // conversion on one DuckDB thread: the other core is ingest's
       let manifest: Manifest;
       if (looksLikeRecording(listing)) {
         const repaired = await repairLocked(dir, duck, { emit, createdBy: opts.createdBy ?? 'poly' });
@@ -266,51 +347,85 @@ export class RecordingWriter {
     return this.lastNs;
   }
 
-  /** Appends one record to the spool buffer (synchronous, no I/O). Throws on a broken contract or after a fatal error. */
-  append(r: RawRecord): void {
+  /**
+   * Appends one record to the spool buffer (synchronous, no I/O). Throws on a broken contract or after a
+   * fatal error. `payloadBytes`, when the source has them, are the UTF-8 bytes r.payload was decoded from
+   * (a WebSocket frame as received): the spool line is then built from them (faster, same bytes).
+   */
+  append(r: RawRecord, payloadBytes?: Uint8Array): void {
     if (this.failure !== null) throw this.failure;
     if (this.closing) throw new RecordingError('CLOSED', `recording ${this.dir}: append after close()`);
     if (!Number.isSafeInteger(r.seq) || r.seq <= this.lastSeq) {
       throw new RecordingError('UPSTREAM', `recording ${this.dir}: seq ${r.seq} does not follow ${this.lastSeq} (seq must strictly increase)`);
     }
-    if (this.lastNs !== null && r.recvNs < this.lastNs) {
-      throw new RecordingError('UPSTREAM', `recording ${this.dir}: recvNs ${r.recvNs} of seq ${r.seq} is before the previous ${this.lastNs} (receive time must not go back)`);
+    const ns = r.recvNs;
+    if (this.lastNs !== null && ns < this.lastNs) {
+      throw new RecordingError('UPSTREAM', `recording ${this.dir}: recvNs ${ns} of seq ${r.seq} is before the previous ${this.lastNs} (receive time must not go back)`);
     }
-    const line = spoolLineText(r);
-    const lineBytes = Buffer.byteLength(line, 'utf8');
-    const bucket = r.recvNs / this.rotateNs;
-    const day = r.recvNs / NS_PER_MS / MS_PER_DAY;
     let seg = this.current;
-    if (seg !== null && (seg.bucket !== bucket || seg.day !== day)) {
+    if (seg !== null && ns >= seg.endNs) {
       this.seal(seg);
       seg = null;
     }
+    // encode straight into the slab: one UTF-8 encode, CRC over the bytes (same bytes as spoolLineText)
+    let metaJson = '{}';
+    for (const _k in r.meta) {
+      metaJson = metaToJson(r.meta);
+      break;
+    }
+    if (r.conn !== this.lastConn) {
+      this.lastConn = r.conn;
+      this.lastConnJson = JSON.stringify(r.conn);
+    }
+    const need = spoolLineBound(r, metaJson, this.lastConnJson, payloadBytes);
+    if (this.slab.length - this.slabOff < need) {
+      if (seg !== null) this.cut(seg);
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, need));
+      this.slabStart = 0;
+      this.slabOff = 0;
+    }
+    const lineBytes = writeSpoolLineOf(this.slab, this.slabOff, r, metaJson, this.lastConnJson, payloadBytes);
+    this.slabOff += lineBytes;
     if (seg === null) {
+      const bucketEnd = (ns / this.rotateNs + 1n) * this.rotateNs;
+      const dayEnd = (ns / NS_PER_DAY + 1n) * NS_PER_DAY;
       seg = {
         firstSeq: r.seq,
         name: `${SPOOL_DIR}/${spoolName(r.seq)}`,
-        bucket,
-        day,
+        endNs: bucketEnd < dayEnd ? bucketEnd : dayEnd,
         handle: null,
-        pending: [],
+        chunks: [],
         pendingBytes: 0,
+        pendingRows: 0,
         bytes: 0,
         flushedBytes: 0,
         sealed: false,
+        rows: 0,
+        lastSeq: r.seq,
+        firstNs: ns,
+        lastNs: ns,
+        maxLine: 0,
       };
       this.current = seg;
     }
-    seg.pending.push(line);
     seg.pendingBytes += lineBytes;
+    seg.pendingRows++;
     seg.bytes += lineBytes;
+    seg.rows++;
+    seg.lastSeq = r.seq;
+    seg.lastNs = ns;
+    if (lineBytes > seg.maxLine) seg.maxLine = lineBytes;
     this.lastSeq = r.seq;
-    this.lastNs = r.recvNs;
+    this.lastNs = ns;
+    this.firstNs ??= ns;
     this.records++;
     this.bytes += lineBytes;
     this.spoolBytes += lineBytes;
+    this.pendingBytesTotal += lineBytes;
     if (this.session.firstSeq === null) this.session.firstSeq = r.seq;
     if (seg.bytes >= this.rotateBytes) this.seal(seg);
-    if (this.pendingTotal() >= EAGER_FLUSH_BYTES) this.scheduleFlush();
+    if (this.pendingBytesTotal >= EAGER_FLUSH_BYTES) this.scheduleFlush();
+    if (!this.pressure && this.pendingBytesTotal >= BACKPRESSURE_PENDING) this.updatePressure();
   }
 
   /**
@@ -323,13 +438,51 @@ export class RecordingWriter {
   }
 
   stats(): WriterStats {
-    return { records: this.records, bytes: this.bytes, files: this.manifest.files.length, spoolBytes: this.spoolBytes, lastFlushNs: this.lastFlushNs };
+    const from = this.convertedNs ?? this.firstNs;
+    const lagNs = this.lastNs !== null && from !== null && this.records > this.convertedRows ? this.lastNs - from : 0n;
+    return {
+      records: this.records,
+      bytes: this.bytes,
+      files: this.manifest.files.length,
+      spoolBytes: this.spoolBytes,
+      lastFlushNs: this.lastFlushNs,
+      lagRecords: this.records - this.convertedRows,
+      lagSeconds: Number(lagNs / 1_000_000n) / 1000,
+      pendingBytes: this.pendingBytesTotal,
+      convertQueue: this.queued,
+      backpressure: this.pressure,
+    };
   }
 
   /** Writes and fdatasyncs everything appended so far. Rejects with the writer's fatal error, if any. */
   async flush(): Promise<void> {
     this.flushChain = this.flushChain.then(() => this.doFlush());
     await this.flushChain;
+  }
+
+  /**
+   * Emergency stop (a second signal): flushes the spool, lets a conversion already running finish (one
+   * segment at most) and starts no other, writes the manifest as it stands (this session stays open:
+   * `clean` false, repair closes it) and releases the lock. Everything appended before is on disk for
+   * `poly recordings repair` / the next open. A close() under way then throws instead of marking the
+   * session clean.
+   */
+  async abort(): Promise<void> {
+    if (this.aborted) return;
+    this.aborted = true;
+    if (!this.closing) {
+      this.closing = true;
+      if (this.timer !== null) clearInterval(this.timer);
+      this.timer = null;
+      if (this.current !== null) this.seal(this.current);
+    }
+    await this.flush().catch(() => undefined);
+    // a conversion already running finishes (at most one segment); the queued ones do not start
+    await this.convertChain;
+    await this.writeManifest().catch(() => undefined);
+    await this.closeHandles();
+    this.duck.close();
+    await this.lock.release().catch(() => undefined);
   }
 
   /**
@@ -349,6 +502,7 @@ export class RecordingWriter {
         // the failure is recorded in this.failure and rethrown below
       }
       await this.convertChain;
+      if (this.aborted) throw new RecordingError('CLOSED', `recording ${this.dir}: stopped without converting (second signal); run 'poly recordings repair ${this.dir}'`);
       if (this.failure !== null) {
         await this.closeHandles();
         throw this.failure;
@@ -381,18 +535,38 @@ export class RecordingWriter {
     safeEmit(this.emitTo, e);
   }
 
-  private pendingTotal(): number {
-    let n = this.current?.pendingBytes ?? 0;
-    for (const s of this.unflushedSealed) n += s.pendingBytes;
-    return n;
+  /** Moves the slab bytes appended since the last cut into seg's chunks (they all belong to it). */
+  private cut(seg: Segment): void {
+    if (this.slabOff > this.slabStart) {
+      seg.chunks.push(this.slab.subarray(this.slabStart, this.slabOff));
+      this.slabStart = this.slabOff;
+    }
   }
 
   private seal(seg: Segment): void {
     if (seg.sealed) return;
+    if (this.current === seg) {
+      this.cut(seg);
+      this.current = null;
+    }
     seg.sealed = true;
     this.unflushedSealed.push(seg);
-    if (this.current === seg) this.current = null;
+    this.queued++;
+    this.updatePressure();
     this.scheduleFlush();
+  }
+
+  private updatePressure(): void {
+    const on = this.pressure
+      ? this.queued > BACKPRESSURE_SEGMENTS / 2 || this.pendingBytesTotal > BACKPRESSURE_PENDING / 2
+      : this.queued > BACKPRESSURE_SEGMENTS || this.pendingBytesTotal >= BACKPRESSURE_PENDING;
+    if (on === this.pressure || (on && this.closing)) return;
+    this.pressure = on;
+    try {
+      this.onBackpressure?.(on);
+    } catch {
+      // a hook must never break recording
+    }
   }
 
   private scheduleFlush(): void {
@@ -416,33 +590,40 @@ export class RecordingWriter {
 
   private async doFlush(): Promise<void> {
     if (this.failure !== null) throw this.failure;
+    if (this.current !== null) this.cut(this.current);
     const segs = [...this.unflushedSealed];
     if (this.current !== null) segs.push(this.current);
     let wrote = false;
     for (const seg of segs) {
+      // the current segment may have grown while an earlier write was awaited: take all of it
+      if (seg === this.current) this.cut(seg);
       if (seg.pendingBytes > 0) {
-        const data = Buffer.from(seg.pending.length === 1 ? (seg.pending[0] as string) : seg.pending.join(''), 'utf8');
-        const n = seg.pending.length;
-        seg.pending = [];
+        const chunks = seg.chunks;
+        const n = seg.pendingBytes;
+        const nRows = seg.pendingRows;
+        seg.pendingRows = 0;
+        seg.chunks = [];
         seg.pendingBytes = 0;
         try {
           if (seg.handle === null) {
             seg.handle = await open(join(this.dir, seg.name), 'a');
             await fsyncDir(join(this.dir, SPOOL_DIR));
           }
-          await this.io.write(seg.handle, data);
+          if (chunks.length === 1) await this.io.write(seg.handle, chunks[0] as Buffer);
+          else if (this.io.writev !== undefined) await this.io.writev(seg.handle, chunks);
+          else await this.io.write(seg.handle, Buffer.concat(chunks, n));
           await this.io.sync(seg.handle);
         } catch (err) {
-          const lost = n + segs.reduce((acc, s) => acc + s.pending.length, 0);
+          const lost = segs.reduce((acc, x) => acc + x.pendingRows, nRows);
           const e = ioError(err, `writing spool ${join(this.dir, seg.name)} (${lost} unflushed record(s) lost)`);
           this.fail(e);
           throw e;
         }
-        seg.flushedBytes += data.length;
+        this.pendingBytesTotal -= n;
+        seg.flushedBytes += n;
         wrote = true;
       }
       if (seg.sealed && seg.pendingBytes === 0) {
-        // (appends that landed in a just-sealed segment during the write above wait for the next flush)
         const h = seg.handle;
         seg.handle = null;
         if (h !== null) await h.close();
@@ -451,42 +632,86 @@ export class RecordingWriter {
       }
     }
     if (wrote) this.lastFlushNs = this.now();
+    this.updatePressure();
   }
 
   private async convertSegment(seg: Segment): Promise<void> {
-    if (this.failure !== null) return; // the disk is failing: leave the spool for repair
+    if (this.failure !== null || this.aborted) {
+      this.queued--; // failing disk / emergency stop: the spool stays for repair
+      return;
+    }
     const path = join(this.dir, seg.name);
     try {
-      const res = await convertSpool(this.duck, this.dir, path, rangesOf(this.manifest.files), async (part: ManifestFile) => {
+      let parts: ManifestFile[];
+      let damage: string | null = null;
+      let via = 'duckdb';
+      const onPart = async (part: ManifestFile): Promise<void> => {
         this.manifest = withFiles(this.manifest, [...this.manifest.files, part]);
         this.session.lastSeq = part.lastSeq;
         await this.writeManifest();
-      });
-      const damage = spoolDamageMessage(seg.name, res.stats);
-      if (damage !== null) {
-        // our own flushed spool should never be damaged: say so loudly, keep what was readable
-        this.emit({ type: 'spool_damage', message: `recording ${this.dir}: ${damage}`, spool: seg.name, tornLines: res.stats.tornLines, tornBytes: res.stats.tornBytes, corruptLines: res.stats.corruptLines });
+        this.partDone(part);
+      };
+      let fast: ManifestFile | null = null;
+      if (seg.rows > 0) {
+        try {
+          fast = await convertOwnSegment(this.duck, this.dir, path, { rows: seg.rows, firstSeq: seg.firstSeq, lastSeq: seg.lastSeq, firstRecvNs: seg.firstNs, lastRecvNs: seg.lastNs, maxLineBytes: seg.maxLine });
+        } catch {
+          fast = null; // e.g. a lone surrogate DuckDB's JSON reader refuses: the JS path reads it
+        }
+      }
+      if (fast !== null) {
+        await onPart(fast);
+        parts = [fast];
+      } else {
+        via = 'js';
+        const res = await convertSpool(this.duck, this.dir, path, rangesOf(this.manifest.files), onPart);
+        parts = res.parts;
+        damage = spoolDamageMessage(seg.name, res.stats);
+        if (damage !== null) {
+          // our own flushed spool should never be damaged: say so loudly, keep what was readable
+          this.emit({ type: 'spool_damage', message: `recording ${this.dir}: ${damage}`, spool: seg.name, tornLines: res.stats.tornLines, tornBytes: res.stats.tornBytes, corruptLines: res.stats.corruptLines });
+        }
       }
       await unlink(path);
       await fsyncDir(join(this.dir, SPOOL_DIR));
       this.spoolBytes -= seg.bytes;
+      this.convertedRows += seg.rows;
+      this.convertedNs = seg.lastNs;
+      const rows = parts.reduce((a, p) => a + p.rows, 0);
       this.emit({
         type: 'rotated',
-        message: `recording ${this.dir}: ${seg.name} -> ${res.parts.map((p) => p.path).join(', ') || '(no new rows)'} (${res.written} rows)`,
+        message: `recording ${this.dir}: ${seg.name} -> ${parts.map((p) => p.path).join(', ') || '(no new rows)'} (${rows} rows, ${via})`,
         spool: seg.name,
-        parts: res.parts,
-        rows: res.written,
+        parts,
+        rows,
       });
     } catch (err) {
       this.failedConversions.push(seg.name);
       const msg = err instanceof RecordingError ? err.message : duckErrorLine(err);
       this.emit({ type: 'error', message: `recording ${this.dir}: converting ${seg.name} to Parquet failed (${msg}); the spool segment is kept and will be retried`, code: err instanceof RecordingError ? err.code : 'IO' });
+    } finally {
+      this.queued--;
+      this.updatePressure();
     }
   }
 
-  private async writeManifest(): Promise<void> {
-    this.manifest = { ...this.manifest, sessions: this.manifest.sessions.map((s, i, all) => (i === all.length - 1 ? { ...this.session } : s)) };
-    await writeFileAtomic(join(this.dir, MANIFEST_FILE), manifestToJson(this.manifest));
+  private partDone(part: ManifestFile): void {
+    if (this.onPart === undefined) return;
+    try {
+      this.onPart({ dir: this.dir, file: join(this.dir, part.path), path: part.path, firstSeq: part.firstSeq, lastSeq: part.lastSeq, rows: part.rows, bytes: part.bytes, sha256: part.sha256 });
+    } catch {
+      // an uploader's failure is its own; recording goes on
+    }
+  }
+
+  /** Writes manifest.json (atomically); writes are serialized, each one snapshots the state when it runs. */
+  private writeManifest(): Promise<void> {
+    const p = this.manifestLane.then(async () => {
+      this.manifest = { ...this.manifest, sessions: this.manifest.sessions.map((x, i, all) => (i === all.length - 1 ? { ...this.session } : x)) };
+      await writeFileAtomic(join(this.dir, MANIFEST_FILE), manifestToJson(this.manifest));
+    });
+    this.manifestLane = p.catch(() => undefined);
+    return p;
   }
 
   private async closeHandles(): Promise<void> {

@@ -19,6 +19,9 @@
 import { formatScaled } from '../core/types/fixed.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 
+/** Feed-time-0 epoch ms the firehose child process (firehose-server.ts) runs its firehose at. */
+export const FIREHOSE_EPOCH_MS = 1_765_450_800_000;
+
 export interface FirehoseOptions {
   /** Total frames to produce (initial books included). */
   readonly frames: number;

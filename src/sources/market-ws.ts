@@ -97,6 +97,7 @@ export class MarketWsClient implements LiveSource {
   private readonly log: LogFn;
   private started = false;
   private stopped = false;
+  private paused = false;
   private nextShard = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private reconciliations = 0;
@@ -171,6 +172,17 @@ export class MarketWsClient implements LiveSource {
     }
   }
 
+  /** Backpressure: stop / restart reading from every shard (see ManagedWs.pause); new shards follow. */
+  pause(): void {
+    this.paused = true;
+    for (const s of this.shards) s.ws.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const s of this.shards) s.ws.resume();
+  }
+
   status(): ShardStatus[] {
     return this.shards.map((s) => ({ ...s.ws.status(), shard: s.index, assets: s.assets.size }));
   }
@@ -221,6 +233,7 @@ export class MarketWsClient implements LiveSource {
       },
     });
     const shard: Shard = { index, assets: new Set(assets), ws, snapshotTimer: null };
+    if (this.paused) ws.pause();
     this.shards.push(shard);
     return shard;
   }

@@ -102,6 +102,15 @@ export class RtdsClient implements LiveSource {
     if (gone.length > 0 && this.ws.isOpen) this.ws.send(rtdsSubscription('unsubscribe', this.topic, gone));
   }
 
+  /** Backpressure: stop / restart reading from the socket (see ManagedWs.pause). */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
   status(): WsStatus {
     return this.ws.status();
   }

@@ -17,10 +17,14 @@
  * one sink deliver to the sink in global seq order (single thread, stamp and deliver are one
  * synchronous step).
  */
-import { rawRecord, type RawMeta, type RawRecord, type RecordKind, type Source } from '../core/types/raw.ts';
+import { RAW_FORMAT_VERSION, type RawMeta, type RawRecord, type RecordKind, type Source } from '../core/types/raw.ts';
 import type { Stamper } from './stamp.ts';
 
-export type RecordSink = (record: RawRecord) => void;
+/**
+ * Where records go. `payloadBytes`, when given, are the UTF-8 bytes the payload text was decoded from (a
+ * WebSocket frame as received); a writer may encode from them instead of the string. Never retained.
+ */
+export type RecordSink = (record: RawRecord, payloadBytes?: Uint8Array) => void;
 
 /** A live source: iterable until stop() has run and its queue is drained. */
 export interface LiveSource extends AsyncIterable<RawRecord> {
@@ -143,10 +147,10 @@ export class RecordEmitter {
     return this.sink !== null;
   }
 
-  emit(source: Source, conn: string, kind: RecordKind, meta: RawMeta, payload: string): RawRecord {
+  emit(source: Source, conn: string, kind: RecordKind, meta: RawMeta, payload: string, payloadBytes?: Uint8Array): RawRecord {
     const { seq, recvNs } = this.stamper.stamp();
-    const r = rawRecord({ seq, recvNs, source, conn, kind, meta, payload });
-    if (this.sink !== null) this.sink(r);
+    const r: RawRecord = { v: RAW_FORMAT_VERSION, seq, recvNs, source, conn, kind, meta, payload };
+    if (this.sink !== null) this.sink(r, payloadBytes);
     else this.queue.push(r);
     return r;
   }

@@ -17,13 +17,17 @@
  * the owner re-subscribes everything (subscriptions never survive a reconnect).
  *
  * Known limits: frames are decoded as UTF-8 (Polymarket sends text); a binary frame is recorded
- * as its UTF-8 decoding with meta.binary = true.
+ * as its UTF-8 decoding with meta.binary = true; a text frame with invalid UTF-8 is kept with U+FFFD
+ * in place of the bad bytes (ws's own validation, which would drop the connection, is off).
  */
 import WebSocket from 'ws';
 import type { Backoff } from './backoff.ts';
 import type { ConnIds, RecordEmitter } from './source.ts';
 
 export type WsSource = 'market_ws' | 'rtds_ws';
+
+/** The meta of every text frame (shared, frozen: consumers never mutate record meta). */
+const FRAME_META = Object.freeze({});
 export type WsState = 'idle' | 'connecting' | 'open' | 'backoff' | 'stopped';
 
 export interface WsStatus {
@@ -89,6 +93,7 @@ export class ManagedWs {
   private staleTimer: NodeJS.Timeout | null = null;
   private redialTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private paused = false;
   private closedWaiters: (() => void)[] = [];
   private readonly now: () => number;
 
@@ -135,6 +140,25 @@ export class ManagedWs {
     };
   }
 
+  /**
+   * Backpressure: stop reading from the socket (TCP flow control pushes back to the server) until
+   * resume(); applies to every later redial too. While paused, the stale detector does not fire (we are
+   * not reading, so silence is ours) and frames already read are still delivered.
+   */
+  pause(): void {
+    this.paused = true;
+    const ws = this.ws;
+    if (ws !== null && ws.readyState === WebSocket.OPEN) ws.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.lastRxMs = this.now();
+    const ws = this.ws;
+    if (ws !== null && ws.readyState === WebSocket.OPEN) ws.resume();
+  }
+
   /** Forces a reconnect (e.g. after a detected gap). */
   reconnect(reason: string): void {
     const ws = this.ws;
@@ -176,6 +200,8 @@ export class ManagedWs {
       maxPayload: this.o.maxPayload ?? 64 * 1024 * 1024,
       handshakeTimeout: this.o.handshakeTimeoutMs ?? 15_000,
       perMessageDeflate: false,
+      // invalid UTF-8 is recorded (decoded with U+FFFD) rather than dropping the connection with 1007
+      skipUTF8Validation: true,
     });
     this.ws = ws;
     const src = this.o.source;
@@ -189,6 +215,7 @@ export class ManagedWs {
       em.emit(src, conn, 'open', { url: this.o.url, attempt }, '');
       this.o.onLog?.('info', 'ws open', { conn, url: this.o.url, attempt });
       this.startTimers(ws, conn);
+      if (this.paused) ws.pause();
       this.o.onOpen({ conn, attempt, send: (t) => (this.ws === ws ? this.send(t) : false) });
     });
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
@@ -196,7 +223,7 @@ export class ManagedWs {
       this.messages += 1;
       this.bytes += buf.length;
       this.lastRxMs = this.now();
-      em.emit(src, conn, 'frame', isBinary ? { binary: true } : {}, buf.toString('utf8'));
+      em.emit(src, conn, 'frame', isBinary ? { binary: true } : FRAME_META, buf.toString('utf8'), buf);
       if (!this.gotFrame) {
         this.gotFrame = true;
         this.o.backoff.reset();
@@ -244,6 +271,10 @@ export class ManagedWs {
       const every = Math.max(10, Math.min(1000, Math.floor(this.o.staleAfterMs / 4)));
       this.staleTimer = setInterval(() => {
         if (this.ws !== ws || this.lastRxMs === null) return;
+        if (this.paused) {
+          this.lastRxMs = this.now();
+          return;
+        }
         const age = this.now() - this.lastRxMs;
         if (age > this.o.staleAfterMs) {
           this.o.emitter.emit(this.o.source, conn, 'error', { url: this.o.url, attempt: this.attempt }, `stale: nothing received for ${age} ms (limit ${this.o.staleAfterMs} ms)`);

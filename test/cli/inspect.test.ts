@@ -30,7 +30,7 @@ describe('poly inspect', () => {
     expect(text.stdout).toContain('time span  2025-12-11T11:00:00.000Z -> 2025-12-11T11:00:03.400Z (3.4s)');
     expect(text.stdout).toContain('by source  market_ws 10, rtds_ws 2');
     expect(text.stdout).toMatch(/connections 3; reconnects: market_ws 1/);
-    expect(text.stdout).toMatch(/market_ws m1 close at 2025-12-11T11:00:00.600Z: 2.500s \(code 1006 abnormal closure\)/);
+    expect(text.stdout).toMatch(/market_ws m1 close: no data from 2025-12-11T11:00:00.500Z, 2.600s \(noticed after 0.100s: code 1006 abnormal closure\)/);
     expect(json.code).toBe(0);
     const s = JSON.parse(json.stdout) as { records: number; reconnects: Record<string, number>; normalized: { byType: Record<string, number>; errors: number }; markets: unknown[] };
     expect(s.records).toBe(12);

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,9 +49,12 @@ describe('duration and size parsing', () => {
 
   it('renders a status line with rate, connections and ages', () => {
     const conn = { conn: 'mws-2', url: 'u', state: 'open' as const, opens: 2, reconnects: 1, messages: 150, bytes: 1, lastMessageAgeMs: 250, source: 'market_ws' as const, assets: 2 };
-    const prev: SessionStatus = { elapsedMs: 1000, records: 10, bytes: 10, spoolBytes: 0, messages: 50, wsBytes: 0, reconnects: 1, connections: [conn], markets: 1 };
+    const writer = { records: 10, bytes: 10, files: 0, spoolBytes: 0, lastFlushNs: null, lagRecords: 0, lagSeconds: 0, pendingBytes: 0, convertQueue: 0, backpressure: false };
+    const prev: SessionStatus = { elapsedMs: 1000, records: 10, bytes: 10, spoolBytes: 0, messages: 50, wsBytes: 0, reconnects: 1, connections: [conn], markets: 1, paused: false, writer };
     const now: SessionStatus = { ...prev, elapsedMs: 3000, records: 160, bytes: 3 * 1024 * 1024, messages: 250 };
-    expect(statusLine(now, prev)).toBe('rec 00:00:03 | 100 msg/s | 160 rec 3.0 MiB | conn 1/1 | reconnects 1 | age mws-2 0.3s');
+    expect(statusLine(now, prev)).toBe('rec 00:00:03 | 100 msg/s | 160 rec 3.0 MiB | parquet lag 0 rec 0.0s | conn 1/1 | reconnects 1 | age mws-2 0.3s');
+    const behind = { ...now, writer: { ...writer, lagRecords: 12_345, lagSeconds: 3.25, backpressure: true } };
+    expect(statusLine(behind, prev)).toBe('rec 00:00:03 | 100 msg/s | 160 rec 3.0 MiB | parquet lag 12345 rec 3.3s PAUSED: disk behind | conn 1/1 | reconnects 1 | age mws-2 0.3s');
   });
 });
 
@@ -99,6 +102,25 @@ describe('poly record (spawned)', () => {
     expect(m.rows).toBeGreaterThan(0);
     expect(await readFile(log, 'utf8')).toContain('"received SIGTERM; stopping"');
   });
+
+  it('under timeout(1) (the signal arrives twice: to the child and to its group) still closes into Parquet, no spool left', async () => {
+    const out = join(tmp, 'timeout');
+    // before: the second copy of the signal exited at once (130) and left the whole session in the spool
+    const child = spawn('timeout', ['--preserve-status', '-s', 'INT', '4', process.execPath, join(ROOT, 'bin', 'poly.mjs'), 'record', '--market', 'market-1', '--out', out, '--flush-ms', '50', ...urls], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('poly record: stopped (signal)');
+    const m = await readManifest(out);
+    expect(m.sessions.map((x) => x.clean)).toEqual([true]);
+    expect(m.rows).toBeGreaterThan(0);
+    expect(m.files.length).toBeGreaterThan(0);
+    expect(await readdir(join(out, 'spool'))).toEqual([]);
+    const recs: RawRecord[] = [];
+    for await (const r of readRecording(out)) recs.push(r);
+    expect(recs.some((r) => r.kind === 'frame' && r.payload.includes('last_trade_price'))).toBe(true);
+  }, 60_000);
 });
 
 describe('poly record failures: one line, non-zero exit, nothing destroyed', () => {

@@ -12,6 +12,7 @@ import type { RawRecord } from '../../src/core/types/raw.ts';
 import { RecordSession } from '../../src/recorder/record-session.ts';
 import { readManifest, readRecording } from '../../src/recorder/read.ts';
 import { RecordingError } from '../../src/recorder/errors.ts';
+import { decodeSpoolLine } from '../../src/recorder/spool.ts';
 import { defaultSpoolIo, repairRecording, type SpoolIo } from '../../src/recorder/writer.ts';
 import { startExchange, type Exchange } from '../../src/sim/exchange.ts';
 import { compactMarket, conditionId, tokenId, waitFor } from '../sources/helpers.ts';
@@ -206,7 +207,7 @@ describe('poly record end to end against the simulator', () => {
     await repairRecording(out);
     const recs: RawRecord[] = [];
     for await (const r of readRecording(out)) recs.push(r);
-    const flushedSeqs = written.join('').trimEnd().split('\n').map((l) => (JSON.parse(l.slice(9)) as { seq: number }).seq);
+    const flushedSeqs = written.join('').trimEnd().split('\n').map((l) => decodeSpoolLine(Buffer.from(l, 'utf8'))?.seq);
     expect(recs.map((r) => r.seq)).toEqual(flushedSeqs);
     expect(recs.some((r) => r.kind === 'frame' && r.payload.includes('last_trade_price'))).toBe(true);
   });

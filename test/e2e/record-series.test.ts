@@ -12,7 +12,7 @@ import { RecordSession } from '../../src/recorder/record-session.ts';
 import { readManifest, readRecording } from '../../src/recorder/read.ts';
 import { startExchange } from '../../src/sim/exchange.ts';
 import { parseSeries, seriesRounds, type SeriesSpec } from '../../src/sources/series.ts';
-import { compactMarket, tokenId, waitFor } from '../sources/helpers.ts';
+import { seriesMarkets, tokenId, waitFor } from '../sources/helpers.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -23,10 +23,8 @@ describe('poly record --series', () => {
   it('follows the current round: resolves it by slug, subscribes its tokens, stores it in the manifest', async () => {
     const spec = parseSeries('eth-updown-5m') as SeriesSpec;
     const now = Date.now();
-    // list the previous, current and next three rounds (whatever the plan holds right now is among them)
     const starts = [-1, 0, 1, 2, 3].map((k) => (Math.floor(now / spec.periodMs) + k) * spec.periodMs);
-    const markets = starts.map((s, i) => compactMarket({ n: 10 + i, slug: `eth-updown-5m-${s / 1000}`, endDate: new Date(s + spec.periodMs).toISOString().replace('.000Z', 'Z') }));
-    const ex = await startExchange({ scenario: { markets } });
+    const ex = await startExchange({ scenario: { markets: seriesMarkets(spec, now) } });
     const dir = await mkdtemp(join(tmpdir(), 'poly-series-'));
     dirs.push(dir);
     const out = join(dir, 'rec');

@@ -6,15 +6,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RawRecord } from '../../src/core/types/raw.ts';
 import { readManifest, readRecording } from '../../src/recorder/read.ts';
-import { decodeSpoolLine } from '../../src/recorder/spool.ts';
 import { startExchange, type Exchange } from '../../src/sim/exchange.ts';
 import { compactMarket, conditionId, tokenId, waitForAsync } from '../sources/helpers.ts';
+import { spoolRecords } from '../recorder/helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dirs: string[] = [];
@@ -24,22 +24,6 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-/** Every complete, valid record currently in the spool files of a recording directory. */
-async function spoolRecords(dir: string): Promise<RawRecord[]> {
-  const spool = join(dir, 'spool');
-  const names = (await readdir(spool).catch(() => [] as string[])).filter((n) => n.endsWith('.spool')).sort();
-  const out: RawRecord[] = [];
-  for (const n of names) {
-    const buf = await readFile(join(spool, n));
-    let start = 0;
-    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, start)) {
-      const r = decodeSpoolLine(buf.subarray(start, i));
-      if (r !== null) out.push(r);
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 function record(ex: Exchange, out: string, extra: string[]): { child: ChildProcess; stderr: () => string } {
   const args = [

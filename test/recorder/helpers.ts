@@ -2,7 +2,11 @@
  * Shared test helpers for recorder tests: temp directories and deterministic records.
  * Records are a pure function of seq, so a test can rebuild the expected record for any seq.
  */
-import type { RawRecord, Source, RecordKind } from '../../src/core/types/raw.ts';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { RECORD_KINDS, SOURCES, type RawRecord, type Source, type RecordKind } from '../../src/core/types/raw.ts';
+import { decodeSpoolLine } from '../../src/recorder/spool.ts';
 
 export const BASE_NS = 1_765_450_800_000_000_000n; // 2025-12-11T11:00:00Z
 
@@ -40,3 +44,32 @@ export function recordFor(seq: number, stepNs = 1_000_000n, base = BASE_NS): Raw
     payload,
   };
 }
+
+/** Every complete, valid record currently in the spool files of a recording directory (a crash's view). */
+export async function spoolRecords(dir: string): Promise<RawRecord[]> {
+  const spool = join(dir, 'spool');
+  const names = (await readdir(spool).catch(() => [] as string[])).filter((n) => n.endsWith('.spool')).sort();
+  const out: RawRecord[] = [];
+  for (const n of names) {
+    const buf = await readFile(join(spool, n));
+    let start = 0;
+    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, start)) {
+      const r = decodeSpoolLine(buf.subarray(start, i));
+      if (r !== null) out.push(r);
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+/** Any raw record (payloads: any text, JSON, and the bytes a spool line must escape). */
+export const recordArb: fc.Arbitrary<RawRecord> = fc.record({
+  v: fc.constant(1),
+  seq: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+  recvNs: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+  source: fc.constantFrom(...SOURCES),
+  conn: fc.string({ unit: 'binary', maxLength: 12 }),
+  kind: fc.constantFrom(...RECORD_KINDS),
+  meta: fc.record({ url: fc.string(), status: fc.integer(), reason: fc.string({ unit: 'binary' }) }, { requiredKeys: [] }),
+  payload: fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.json({ maxDepth: 3 }), fc.constantFrom('', 'PONG', 'a\tb', 'a\nb', 'nul\u0000', 'cr\r')),
+});

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RawRecord } from '../../src/core/types/raw.ts';
-import { SOURCES, RECORD_KINDS } from '../../src/core/types/raw.ts';
 import { decodeSpoolLine, emptySpoolStats, encodeSpoolLine, readSpool } from '../../src/recorder/spool.ts';
-import { cleanupTempDirs, recordFor, tempDir } from './helpers.ts';
+import { cleanupTempDirs, recordArb, recordFor, tempDir } from './helpers.ts';
 
 afterAll(cleanupTempDirs);
 
@@ -16,16 +15,6 @@ async function readAll(path: string): Promise<{ records: RawRecord[]; stats: Ret
   return { records, stats };
 }
 
-const recordArb: fc.Arbitrary<RawRecord> = fc.record({
-  v: fc.constant(1),
-  seq: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  recvNs: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
-  source: fc.constantFrom(...SOURCES),
-  conn: fc.string({ unit: 'binary', maxLength: 12 }),
-  kind: fc.constantFrom(...RECORD_KINDS),
-  meta: fc.record({ url: fc.string(), status: fc.integer(), reason: fc.string({ unit: 'binary' }) }, { requiredKeys: [] }),
-  payload: fc.string({ unit: 'binary', maxLength: 300 }),
-});
 
 describe('spool line format', () => {
   it('round-trips any record exactly, one LF-terminated line with no inner LF', () => {

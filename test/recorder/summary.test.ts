@@ -31,7 +31,8 @@ describe('summarizeRecording', () => {
     ]);
     expect(s.reconnects).toEqual({ market_ws: 1 });
     expect(s.gaps).toEqual([
-      { source: 'market_ws', conn: 'm1', cause: 'close', detail: 'code 1006 abnormal closure', fromNs: (T0 + 600_000_000n).toString(), toNs: (T0 + 3_100_000_000n).toString(), durationMs: 2500 },
+      // measured from the last data frame (the book at +500 ms; the PONG at +400 ms is not data), not the close row
+      { source: 'market_ws', conn: 'm1', cause: 'close', detail: 'code 1006 abnormal closure', fromNs: (T0 + 500_000_000n).toString(), detectedNs: (T0 + 600_000_000n).toString(), toNs: (T0 + 3_100_000_000n).toString(), durationMs: 2600 },
     ]);
     expect(s.seqGaps).toEqual([]);
     expect(s.timeRange).toMatchObject({ from: '2025-12-11T11:00:00.000Z', durationS: 3.4 });

@@ -192,7 +192,7 @@ describe('sessions and the append contract', () => {
     const dir = join(tempDir(), 'rec');
     let clock = 1000n;
     const w = await RecordingWriter.open({ dir, now: () => clock++ });
-    expect(w.stats()).toEqual({ records: 0, bytes: 0, files: 0, spoolBytes: 0, lastFlushNs: null });
+    expect(w.stats()).toEqual({ records: 0, bytes: 0, files: 0, spoolBytes: 0, lastFlushNs: null, lagRecords: 0, lagSeconds: 0, pendingBytes: 0, convertQueue: 0, backpressure: false });
     for (let s = 1; s <= 20; s++) w.append(recordFor(s));
     const st = w.stats();
     expect(st.records).toBe(20);

@@ -40,6 +40,15 @@ export function compactMarket(s: MarketSpec): Record<string, unknown> {
   return m;
 }
 
+/**
+ * Compact markets for the rounds of a rolling series around now (previous, current and the next three:
+ * whatever the series planner holds right now is among them); market n = firstN + k.
+ */
+export function seriesMarkets(series: { name: string; periodMs: number }, nowMs: number, firstN = 10): Record<string, unknown>[] {
+  const starts = [-1, 0, 1, 2, 3].map((k) => (Math.floor(nowMs / series.periodMs) + k) * series.periodMs);
+  return starts.map((s, i) => compactMarket({ n: firstN + i, slug: `${series.name}-${s / 1000}`, endDate: new Date(s + series.periodMs).toISOString().replace('.000Z', 'Z') }));
+}
+
 /** A 127.0.0.1 port that nothing listens on (bound, then closed). */
 export async function closedPort(): Promise<number> {
   const srv = createServer();

@@ -32,6 +32,7 @@ import { Kernel } from '../bus.ts';
 import type { Timer } from '../timers.ts';
 import { PaperExchange, type FillEngineConfig } from '../matching/index.ts';
 import { normalizeRecord } from '../normalize/index.ts';
+import { OutageTracker, type Outage } from '../outages.ts';
 import { EconomicsTracker, type RewardsTerms } from '../economics/index.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import { RunJournal } from '../reports/journal.ts';
@@ -42,7 +43,7 @@ import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
 import type { BookView, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
-import type { MarketEvent } from '../types/events.ts';
+import type { FeedState, MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
 import type { OrderCommand, OrderEvent, PlaceOrder } from '../types/orders.ts';
 import type { RawRecord } from '../types/raw.ts';
@@ -71,7 +72,7 @@ export interface DataQuality {
   byType: Record<string, number>;
   normalizationErrors: number;
   errorsByReason: Record<string, number>;
-  /** Feed errors and abnormal closes on data connections (each one a potential gap); normal closes (1000) excluded. */
+  /** Outages of data connections, one per connection that went down (src/core/outages.ts): error+close of one stale connection is 1, our own clean stop 0, a crashed recorder session 1 per connection it left open. */
   disconnects: number;
   /** Connection opens that were redials (attempt > 1) of a data connection. */
   reconnects: number;
@@ -129,6 +130,7 @@ export class TradingKernel {
   private stormNs = -1n;
   private stormCount = 0;
   private readonly rng: Rng;
+  private readonly outages = new OutageTracker();
 
   constructor(private readonly config: KernelConfig) {
     this.journal = new RunJournal(config.keepEventLog ?? true);
@@ -193,6 +195,11 @@ export class TradingKernel {
     bus.emit({ kind: 'finish' });
   }
 
+  /** A market the live feed learned about outside the records (series round, newly listed market); known ones are kept. */
+  learnMarket(meta: MarketMeta): void {
+    if (!this.byCondition.has(meta.conditionId)) this.addMarket(meta);
+  }
+
   market(id: string): MarketMeta | undefined {
     return this.markets.get(id) ?? this.byCondition.get(id);
   }
@@ -241,6 +248,12 @@ export class TradingKernel {
     q.records += 1;
     q.firstRecvNs ??= raw.recvNs;
     q.lastRecvNs = raw.recvNs;
+    // one outage = one disconnect (src/core/outages.ts); a crashed recorder session is a feed loss too
+    for (const o of this.outages.observe(raw)) {
+      q.disconnects += 1;
+      this.timeline.disconnect(this.clockNs, o.source, `${o.cause}: ${o.detail}`);
+      if (o.cause === 'crash') this.onEvent(crashFeedLoss(o, raw));
+    }
     for (const ev of normalizeRecord(raw)) this.onEvent(ev);
     this.armExchangeTimer();
   }
@@ -267,15 +280,9 @@ export class TradingKernel {
         this.timeline.add(this.clockNs, 'normalization_error', ev.source, ev.reason);
         return;
       case 'feed_state':
-        if (ev.source === 'market_ws' || ev.source === 'rtds_ws' || ev.source === 'user_ws') {
-          if (ev.state === 'open') {
-            if ((ev.attempt ?? 1) > 1) q.reconnects += 1;
-            this.timeline.opened(this.clockNs, ev.source, (ev.attempt ?? 1) > 1);
-          } else if (!(ev.state === 'close' && ev.code === 1000)) {
-            // a normal close (code 1000: our own stop at the end of a session) is not a gap
-            q.disconnects += 1;
-            this.timeline.disconnect(this.clockNs, ev.source, `${ev.state}${ev.code !== undefined ? ` ${ev.code}` : ''}${ev.detail !== '' ? `: ${ev.detail}` : ''}`);
-          }
+        if ((ev.source === 'market_ws' || ev.source === 'rtds_ws' || ev.source === 'user_ws') && ev.state === 'open') {
+          if ((ev.attempt ?? 1) > 1) q.reconnects += 1;
+          this.timeline.opened(this.clockNs, ev.source, (ev.attempt ?? 1) > 1);
         }
         break;
       case 'market_meta':
@@ -606,3 +613,11 @@ export class TradingKernel {
   }
 }
 
+/**
+ * The feed loss a crashed recorder session implies, as the connection's `error` would have said it: put
+ * before the new session's first record (sub -1), so resting orders meet the --feed-loss rule and books
+ * go stale before any new data applies. Derived on read, never stored.
+ */
+function crashFeedLoss(o: Outage, raw: RawRecord): FeedState {
+  return { type: 'feed_state', recvNs: raw.recvNs, source: o.source, seq: raw.seq, sub: -1, conn: o.conn, exchMs: null, state: 'error', detail: `crash: ${o.detail}` };
+}

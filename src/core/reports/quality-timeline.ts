@@ -3,8 +3,10 @@
  * feed broke, not only how often (the counts stay in summary.json data_quality).
  *
  * Kinds
- * - disconnect: an error or abnormal close of a data connection (market_ws, rtds_ws, user_ws); a normal close
- *   (code 1000, our own stop) is not one. It opens a gap for that source.
+ * - disconnect: an outage of a data connection (market_ws, rtds_ws, user_ws) as src/core/outages.ts defines
+ *   it: one per connection that goes down (a stale connection's error row and close 1006 are one), our own
+ *   clean stop none, a crashed recorder session one per connection it left open (detail = cause: detail).
+ *   It opens a gap for that source.
  * - reconnect: an open that is a redial (attempt > 1). It closes the source's open gap.
  * - gap: from a disconnect to the next open of the same source (`endNs`); a gap still open at the end of the
  *   run ends there (`finish`). One row per gap, at its start.

@@ -1,0 +1,198 @@
+/**
+ * The recorder's long-session machinery (issue 14): the v2 spool line, conversion by DuckDB beside
+ * ingest (and its JS fallback), backpressure, conversion lag, the onPart hook, and abort().
+ */
+import { readdirSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { metaToJson, type RawRecord } from '../../src/core/types/raw.ts';
+import { sha256File } from '../../src/io/paths.ts';
+import { readManifest, readRecording } from '../../src/recorder/read.ts';
+import { decodeSpoolLine, encodeSpoolLine, encodeSpoolLineV2, spoolLineBound, writeSpoolLineOf } from '../../src/recorder/spool.ts';
+import { BACKPRESSURE_PENDING, defaultSpoolIo, RecordingWriter, repairRecording, type SealedPart, type SpoolIo, type WriterEvent } from '../../src/recorder/writer.ts';
+import { BASE_NS, cleanupTempDirs, recordArb, recordFor, tempDir } from './helpers.ts';
+
+afterAll(cleanupTempDirs);
+
+async function collect(dir: string): Promise<RawRecord[]> {
+  const out: RawRecord[] = [];
+  for await (const r of readRecording(dir)) out.push(r);
+  return out;
+}
+
+/** Records compared as stored: meta as its canonical JSON text (the store sorts keys). */
+const canon = (r: RawRecord) => ({ ...r, meta: metaToJson(r.meta) });
+
+
+describe('spool line v2', () => {
+  it('round-trips any record exactly, from the string or from its UTF-8 bytes, one line with no inner LF', () => {
+    fc.assert(
+      fc.property(recordArb, fc.boolean(), (r, fromBytes) => {
+        const line = fromBytes ? encodeWithBytes(r) : encodeSpoolLineV2(r);
+        expect(line[line.length - 1]).toBe(0x0a);
+        expect(line.subarray(0, line.length - 1).includes(0x0a)).toBe(false);
+        expect(decodeSpoolLine(line.subarray(0, line.length - 1))).toEqual(r);
+      }),
+      { seed: 20251211, numRuns: 400 },
+    );
+  });
+
+  it('copies a frame as received (e=0), JSON-escapes one holding TAB/LF/CR/NUL (e=1); v1 lines still read', () => {
+    const r = recordFor(3);
+    const raw = encodeSpoolLineV2(r).toString('utf8');
+    expect(raw).toContain('"e":0,');
+    expect(raw.endsWith(`\t${r.payload}\n`)).toBe(true);
+    const tabbed = encodeSpoolLineV2({ ...r, payload: 'a\tb' }).toString('utf8');
+    expect(tabbed).toContain('"e":1,');
+    expect(tabbed.endsWith('\t"a\\tb"\n')).toBe(true);
+    const v1 = encodeSpoolLine(r);
+    expect(decodeSpoolLine(v1.subarray(0, -1))).toEqual(r);
+  });
+
+  it('invalid UTF-8 bytes are kept as the U+FFFD text the record holds', () => {
+    const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
+    const r = { ...recordFor(5), payload: bytes.toString('utf8') };
+    const line = encodeWithBytes(r, bytes);
+    expect(decodeSpoolLine(line.subarray(0, -1))?.payload).toBe(r.payload);
+  });
+});
+
+/** A v2 line written from the payload's bytes, the way the writer gets WebSocket frames. */
+function encodeWithBytes(r: RawRecord, bytes = Buffer.from(r.payload, 'utf8')): Buffer {
+  const metaJson = metaToJson(r.meta);
+  const connJson = JSON.stringify(r.conn);
+  const buf = Buffer.alloc(spoolLineBound(r, metaJson, connJson, bytes));
+  return Buffer.from(buf.subarray(0, writeSpoolLineOf(buf, 0, r, metaJson, connJson, bytes)));
+}
+
+function frame(seq: number, payload: string, extra: Partial<RawRecord> = {}): RawRecord {
+  return { v: 1, seq, recvNs: BASE_NS + BigInt(seq) * 1_000_000n, source: 'market_ws', conn: 'mws-1', kind: 'frame', meta: {}, payload, ...extra };
+}
+
+describe('conversion beside ingest', () => {
+  it('converts own segments with DuckDB, byte-exact for awkward payloads; falls back to the JS path when DuckDB refuses', async () => {
+    const dir = join(tempDir(), 'rec');
+    const events: WriterEvent[] = [];
+    const w = await RecordingWriter.open({ dir, rotateBytes: 1024 * 1024, onEvent: (e) => events.push(e) });
+    const payloads = ['plain', 'quote " \\ back', 'tab\tnl\ncr\rnul\u0000 \u0001\u001f', 'é 中文 😀 \u2028', '{"a":"b\\"c"}', '', 'x'.repeat(3_000_000), '\u007f\u0080\u00ff'];
+    const recs = payloads.map((p, i) => frame(i + 1, p, i % 3 === 1 ? { meta: { reason: `"meta":{}} ${p.slice(0, 10)}`, code: 1006, payload: 'in meta' } as RawRecord['meta'] } : {}));
+    recs.forEach((r, i) => w.append(r, i % 2 === 0 ? Buffer.from(r.payload, 'utf8') : undefined));
+    await w.close();
+    expect((await collect(dir)).map(canon)).toEqual(recs.map(canon));
+    const rotated = events.filter((e) => e.type === 'rotated').map((e) => e.message);
+    expect(rotated.length).toBeGreaterThanOrEqual(2); // the 3 MB payload fills more than one segment
+    for (const m of rotated) expect(m).toMatch(/, duckdb\)$/);
+
+    // a lone surrogate (which no decoded frame or HTTP body can hold) is refused by DuckDB's JSON reader:
+    // the JS path converts that segment; the records around it are kept exactly
+    const dir2 = join(tempDir(), 'rec');
+    const events2: WriterEvent[] = [];
+    const w2 = await RecordingWriter.open({ dir: dir2, onEvent: (e) => events2.push(e) });
+    const recs2 = [frame(1, 'before'), frame(2, 'lone \ud800 surrogate'), frame(3, 'after')];
+    for (const r of recs2) w2.append(r);
+    await w2.close();
+    expect(events2.filter((e) => e.type === 'rotated').map((e) => e.message)).toEqual([expect.stringMatching(/, js\)$/)]);
+    const back = await collect(dir2);
+    expect(back.map((r) => r.payload)).toEqual(['before', 'lone \ufffd surrogate', 'after']);
+  });
+
+  it('keeps every record exactly when appends continue while slow flushes are awaited (across rotations)', async () => {
+    const dir = join(tempDir(), 'rec');
+    const slow: SpoolIo = {
+      write: async (h: FileHandle, d: Buffer) => {
+        await new Promise((r) => setTimeout(r, 15));
+        await defaultSpoolIo.write(h, d);
+      },
+      sync: (h) => defaultSpoolIo.sync(h),
+    };
+    const w = await RecordingWriter.open({ dir, rotateBytes: 256 * 1024, flushMs: 5, spoolIo: slow });
+    const recs: RawRecord[] = [];
+    for (let s = 1; s <= 6000; s++) {
+      const r = frame(s, `{"i":${s},"p":"${'z'.repeat(s % 700)}"}`);
+      recs.push(r);
+      w.append(r, s % 2 === 0 ? Buffer.from(r.payload) : undefined);
+      if (s % 250 === 0) await new Promise((res) => setTimeout(res, 3));
+    }
+    const m = await w.close();
+    expect(m.files.length).toBeGreaterThan(10);
+    expect((await collect(dir)).map(canon)).toEqual(recs.map(canon));
+  });
+
+  it('calls onPart once per part after it is durable, verified and in the manifest', async () => {
+    const dir = join(tempDir(), 'rec');
+    const seen: { part: SealedPart; listed: boolean; hash: string }[] = [];
+    const pending: Promise<void>[] = [];
+    const w = await RecordingWriter.open({
+      dir,
+      rotateBytes: 64 * 1024,
+      onPart: (part) => {
+        pending.push(
+          (async () => {
+            const listed = (await readManifest(dir)).files.some((f) => f.path === part.path && f.sha256 === part.sha256);
+            seen.push({ part, listed, hash: await sha256File(part.file) });
+          })(),
+        );
+      },
+    });
+    for (let s = 1; s <= 3000; s++) w.append(recordFor(s));
+    const m = await w.close();
+    await Promise.all(pending);
+    expect(seen.map((x) => x.part.path).sort()).toEqual(m.files.map((f) => f.path).sort());
+    for (const x of seen) {
+      expect(x.listed).toBe(true);
+      expect(x.hash).toBe(x.part.sha256);
+      const f = m.files.find((y) => y.path === x.part.path)!;
+      expect([x.part.firstSeq, x.part.lastSeq, x.part.rows, x.part.bytes]).toEqual([f.firstSeq, f.lastSeq, f.rows, f.bytes]);
+      expect(x.part.file).toBe(join(dir, f.path));
+    }
+  });
+});
+
+describe('backpressure and lag', () => {
+  it('asks the feed to pause while the disk is behind and to resume when it caught up; nothing is lost', async () => {
+    const dir = join(tempDir(), 'rec');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const stuck: SpoolIo = { write: (h, d) => defaultSpoolIo.write(h, d), sync: async (h) => { await gate; await defaultSpoolIo.sync(h); } };
+    const signals: boolean[] = [];
+    const w = await RecordingWriter.open({ dir, spoolIo: stuck, onBackpressure: (on) => signals.push(on) });
+    const big = 'q'.repeat(64 * 1024);
+    let s = 0;
+    while (!w.stats().backpressure) {
+      w.append(frame(++s, big));
+      if (s % 64 === 0) await new Promise((r) => setTimeout(r, 1));
+      if (s > 5000) throw new Error('no backpressure after 320 MB');
+    }
+    expect(signals).toEqual([true]);
+    const st = w.stats();
+    expect(st.pendingBytes).toBeGreaterThanOrEqual(BACKPRESSURE_PENDING);
+    expect(st.lagRecords).toBe(s); // nothing converted yet
+    expect(st.lagSeconds).toBeCloseTo(Number(BigInt(s - 1) * 1_000_000n) / 1e9, 6);
+    release();
+    const deadline = Date.now() + 30_000;
+    while (w.stats().backpressure && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(signals).toEqual([true, false]);
+    const m = await w.close();
+    expect(w.stats().lagRecords).toBe(0);
+    expect(m.rows).toBe(s);
+    expect((await collect(dir)).length).toBe(s);
+  });
+
+  it('abort() flushes and releases the lock without converting; repair then recovers every record', async () => {
+    const dir = join(tempDir(), 'rec');
+    const w = await RecordingWriter.open({ dir, rotateBytes: 64 * 1024 });
+    for (let s = 1; s <= 2000; s++) w.append(recordFor(s));
+    await w.abort();
+    expect(readdirSync(join(dir, 'spool')).length).toBeGreaterThan(0);
+    expect(readdirSync(dir)).not.toContain('.lock');
+    const before = await readManifest(dir);
+    expect(before.sessions.at(-1)?.clean).toBe(false);
+    const report = await repairRecording(dir);
+    expect(report.recovered).toBeGreaterThan(0);
+    const all = await collect(dir);
+    expect(all.map((r) => r.seq)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+    expect(readdirSync(join(dir, 'spool'))).toEqual([]);
+  });
+});
