@@ -36,8 +36,8 @@
  * chunk of frames; the writer is flushed every 16 MiB. So peak RSS is about the DuckDB limit plus the
  * writer's Parquet conversion (one 64 MiB spool part) plus Node's baseline, whatever the hour's size;
  * filtered to a few markets DuckDB reads only the row groups that can hold them. Measured in
- * bench/cases/import.ts on a 5.3M-row hour of 2000 markets (2 loaded cores): one market peaks at ~240 MB RSS,
- * every market at ~890 MB (the read path alone ~570 MB; the rest is the writer's Parquet conversion).
+ * bench/cases/import.ts on a 5.3M-row hour of 2000 markets (2 quiet cores): one market in 0.35 s at ~210 MB
+ * RSS, every market in 37 s at ~720 MB (the read path alone 27 s, ~620 MB; the rest is the writer).
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
