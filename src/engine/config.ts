@@ -9,7 +9,10 @@ import { z } from 'zod';
 import { CliError } from '../cli/errors.ts';
 import type { RewardsTerms } from '../core/economics/index.ts';
 import type { KernelConfig } from '../core/kernel/trading-kernel.ts';
-import { conservativeQueue, constantLatency, logProbability, noFees, polymarketFees, powerProbability, probabilisticQueue, uniformLatency, type FillEngineConfig } from '../core/matching/index.ts';
+import {
+  conservativeQueue, constantLatency, constantTakerDelay, logProbability, noFees, noTakerDelay, polymarketFees, polymarketTakerDelay, powerProbability,
+  probabilisticQueue, uniformLatency, type FillEngineConfig,
+} from '../core/matching/index.ts';
 import { RiskLimitsSchema, defaultRiskLimits, type RiskLimits } from '../core/risk/risk.ts';
 import { parseDurationNs } from '../core/strategy/params.ts';
 import { CASH_DECIMALS, D, parseQty, type Cash } from '../core/types/fixed.ts';
@@ -24,6 +27,7 @@ export interface EngineFlags {
   fees?: string;
   takerDelay?: string;
   feedLoss?: string;
+  printWindow?: string;
   risk?: string;
   staleAfter?: string;
   equityInterval?: string;
@@ -59,6 +63,12 @@ function cashFrom(text: string, flag: string): Cash {
 function durationFrom(text: string, flag: string): bigint {
   const v = parseDurationNs(text);
   if (v === null) throw new CliError(`${flag} '${text}' is not a duration (e.g. 0, 50ms, 2s)`);
+  return v;
+}
+
+function takerDelayFrom(text: string): bigint {
+  const v = parseDurationNs(text);
+  if (v === null) throw new CliError(`--taker-delay '${text}' is not a duration, 'auto' or 'off' (e.g. auto, off, 250ms)`);
   return v;
 }
 
@@ -133,6 +143,7 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
   const queueText = flags.queue ?? 'conservative';
   const feesText = flags.fees ?? 'polymarket';
   const feedLoss = flags.feedLoss ?? 'cancel';
+  const printWindowText = flags.printWindow ?? '500ms';
   const equityText = flags.equityInterval ?? '1m';
 
   const queue =
@@ -168,7 +179,10 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
   }
   if (flags.staleAfter !== undefined) risk = { ...risk, staleAfterNs: durationFrom(flags.staleAfter, '--stale-after') };
 
-  const takerDelayNs = flags.takerDelay === undefined ? 0n : durationFrom(flags.takerDelay, '--taker-delay');
+  const takerDelayText = flags.takerDelay ?? 'auto';
+  const takerDelay =
+    takerDelayText === 'auto' ? polymarketTakerDelay() : takerDelayText === 'off' ? noTakerDelay : constantTakerDelay(takerDelayFrom(takerDelayText));
+  const printWindowNs = durationFrom(printWindowText, '--print-window');
   const equityIntervalNs = durationFrom(equityText, '--equity-interval');
   if (equityIntervalNs <= 0n) throw new CliError(`--equity-interval must be positive`);
 
@@ -178,7 +192,8 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
     queue,
     fees: feesText === 'none' ? noFees : polymarketFees(),
     feedLoss,
-    ...(takerDelayNs > 0n ? { takerDelayNs } : {}),
+    printWindowNs,
+    takerDelay,
   };
   return {
     initialCash: cashFrom(cashText, '--cash'),
@@ -194,8 +209,9 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
       cancel_latency: flags.cancelLatency ?? latencyText,
       queue: queueText,
       fees: feesText,
-      taker_delay: flags.takerDelay ?? '0',
+      taker_delay: takerDelayText,
       feed_loss: feedLoss,
+      print_window: printWindowText,
       risk: riskText,
       stale_after: `${risk.staleAfterNs}ns`,
       equity_interval: equityText,

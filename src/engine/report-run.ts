@@ -68,16 +68,20 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const written = await writeReports(dir, files, run);
   const html = await writeReportHtml(dir);
   const summary = JSON.parse(files['summary.json']) as {
-    pnl: { total: string; fees: string; rebates: string; settlement: string };
+    pnl: { total: string; fee_value: string; rebates: string; settlement: string };
     return: string | null;
     orders: { placed: number; denied: number };
     fills: { count: number };
+    merges: { merged: number };
     data_quality: { normalization_errors: number; disconnects: number };
+    risk: { denials_by_rule: Record<string, number> };
     strategy_error: { hook: string; message: string } | null;
   };
+  // every denial: orders, cancels and merges refused by risk or at the strategy-context edge
+  const denials = Object.values(summary.risk.denials_by_rule).reduce((a, n) => a + n, 0);
   const lines = [
-    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${summary.orders.denied} risk denials`,
-    `P&L ${summary.pnl.total} (fees ${summary.pnl.fees}, rebates ${summary.pnl.rebates}, settlement ${summary.pnl.settlement}), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
+    `strategy ${input.strategy.definition.name}: ${k.quality.records.toLocaleString('en-US')} records, ${summary.orders.placed} orders, ${summary.fills.count} fills, ${summary.merges.merged} merges, ${denials} denials`,
+    `P&L ${summary.pnl.total} (fees ${summary.pnl.fee_value}, rebates ${summary.pnl.rebates}, settlement ${summary.pnl.settlement}), return ${summary.return ?? 'n/a'}, final cash ${formatCash(k.portfolio.cash())}`,
   ];
   if (summary.data_quality.normalization_errors > 0 || summary.data_quality.disconnects > 0) {
     lines.push(`data quality: ${summary.data_quality.normalization_errors} normalization errors, ${summary.data_quality.disconnects} disconnects (see summary.json)`);

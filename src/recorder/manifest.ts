@@ -47,6 +47,10 @@ export const MarketMetaSchema = z.object({
   acceptingOrders: z.boolean().nullable(),
   eventSlug: z.string().nullable(),
   tags: z.array(z.string()),
+  version: z.enum(['v1', 'v2']).nullable().optional(),
+  createdAt: z.string().nullable().optional(),
+  takerDelayMs: z.number().int().nonnegative().nullable().optional(),
+  takerDelayed: z.boolean().nullable().optional(),
   rewards: z.object({ maxSpread: z.string(), minSize: z.string(), ratePerDay: z.string().nullable() }).optional(),
 });
 

@@ -45,7 +45,7 @@ export interface CompareInput {
 /** The leaderboard's figures (summary.json paths). */
 export const COMPARE_METRICS = [
   'pnl.total', 'return', 'max_drawdown.amount', 'sharpe', 'sortino', 'win_rate', 'fills.count', 'fill_ratio', 'exposure', 'turnover',
-  'pnl.fees', 'economics.maker_rebates.total_paid', 'economics.liquidity_rewards.total_estimate',
+  'pnl.fee_value', 'economics.maker_rebates.total_paid', 'economics.liquidity_rewards.total_estimate',
 ] as const;
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null);

@@ -234,15 +234,15 @@ export function renderReportHtml(files: RunFiles): string {
             ['market', 'question', 'P&L', 'trading', 'unrealized', 'merges', 'settlement', 'fees', 'rebates', 'fills', 'shares', 'notional'],
             pm.map((m, i) => {
               const p = (k: string): CellLike => ({ text: str(at(m, k)) ?? 'n/a', attrs: `data-summary="per_market.${i}.${k}"` });
-              return [str(m.slug) ?? short(str(m.market) ?? ''), str(m.question), p('pnl.total'), p('pnl.trading_realized'), p('pnl.unrealized'), p('pnl.merges'), p('pnl.settlement'), p('pnl.fees'), p('pnl.rebates'), p('fills'), p('volume'), p('notional')];
+              return [str(m.slug) ?? short(str(m.market) ?? ''), str(m.question), p('pnl.total'), p('pnl.trading_realized'), p('pnl.unrealized'), p('pnl.merges'), p('pnl.settlement'), p('pnl.fee_value'), p('pnl.rebates'), p('fills'), p('volume'), p('notional')];
             }),
           ),
     ),
   );
 
   // ---------------------------------------------------------------- orders and fills
-  body.push(section('orders', 'Orders', filterable('orders', orders, ['client_id', 'created_at', 'outcome', 'side', 'tif', 'post_only', 'px', 'qty', 'amount', 'status', 'filled_qty', 'avg_px', 'fees', 'rebates', 'reason', 'updated_at'], ['side', 'status'], tokenLabel)));
-  body.push(section('fills', 'Fills', filterable('fills', fills, ['fill_id', 'ts', 'client_id', 'outcome', 'side', 'px', 'qty', 'notional', 'liquidity', 'fee', 'fee_shares', 'rebate'], ['side', 'liquidity'], tokenLabel)));
+  body.push(section('orders', 'Orders', filterable('orders', orders, ['client_id', 'created_at', 'outcome', 'side', 'tif', 'post_only', 'px', 'qty', 'amount', 'status', 'filled_qty', 'avg_px', 'fee_cash', 'fee_shares', 'fee_value', 'rebates', 'reason', 'updated_at'], ['side', 'status'], tokenLabel)));
+  body.push(section('fills', 'Fills', filterable('fills', fills, ['fill_id', 'ts', 'client_id', 'outcome', 'side', 'px', 'qty', 'notional', 'liquidity', 'fee_cash', 'fee_shares', 'fee_value', 'rebate'], ['side', 'liquidity'], tokenLabel)));
 
   // ---------------------------------------------------------------- economics
   const econ = economicsPanel(s);
@@ -300,7 +300,7 @@ ${kpi('Exposure', 'exposure', 'fraction of the run with a position')}
 ${kpi('Turnover', 'turnover', 'traded $ / initial cash')}
 ${ratioKpi('Sharpe', 'sharpe')}
 ${ratioKpi('Sortino', 'sortino')}
-${kpi('Fees ($)', 'pnl.fees', `rebates per fill ${fig(s, 'pnl.rebates', 'inline')}`)}
+${kpi('Fees ($)', 'pnl.fee_value', `rebates per fill ${fig(s, 'pnl.rebates', 'inline')}`)}
 ${kpi('Rebates as paid (est. $)', 'economics.maker_rebates.total_paid', `accrued ${fig(s, 'economics.maker_rebates.total_estimate', 'inline')}`)}
 ${kpi('Liquidity rewards (est. $)', 'economics.liquidity_rewards.total_paid', at(s, 'economics.liquidity_rewards.markets.0') === undefined ? 'no reward program known for these markets' : `accrued ${fig(s, 'economics.liquidity_rewards.total_estimate', 'inline')}`)}
 </div>`,
@@ -438,8 +438,8 @@ export function waterfallData(s: Json): Bar[] {
   step('settlement', 'pnl.settlement', 'payout at resolution minus cost');
   step('rebates (per fill)', 'pnl.rebates', 'maker rebates the fill engine credited per fill');
   bars.push({ label: 'total P&L', kind: 'total', value: v('pnl.total'), from: 0, to: new D(v('pnl.total')).toNumber(), path: 'pnl.total', what: 'final equity − initial cash' });
-  const fees = new D(v('pnl.fees'));
-  bars.push({ label: 'fees (inside)', kind: 'info', value: fees.isZero() ? '0' : `-${v('pnl.fees')}`, from: 0, to: fees.neg().toNumber(), path: null, what: 'taker fees paid, already inside the lines above' });
+  const fees = new D(v('pnl.fee_value'));
+  bars.push({ label: 'fees (inside)', kind: 'info', value: fees.isZero() ? '0' : `-${v('pnl.fee_value')}`, from: 0, to: fees.neg().toNumber(), path: null, what: 'taker fees paid, already inside the lines above' });
   // the venue programs, estimated apart from P&L: rebates as paid replace the per-fill estimate
   const perFill = new D(v('pnl.rebates'));
   const asPaid = new D(v('economics.maker_rebates.total_paid'));

@@ -58,7 +58,8 @@ export interface Metrics {
 
 const money$ = z.string();
 const SummarySchema = z.object({
-  pnl: z.object({ total: money$, trading_realized: money$, unrealized: money$, merges: money$.optional(), settlement: money$, fees: money$, rebates: money$ }),
+  // fee_value: fees in dollars (cash fees + withheld shares at their fill price), the `fees` metric
+  pnl: z.object({ total: money$, trading_realized: money$, unrealized: money$, merges: money$.optional(), settlement: money$, fee_value: money$, rebates: money$ }),
   return: z.string().nullable(),
   sharpe: z.string().nullable(),
   sortino: z.string().nullable(),
@@ -78,7 +79,7 @@ export function metricsFromSummary(text: string): Metrics {
     unrealized: s.pnl.unrealized,
     merges: s.pnl.merges ?? '0',
     settlement: s.pnl.settlement,
-    fees: s.pnl.fees,
+    fees: s.pnl.fee_value,
     rebates: s.pnl.rebates,
     return: s.return,
     sharpe: s.sharpe,

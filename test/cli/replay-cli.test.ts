@@ -27,6 +27,8 @@ describe('poly replay on bad input', () => {
     ['unknown market', [REC, '--strategy', MM, '--market', 'btc-updown-5m-1'], /^poly: --market 'btc-updown-5m-1' is not in this recording \(its markets: sol-updown-15m-1765450800\)/],
     ['bad queue model', [REC, '--strategy', MM, '--queue', 'fifo'], /^poly: --queue 'fifo' is not a queue model/],
     ['bad latency', [REC, '--strategy', MM, '--latency', '80ms..20ms'], /^poly: --latency '80ms..20ms': the upper bound is below the lower bound/],
+    ['bad print window', [REC, '--strategy', MM, '--print-window', 'soon'], /^poly: --print-window 'soon' is not a duration/],
+    ['bad taker delay', [REC, '--strategy', MM, '--taker-delay', 'sometimes'], /^poly: --taker-delay 'sometimes' is not a duration/],
   ];
   for (const [name, args, re] of cases) {
     it(`${name}: one line, exit 2`, async () => {

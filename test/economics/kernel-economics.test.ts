@@ -47,7 +47,9 @@ function run() {
   seq = 0;
   const kernel = new TradingKernel({
     strategy, params: {}, markets: [META], initialCash: usd('1000'), seed: 1, risk: defaultRiskLimits,
-    fill: { latency: constantLatency(0n), queue: conservativeQueue, fees: polymarketFees() },
+    // the tape is dated 2025-12-11, before the venue's fees (and before a market's own feeSchedule became
+    // authoritative, 2026-03-31): this regime table makes the market's schedule apply at any date
+    fill: { latency: constantLatency(0n), queue: conservativeQueue, fees: polymarketFees([{ name: 'schedule', fromNs: -(2n ** 63n), marketSchedule: true, defaults: () => null }]) },
     equityIntervalNs: 60n * NS_PER_S,
     rewards: new Map([[COND_A, { maxSpreadCents: new D(3), minSize: qty('50'), ratePerDay: new D('14.4'), source: 'file' }]]),
   });

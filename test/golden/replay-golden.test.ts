@@ -62,7 +62,7 @@ describe('golden replays of the bundled recording', () => {
   it('the same run twice gives byte-identical reports', async () => {
     const a = await filesOf(await replay('market-maker', ['--latency', '20ms..80ms', '--queue', 'probabilistic', '--seed', '9']));
     const b = await filesOf(await replay('market-maker', ['--latency', '20ms..80ms', '--queue', 'probabilistic', '--seed', '9']));
-    expect(Object.keys(a)).toEqual(['book_top.csv', 'equity.csv', 'equity.svg', 'fills.csv', 'ledger.csv', 'orders.csv', 'positions.csv', 'quality.csv', 'report.html', 'run.json', 'summary.json']);
+    expect(Object.keys(a)).toEqual(['book_top.csv', 'equity.csv', 'equity.svg', 'fills.csv', 'ledger.csv', 'merges.csv', 'orders.csv', 'positions.csv', 'quality.csv', 'report.html', 'run.json', 'summary.json']);
     expect(b).toEqual(a);
     // and a different seed really changes the draws (the test could fail)
     const c = await filesOf(await replay('market-maker', ['--latency', '20ms..80ms', '--queue', 'probabilistic', '--seed', '10']));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FEE_REGIME_JAN2026_NS, FEE_REGIME_UNIFORM_NS, feeDollars, flatFees, makerRebate, polymarketFees, roundFee, takerFee,
+  FEE_REGIME_JAN2026_NS, FEE_REGIME_SPORTS_JUL2026_NS, FEE_REGIME_V2_NS, FEE_SCHEDULE_AUTHORITATIVE_NS, feeDollars, flatFees, makerRebate, polymarketFees, roundFee, takerFee,
 } from '../../src/core/matching/fees.ts';
 import type { FeeTerms } from '../../src/core/matching/fees.ts';
 import { D } from '../../src/core/types/fixed.ts';
@@ -89,22 +89,24 @@ describe('polymarketFees: schedule first, then the regime table', () => {
     expect([t.rate.toString(), t.exponent.toString(), t.rebateRate.toString(), t.source]).toEqual(['0.25', '2', '1', 'jan2026_crypto']);
   });
 
-  it('uniform curve: crypto by slug/tag 0.07, sports 0.03, unknown category 0.05, geopolitics free', () => {
-    const at = FEE_REGIME_UNIFORM_NS;
+  it('Fee Structure V2: crypto by slug/tag 0.07, sports 0.03, unknown category 0.05, geopolitics free', () => {
+    const at = FEE_REGIME_V2_NS;
     expect(model.terms(enabledNoSchedule, at)!.rate.toString()).toBe('0.07');
     expect(model.terms(meta({ feesEnabled: true, tags: ['Sports'] }), at)!.rate.toString()).toBe('0.03');
     expect(model.terms(meta({ feesEnabled: true, tags: [] }), at)!.rate.toString()).toBe('0.05');
     expect(model.terms(meta({ feesEnabled: true, tags: ['geopolitics'] }), at)).toBeNull();
   });
 
-  it("a market's own feeSchedule wins at any date; a zero rate means free; disabled markets pay nothing", () => {
+  it("a market's own feeSchedule wins from 2026-03-31; a zero rate means free; disabled markets pay nothing", () => {
     const own = meta({}, { rate: '0.03', exponent: '1', takerOnly: true, rebateRate: '0.25' });
-    for (const t of [FEE_REGIME_JAN2026_NS - 1n, FEE_REGIME_JAN2026_NS, FEE_REGIME_UNIFORM_NS]) {
+    for (const t of [FEE_SCHEDULE_AUTHORITATIVE_NS, FEE_REGIME_SPORTS_JUL2026_NS]) {
       expect(model.terms(own, t)!.rate.toString()).toBe('0.03');
       expect(model.terms(own, t)!.source).toBe('market');
     }
-    expect(model.terms(meta({}, { ...CRYPTO_FEES, rate: '0' }), FEE_REGIME_UNIFORM_NS)).toBeNull();
-    expect(model.terms(meta({ feesEnabled: false }), FEE_REGIME_UNIFORM_NS)).toBeNull();
-    expect(model.terms(undefined, FEE_REGIME_UNIFORM_NS)).toBeNull();
+    // before 2026-03-31 the dated table applies (this market is not fee-enabled: free)
+    expect(model.terms(own, FEE_REGIME_JAN2026_NS)).toBeNull();
+    expect(model.terms(meta({}, { ...CRYPTO_FEES, rate: '0' }), FEE_SCHEDULE_AUTHORITATIVE_NS)).toBeNull();
+    expect(model.terms(meta({ feesEnabled: false }), FEE_SCHEDULE_AUTHORITATIVE_NS)).toBeNull();
+    expect(model.terms(undefined, FEE_SCHEDULE_AUTHORITATIVE_NS)).toBeNull();
   });
 });

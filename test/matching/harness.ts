@@ -11,7 +11,7 @@ import type { BookDelta, BookSide, BookSnapshot, FeedState, Level, MarketEvent, 
 import type { Cash, Px, Qty } from '../../src/core/types/fixed.ts';
 import { CASH_SCALE, parsePx, parseQty } from '../../src/core/types/fixed.ts';
 import type { FeeSchedule, MarketMeta } from '../../src/core/types/market.ts';
-import type { OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../../src/core/types/orders.ts';
+import type { MergeArrived, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../../src/core/types/orders.ts';
 
 export const YES = 'yes-token';
 export const NO = 'no-token';
@@ -96,6 +96,8 @@ export class Harness {
   readonly registry: BookRegistry;
   readonly ex: PaperExchange;
   readonly events: OrderEvent[] = [];
+  /** Merge commands that reached the venue (the kernel applies them; the harness only records them). */
+  readonly merges: MergeArrived[] = [];
   readonly metas = new Map<string, MarketMeta>();
   now: bigint = T0;
 
@@ -114,16 +116,20 @@ export class Harness {
     for (;;) {
       const w = this.ex.nextWakeNs();
       if (w === null || w > t) break;
-      out.push(...this.ex.onTime(w));
+      for (const ev of this.ex.onTime(w)) {
+        if (ev.type === 'merge_arrived') this.merges.push(ev);
+        else out.push(ev);
+      }
     }
     if (t > this.now) this.now = t;
     this.events.push(...out);
     return out;
   }
 
-  /** Timers due <= ev time, then the book applies ev, then the engine sees it. Returns timer + event output. */
+  /** Timers due <= ev time, the engine sees ev, the book applies it, the engine reacts. Returns timer + event output. */
   feed(ev: MarketEvent): OrderEvent[] {
     const out = this.run(ev.recvNs);
+    this.ex.beforeMarketEvent(ev, ev.recvNs);
     this.registry.apply(ev);
     const more = this.ex.onMarketEvent(ev, ev.recvNs);
     this.events.push(...more);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { constantLatency, lognormalLatency, uniformLatency } from '../../src/core/matching/latency.ts';
+import { constantTakerDelay } from '../../src/core/matching/taker-delay.ts';
 import { powerProbability, probabilisticQueue } from '../../src/core/matching/queue.ts';
 import { seededRng } from '../../src/core/rng.ts';
 import type { OrderCanceled, OrderEvent, OrderFilled } from '../../src/core/types/orders.ts';
@@ -77,7 +78,7 @@ describe('order lifecycle', () => {
   });
 
   it('taker delay holds marketable orders, then matches against the book at release', () => {
-    const h = setup(new Harness({ takerDelayNs: 250n * MS }));
+    const h = setup(new Harness({ takerDelay: constantTakerDelay(250n * MS) }));
     const acc = h.place({ id: 't', side: 'BUY', tif: 'FAK', px: '0.60', amount: '10' });
     expect(types(acc)).toEqual(['order_accepted']);
     expect(h.ex.openOrders().map((o) => o.state)).toEqual(['held']);

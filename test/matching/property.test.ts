@@ -127,6 +127,7 @@ function runScenario(sc: Scenario): Outcome {
   const feed = (ev: MarketEvent): void => {
     account(h.run(ev.recvNs), 'time');
     const before = yesLevels(h);
+    h.ex.beforeMarketEvent(ev, ev.recvNs);
     h.registry.apply(ev);
     const after = yesLevels(h);
     for (const [k, v] of after) {

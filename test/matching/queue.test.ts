@@ -96,11 +96,12 @@ describe('resting orders (maker fills)', () => {
     // a cancel shrinks the level to 30: we cannot be behind more than is shown -> 30
     h.feed(delta(T0 + 3n * MS, [{ side: 'bid', px: '0.48', qty: '30' }]));
     expect(ahead(h, 'm')).toBe(q('30'));
-    // print 35 @0.48: 30 ahead, 5 reach us
-    const f = fillsOf(h.feed(trade(T0 + 4n * MS, '0.48', '35', 'SELL')));
+    // print 35 @0.48 more than the print window (500 ms) after that decrease, so a separate trade:
+    // 30 ahead, 5 reach us (within the window it would be the decrease's own trade: see print-attribution.test.ts)
+    const f = fillsOf(h.feed(trade(T0 + 1000n * MS, '0.48', '35', 'SELL')));
     expect(f.map((x) => [x.px, x.qty, x.liquidity, x.leavesQty])).toEqual([[px('0.48'), q('5'), 'maker', q('5')]]);
     // a SELL print through our price (0.47) fills the rest at OUR price
-    const g = fillsOf(h.feed(trade(T0 + 5n * MS, '0.47', '20', 'SELL')));
+    const g = fillsOf(h.feed(trade(T0 + 1001n * MS, '0.47', '20', 'SELL')));
     expect(g.map((x) => [x.px, x.qty, x.leavesQty])).toEqual([[px('0.48'), q('5'), 0]]);
     expect(h.ex.openOrders()).toEqual([]);
   });

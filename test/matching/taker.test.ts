@@ -88,13 +88,17 @@ describe('consumed overlay', () => {
     expect(fillsOf(h.place({ id: 'e', side: 'BUY', tif: 'FAK', px: '0.50', amount: '50' })).map((f) => f.qty)).toEqual([q('10')]);
   });
 
-  it('a websocket snapshot keeps the overlay (decay rule), a REST snapshot resets it', () => {
+  it('a websocket snapshot and a REST resync both keep the overlay (decay rule only)', () => {
     const h = setup();
     h.place({ id: 'a', side: 'BUY', tif: 'FAK', px: '0.50', amount: '50' }); // all 100 @0.50
     h.feed(snapshot(T0 + MS, YES, [lv('0.48', '100')], [lv('0.50', '100')]));
     expect(h.ex.consumedAt(YES, 'ask', px('0.50'))).toBe(q('100'));
+    // a REST /books resync never contains our paper trades either: min(100, 100 displayed) = 100
     h.feed(snapshot(T0 + 2n * MS, YES, [lv('0.48', '100')], [lv('0.50', '100')], px('0.01'), 'rest'));
-    expect(h.ex.consumedAt(YES, 'ask', px('0.50'))).toBe(0);
+    expect(h.ex.consumedAt(YES, 'ask', px('0.50'))).toBe(q('100'));
+    // it decays like a WS book when it shows less: min(100, 40) = 40
+    h.feed(snapshot(T0 + 3n * MS, YES, [lv('0.48', '100')], [lv('0.50', '40')], px('0.01'), 'rest'));
+    expect(h.ex.consumedAt(YES, 'ask', px('0.50'))).toBe(q('40'));
   });
 
   it('unified YES/NO book: BUY YES and SELL NO at the mirrored price cannot both take the same shares', () => {
@@ -103,8 +107,10 @@ describe('consumed overlay', () => {
     h.feed(snapshot(T0, YES, [lv('0.30', '100')], [lv('0.40', '100')]));
     const a = h.place({ id: 'a', side: 'BUY', tif: 'FAK', px: '0.40', amount: '40' }); // 100 sh
     expect(fillsOf(a).map((f) => f.qty)).toEqual([q('100')]);
+    // nothing left to sell into: the SELL is worth $0 against the book (below the $1 minimum)
     const b = h.place({ id: 'b', asset: NO, side: 'SELL', tif: 'FAK', px: '0.60', qty: '100' });
-    expect(types(b)).toEqual(['order_accepted', 'order_canceled']);
+    expect(types(b)).toEqual(['order_rejected']);
+    expect((b[0] as { reason: string }).reason).toMatch(/^below_min_notional: marketable order worth \$0 /);
     expect(h.ex.consumedAt(NO, 'bid', px('0.60'))).toBe(q('100'));
 
     // The other way round: NO first takes 30, YES gets the other 70.

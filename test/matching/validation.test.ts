@@ -29,16 +29,18 @@ describe('validation on arrival', () => {
     const h = setup();
     expect(rejectReason(h, { id: 'a', side: 'BUY', px: '0.40', qty: '4.99' })).toBe('below_min_size: 4.99 shares < minimum 5');
     expect(types(h.place({ id: 'b', side: 'BUY', px: '0.40', qty: '5' }))).toEqual(['order_accepted']);
-    // FOK/FAK have no share minimum, only the $1 rule: 2 shares sold at >= 0.50 is worth $1.
-    expect(types(h.place({ id: 'c', side: 'SELL', tif: 'FAK', px: '0.5', qty: '2' }))).toEqual(['order_accepted', 'order_canceled']);
+    // FOK/FAK have no share minimum, only the $1 rule: 2.1 shares sold into the 0.48 bid = $1.008.
+    expect(types(h.place({ id: 'c', side: 'SELL', tif: 'FAK', px: '0.48', qty: '2.1' }))).toEqual(['order_accepted', 'order_filled']);
   });
 
   it('marketable orders must be worth >= $1', () => {
     const h = setup();
     // FOK BUY is sized in dollars: $0.99 < $1.
-    expect(rejectReason(h, { id: 'a', side: 'BUY', tif: 'FOK', px: '0.5', amount: '0.99' })).toBe('below_min_notional: marketable order worth $0.99 < $1');
-    // FAK SELL 1.9 shares at limit 0.5 = $0.95.
-    expect(rejectReason(h, { id: 'b', side: 'SELL', tif: 'FAK', px: '0.5', qty: '1.9' })).toMatch(/^below_min_notional: marketable order worth \$0.95/);
+    expect(rejectReason(h, { id: 'a', side: 'BUY', tif: 'FOK', px: '0.5', amount: '0.99' })).toBe(
+      'below_min_notional: marketable order worth $0.99 against the book within its limit < $1',
+    );
+    // FAK SELL 1.9 shares into the 0.48 bid = $0.912 (more on SELL in market-orders.test.ts).
+    expect(rejectReason(h, { id: 'b', side: 'SELL', tif: 'FAK', px: '0.48', qty: '1.9' })).toMatch(/^below_min_notional: marketable order worth \$0.912 /);
     // A crossing GTC BUY: needs a cheap ask, so use a market whose best ask is 0.10.
     const h2 = new Harness();
     h2.feed(snapshot(T0, YES, [lv('0.05', '100')], [lv('0.10', '100')]));

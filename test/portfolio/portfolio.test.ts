@@ -129,7 +129,7 @@ describe('Portfolio merge', () => {
     pf.onFill(fill({ assetId: YES, side: 'BUY', px: px('0.4'), qty: qty('10') }));
     pf.onFill(fill({ assetId: NO, side: 'BUY', px: px('0.55'), qty: qty('12') }));
     const ev = pf.merge(COND, qty('10'), 50n);
-    expect(ev).toEqual({ type: 'positions_merged', tsNs: 50n, market: COND, qty: qty('10'), cash: usd('10') });
+    expect(ev).toEqual({ type: 'positions_merged', tsNs: 50n, market: COND, qty: qty('10'), cash: usd('10'), pnl: usd('0.5') }); // pnl = 10 - 4 - 5.5 (10/12 of $6.60)
     expect(pf.cash()).toBe(usd('1000') - usd('4') - usd('6.6') + usd('10'));
     const t = pf.totals();
     expect(t.merges).toEqual({ count: 1, qty: qty('10'), cash: usd('10'), pnl: usd('0.5') }); // 10 * (1 - 0.4 - 0.55)

@@ -100,8 +100,7 @@ describe('reports from a finished TradingKernel', () => {
     // By hand: the taker BUY of 10 at 0.52 pays 10 x 0.07 x 0.52 x 0.48 = 0.17472 $ as 0.336 shares, so 9.664
     // arrive for 5.2 $. Selling 9.664 at 0.60 (taker) pays 9.664 x 0.07 x 0.6 x 0.4 = 0.1623552 -> 0.16236 $ (5 dp).
     // Realized = 5.7984 - 0.16236 - 5.2 = 0.43604; fees = 0.16236 + 0.336 x 0.52 = 0.33708.
-    expect(p.fee_shares_value).toBe('0.17472');
-    expect(p.fees).toBe('0.33708');
+    expect([p.fee_cash, p.fee_shares, p.fee_value]).toEqual(['0.16236', '0.336', '0.33708']);
     expect(p.trading_realized).toBe('0.43604');
     expect(p.total).toBe('0.43604');
     expect(summary.capital.final_equity).toBe('100.43604');

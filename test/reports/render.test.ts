@@ -20,24 +20,24 @@ describe('renderReports: a hand-built run', () => {
 
   it('orders.csv: one row per order in creation order, exact values, odd strings quoted', () => {
     const l = lines(files['orders.csv']);
-    expect(l[0]).toBe('client_id,created_ns,created_at,market,outcome,asset_id,side,tif,post_only,px,qty,amount,status,filled_qty,avg_px,notional,fees,fee_shares,rebates,reason,updated_ns,updated_at');
+    expect(l[0]).toBe('client_id,created_ns,created_at,market,outcome,asset_id,side,tif,post_only,px,qty,amount,status,filled_qty,avg_px,notional,fee_cash,fee_shares,fee_value,rebates,reason,updated_ns,updated_at');
     expect(l.length).toBe(1 + 8 + 1); // header, 8 orders, trailing ''
-    expect(l[1]).toBe(`o000001,${at(1)},${iso(1)},${COND_A},${YES_A_OUT},${YES_A},BUY,GTC,false,0.4,100,,filled,100,0.4,40,1.68,4.2,0,,${at(2)},${iso(2)}`);
-    expect(l[2]).toBe(`o000002,${at(3)},${iso(3)},${COND_A},${YES_A_OUT},${YES_A},SELL,FAK,false,0.55,50,,filled,50,0.55,27.5,0.86625,0,0,,${at(3)},${iso(3)}`);
-    expect(l[3]).toBe(`o000003,${at(4)},${iso(4)},${COND_A},${YES_A_OUT},${YES_A},SELL,GTC,true,0.6,20,,partially_filled,10,0.6,6,0,0,0.0336,,${at(5)},${iso(5)}`);
-    expect(l[4]).toBe(`o000004,${at(6)},${iso(6)},${COND_A},No,${NO_A},BUY,GTC,false,0.3,1000,,denied,0,,0,0,0,0,"max_order_notional: notional 300 > limit 100, ""hard"" cap",${at(6)},${iso(6)}`);
-    expect(l[5]).toBe(`o000005,${at(7)},${iso(7)},${COND_A},No,${NO_A},BUY,FOK,false,0.99,,5,rejected,0,,0,0,0,0,FOK not fully fillable,${at(7)},${iso(7)}`);
-    expect(l[6]).toBe(`o000006,${at(8)},${iso(8)},${COND_A},No,${NO_A},BUY,GTC,false,0.3,10,,canceled,0,,0,0,0,0,user,${at(9)},${iso(9)}`);
+    expect(l[1]).toBe(`o000001,${at(1)},${iso(1)},${COND_A},${YES_A_OUT},${YES_A},BUY,GTC,false,0.4,100,,filled,100,0.4,40,0,4.2,1.68,0,,${at(2)},${iso(2)}`);
+    expect(l[2]).toBe(`o000002,${at(3)},${iso(3)},${COND_A},${YES_A_OUT},${YES_A},SELL,FAK,false,0.55,50,,filled,50,0.55,27.5,0.86625,0,0.86625,0,,${at(3)},${iso(3)}`);
+    expect(l[3]).toBe(`o000003,${at(4)},${iso(4)},${COND_A},${YES_A_OUT},${YES_A},SELL,GTC,true,0.6,20,,partially_filled,10,0.6,6,0,0,0,0.0336,,${at(5)},${iso(5)}`);
+    expect(l[4]).toBe(`o000004,${at(6)},${iso(6)},${COND_A},No,${NO_A},BUY,GTC,false,0.3,1000,,denied,0,,0,0,0,0,0,"max_order_notional: notional 300 > limit 100, ""hard"" cap",${at(6)},${iso(6)}`);
+    expect(l[5]).toBe(`o000005,${at(7)},${iso(7)},${COND_A},No,${NO_A},BUY,FOK,false,0.99,,5,rejected,0,,0,0,0,0,0,FOK not fully fillable,${at(7)},${iso(7)}`);
+    expect(l[6]).toBe(`o000006,${at(8)},${iso(8)},${COND_A},No,${NO_A},BUY,GTC,false,0.3,10,,canceled,0,,0,0,0,0,0,user,${at(9)},${iso(9)}`);
     expect(l[7]!.startsWith(`o000007,${at(20)},${iso(20)},${COND_B},Yes,${YES_B},BUY,GTC,false,0.5,10,,filled,10,0.5,5,`)).toBe(true);
   });
 
   it('fills.csv: one row per fill in order', () => {
     const l = lines(files['fills.csv']);
-    expect(l[0]).toBe('fill_id,ts_ns,ts,client_id,market,outcome,asset_id,side,px,qty,notional,liquidity,fee,fee_shares,rebate');
-    expect(l[1]).toBe(`pf1,${at(2)},${iso(2)},o000001,${COND_A},${YES_A_OUT},${YES_A},BUY,0.4,100,40,taker,1.68,4.2,0`);
-    expect(l[2]).toBe(`pf2,${at(3)},${iso(3)},o000002,${COND_A},${YES_A_OUT},${YES_A},SELL,0.55,50,27.5,taker,0.86625,0,0`);
-    expect(l[3]).toBe(`pf3,${at(5)},${iso(5)},o000003,${COND_A},${YES_A_OUT},${YES_A},SELL,0.6,10,6,maker,0,0,0.0336`);
-    expect(l[5]).toBe(`pf5,${at(40)},${iso(40)},o000008,${COND_B},Yes,${YES_B},SELL,0.7,10,7,maker,0,0,0`);
+    expect(l[0]).toBe('fill_id,ts_ns,ts,client_id,market,outcome,asset_id,side,px,qty,notional,liquidity,fee_cash,fee_shares,fee_value,rebate');
+    expect(l[1]).toBe(`pf1,${at(2)},${iso(2)},o000001,${COND_A},${YES_A_OUT},${YES_A},BUY,0.4,100,40,taker,0,4.2,1.68,0`);
+    expect(l[2]).toBe(`pf2,${at(3)},${iso(3)},o000002,${COND_A},${YES_A_OUT},${YES_A},SELL,0.55,50,27.5,taker,0.86625,0,0.86625,0`);
+    expect(l[3]).toBe(`pf3,${at(5)},${iso(5)},o000003,${COND_A},${YES_A_OUT},${YES_A},SELL,0.6,10,6,maker,0,0,0,0.0336`);
+    expect(l[5]).toBe(`pf5,${at(40)},${iso(40)},o000008,${COND_B},Yes,${YES_B},SELL,0.7,10,7,maker,0,0,0,0`);
     expect(l.length).toBe(1 + 5 + 1);
   });
 
@@ -47,15 +47,15 @@ describe('renderReports: a hand-built run', () => {
     // realized 6 - 4.1753653445 = 1.8246346555. Left: 35.8 shares costing 14.9478079332 (avg 0.41753653444692...).
     // Marked at 0.575: value 20.585, unrealized 5.6371920668.
     const l = lines(files['positions.csv']);
-    expect(l[0]).toBe('market,outcome,asset_id,qty,avg_cost,cost_basis,mark,value,realized,unrealized,merged,settlement,fees,rebates');
-    expect(l[1]).toBe(`${COND_A},${YES_A_OUT},${YES_A},35.8,0.4175365344,14.9478079332,0.575,20.585,7.5815579332,5.6371920668,0,0,2.54625,0.0336`);
-    expect(l[2]).toBe(`${COND_B},Yes,${YES_B},0,,0,,0,2,0,0,0,0,0`);
+    expect(l[0]).toBe('market,outcome,asset_id,qty,avg_cost,cost_basis,mark,value,realized,unrealized,merged,settlement,fee_cash,fee_shares,fee_value,rebates');
+    expect(l[1]).toBe(`${COND_A},${YES_A_OUT},${YES_A},35.8,0.4175365344,14.9478079332,0.575,20.585,7.5815579332,5.6371920668,0,0,0.86625,4.2,2.54625,0.0336`);
+    expect(l[2]).toBe(`${COND_B},Yes,${YES_B},0,,0,,0,2,0,0,0,0,0,0,0`);
     expect(l.length).toBe(4);
   });
 
   it('equity.csv: samples with ISO time and running drawdown', () => {
     const l = lines(files['equity.csv']);
-    expect(l[0]).toBe('ts_ns,ts,cash,positions_value,equity,realized,unrealized,fees,exposure,drawdown');
+    expect(l[0]).toBe('ts_ns,ts,cash,positions_value,equity,realized,unrealized,fee_value,exposure,drawdown');
     expect(l[1]).toBe(`${at(0)},${iso(0)},1000,0,1000,0,0,0,0,0`);
     expect(l[2]).toBe(`${at(60)},${iso(60)},1005,0,1005,0,0,0,0,0`);
     expect(l[3]).toBe(`${at(120)},${iso(120)},998,0,998,0,0,0,0,7`);
@@ -72,8 +72,8 @@ describe('renderReports: a hand-built run', () => {
     expect(p.merges).toBe('0');
     expect(p.settlement).toBe('0');
     expect(p.rebates).toBe('0.0336');
-    expect(p.fees).toBe('2.54625'); // 0.86625 cash + 4.2 shares x 0.40
-    expect(p.fee_shares_value).toBe('1.68');
+    // fee_value = fee_cash 0.86625 + fee_shares 4.2 x 0.40 (their fill price) = 2.54625
+    expect([p.fee_cash, p.fee_shares, p.fee_value]).toEqual(['0.86625', '4.2', '2.54625']);
     const sum = [p.trading_realized, p.unrealized, p.merges, p.settlement, p.rebates].reduce((a, x) => a.add(x!), new D(0));
     expect(sum.eq(p.total!)).toBe(true);
     expect(new D(s.capital.final_equity).sub(s.capital.initial).eq(p.total!)).toBe(true);
@@ -128,12 +128,12 @@ describe('renderReports: a hand-built run', () => {
     expect(s.per_market).toEqual([
       {
         market: COND_A, slug: 'btc-above-100k', question: MARKET_A.question,
-        pnl: { total: '13.25235', trading_realized: '7.5815579332', unrealized: '5.6371920668', merges: '0', settlement: '0', fees: '2.54625', rebates: '0.0336' },
+        pnl: { total: '13.25235', trading_realized: '7.5815579332', unrealized: '5.6371920668', merges: '0', settlement: '0', fee_cash: '0.86625', fee_shares: '4.2', fee_value: '2.54625', rebates: '0.0336' },
         fills: 3, volume: '160', notional: '73.5',
       },
       {
         market: COND_B, slug: 'eth-up', question: 'ETH up?',
-        pnl: { total: '2', trading_realized: '2', unrealized: '0', merges: '0', settlement: '0', fees: '0', rebates: '0' },
+        pnl: { total: '2', trading_realized: '2', unrealized: '0', merges: '0', settlement: '0', fee_cash: '0', fee_shares: '0', fee_value: '0', rebates: '0' },
         fills: 2, volume: '20', notional: '12',
       },
     ]);
@@ -144,7 +144,7 @@ describe('renderReports: a hand-built run', () => {
   it('summary.json keeps a fixed key order and money as strings', () => {
     const s = JSON.parse(files['summary.json']) as Record<string, unknown>;
     expect(Object.keys(s)).toEqual([
-      'strategy', 'params', 'period', 'capital', 'pnl', 'return', 'orders', 'fills', 'fill_ratio', 'win_rate', 'round_trips', 'sharpe', 'sortino',
+      'strategy', 'params', 'period', 'capital', 'pnl', 'return', 'orders', 'fills', 'merges', 'fill_ratio', 'win_rate', 'round_trips', 'sharpe', 'sortino',
       'ratio_basis', 'max_drawdown', 'exposure', 'turnover', 'per_market', 'risk', 'strategy_error', 'data_quality', 'price_series', 'economics',
     ]);
     expect(s.strategy).toBe(META.strategyName);
@@ -157,7 +157,7 @@ describe('renderReports: a hand-built run', () => {
     };
     walk(s, '');
     const counts = [
-      /^\.(orders|fills|data_quality|risk\.denials_by_rule|round_trips)\./, /^\.per_market\.\d+\.fills$/, /^\.ratio_basis\.(returns|min_returns)$/,
+      /^\.(orders|fills|merges|data_quality|risk\.denials_by_rule|round_trips)\./, /^\.per_market\.\d+\.fills$/, /^\.ratio_basis\.(returns|min_returns)$/,
       /^\.price_series\.\d+\.points$/, /^\.economics\..*\.(prints|our_maker_fills|samples|samples_without_midpoint|samples_scored|fills)$/,
     ];
     for (const path of numbers) expect(counts.some((re) => re.test(path)), path).toBe(true);
@@ -204,7 +204,7 @@ describe('renderReports: determinism and snapshots', () => {
       { ...META, initialCash: usd('50') },
     );
     const f = renderReports(input);
-    expect(f['orders.csv']).toBe('client_id,created_ns,created_at,market,outcome,asset_id,side,tif,post_only,px,qty,amount,status,filled_qty,avg_px,notional,fees,fee_shares,rebates,reason,updated_ns,updated_at\n');
+    expect(f['orders.csv']).toBe('client_id,created_ns,created_at,market,outcome,asset_id,side,tif,post_only,px,qty,amount,status,filled_qty,avg_px,notional,fee_cash,fee_shares,fee_value,rebates,reason,updated_ns,updated_at\n');
     expect(lines(f['positions.csv']).length).toBe(2);
     const s = JSON.parse(f['summary.json']) as Record<string, any>;
     expect(s.pnl.total).toBe('0');

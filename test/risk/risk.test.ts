@@ -191,9 +191,9 @@ describe('RiskEngine: one test per denial rule', () => {
 
   it('merge needs both legs held beyond open SELL orders', () => {
     const { risk, ctx, portfolio, openOrders } = setup();
-    const merge = (q: string): OrderCommand => ({ type: 'merge', market: COND, qty: qty(q) });
+    const merge = (q: string): OrderCommand => ({ type: 'merge', clientId: 'm1', market: COND, qty: qty(q) });
     portfolio.onFill(fill({ assetId: YES, side: 'BUY', px: px('0.5'), qty: qty('10') }));
-    expect(risk.check(merge('1'), ctx, T0)).toMatchObject({ rule: 'insufficient_position', command: 'merge', clientId: null });
+    expect(risk.check(merge('1'), ctx, T0)).toMatchObject({ rule: 'insufficient_position', command: 'merge', clientId: 'm1' });
     portfolio.onFill(fill({ assetId: NO, side: 'BUY', px: px('0.5'), qty: qty('8') }));
     expect(risk.check(merge('8'), ctx, T0)).toBeNull();
     openOrders.push({ clientId: 's', assetId: NO, side: 'SELL', px: 6000, leavesQty: qty('3') });

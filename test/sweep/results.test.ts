@@ -11,8 +11,8 @@ const C = (d: string): bigint => BigInt(d) * 10_000_000_000n;
 describe('sweep results', () => {
   it('reads a run summary; the aggregate of two runs sums money and recomputes drawdown on the combined curve', async () => {
     const m = metricsFromSummary(await readFile(join(GOLD, 'summary.json'), 'utf8'));
-    expect(m.pnl).toBe('-6');
-    expect(m.fills).toBe(20);
+    expect(m.pnl).toBe('-9.2');
+    expect(m.fills).toBe(17);
     expect(m.records).toBe(878);
     const eq = equityFromCsv(await readFile(join(GOLD, 'equity.csv'), 'utf8'));
     expect(eq.length).toBeGreaterThan(5);
@@ -22,11 +22,11 @@ describe('sweep results', () => {
     const day = 86_400_000_000_000n;
     const later = eq.map((p) => ({ tsNs: p.tsNs + day, equity: p.equity }));
     const two = aggregate([{ metrics: m, equity: eq }, { metrics: m, equity: later }], C('1000'), 60_000_000_000n);
-    expect(two.pnl).toBe('-12');
-    expect(two.fills).toBe(40);
+    expect(two.pnl).toBe('-18.4');
+    expect(two.fills).toBe(34);
     expect(two.records).toBe(1756);
-    expect(two.return).toBe('-0.012000');
-    expect(two.max_drawdown).toBe('12');
+    expect(two.return).toBe('-0.018400');
+    expect(two.max_drawdown).toBe('18.4');
   });
 
   it('combined equity: initial + the sum of each run P&L so far, step-wise', () => {

@@ -2,13 +2,15 @@
  * TradingKernel: the one pipeline that replay and live share.
  *
  *   raw record -> normalizer -> books -> risk (freshness) -> paper exchange -> portfolio -> strategy hooks
- *   strategy commands -> risk check -> paper exchange (after latency) -> order events -> portfolio -> strategy
+ *   strategy commands -> checks (command-check.ts) -> risk check -> paper exchange (after latency) -> order
+ *   events -> portfolio -> strategy
  *
  * Ordering: the bus (src/core/bus.ts) owns the clock, the timers and the total order; raw records are its
  * data items (key: recvNs, source rank, seq), order events its derived events. On top of the bus rule:
  * 1. `onRecord(r)` fires every timer due at or before r.recvNs first (timers due at t fire before data
  *    at t), then handles r's normalized events in their order within the record (sub 0, 1, ...).
- * 2. For one market event: data-quality counters, market metadata, books, risk freshness, paper exchange
+ * 2. For one market event: data-quality counters, market metadata, the paper exchange's look at the sizes
+ *    before the change (beforeMarketEvent: print attribution), books, risk freshness, paper exchange
  *    (fills of resting orders on this event), portfolio (settlement), then strategy hooks: onBook once
  *    per changed token in the order the book registry reports them, then the event-specific hook.
  * 3. Order events update the journal and the portfolio at once (so the next command sees them), and reach
@@ -16,6 +18,10 @@
  *    re-entered from inside its own call.
  * 4. The paper exchange's next wake-up (order arrival after latency, cancel arrival, GTD expiry) is a
  *    kernel timer, re-armed after every step, so latency is simulated on the same clock.
+ * 4a. ctx.merge is a command like an order: it travels the paper exchange's command path (latency, in
+ *    submission order) and is checked (risk: both legs held beyond the SELL orders already at the venue)
+ *    and applied to the portfolio when it ARRIVES, in order after the fills before it. Until then its
+ *    shares are promised: a SELL that would need them is denied.
  * 5. Equity is sampled on a fixed clock grid (`equityIntervalNs`) by timers, never by data arrival, so
  *    the equity series does not depend on replay speed; daily-loss risk is checked at each sample and
  *    after each fill.
@@ -41,11 +47,12 @@ import { QualityTimeline } from '../reports/quality-timeline.ts';
 import { TopOfBookRecorder } from '../reports/series.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
-import type { BookView, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
+import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, readablePlace, shown } from './command-check.ts';
+import type { BookView, LimitOrderSpec, MarketOrderSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { FeedState, MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
-import type { OrderCommand, OrderEvent, PlaceOrder } from '../types/orders.ts';
+import type { CancelAll, MergeArrived, OrderCommand, OrderEvent, PlaceOrder, VenueEvent } from '../types/orders.ts';
 import type { RawRecord } from '../types/raw.ts';
 
 export interface KernelConfig {
@@ -90,6 +97,11 @@ type TimerPayload = { kind: 'strategy'; name: string } | { kind: 'exchange' } | 
 
 type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord } | { readonly kind: 'order'; readonly ev: OrderEvent } | { readonly kind: 'finish' };
 
+function nsArg(call: string, field: string, v: unknown): bigint {
+  if (typeof v !== 'bigint') throw new TypeError(`ctx.${call}: ${field} ${shown(v)}${typeof v === 'number' ? ' (a number)' : ''} must be a bigint of nanoseconds, e.g. 5_000_000_000n for 5 s`);
+  return v;
+}
+
 export class TradingKernel {
   readonly journal: RunJournal;
   readonly books = new BookRegistry();
@@ -127,6 +139,7 @@ export class TradingKernel {
   private strategyStopped = false;
   private inHook = false;
   private orderSeq = 0;
+  private mergeSeq = 0;
   private stormNs = -1n;
   private stormCount = 0;
   private readonly rng: Rng;
@@ -293,6 +306,7 @@ export class TradingKernel {
     }
     // the marks before a resolution are what mark-to-market last said (the books may change with it)
     if (ev.type === 'market_resolved') this.economics.beforeSettle(ev, this.clockNs, this.portfolio.positions(), (id) => this.lastMid(id));
+    this.exchange.beforeMarketEvent(ev, this.clockNs);
     const changed = this.books.apply(ev);
     for (const id of changed) {
       if (this.books.book(id)?.isCrossed() === true) {
@@ -424,12 +438,14 @@ export class TradingKernel {
   }
 
   /** Records order events and applies fills to the portfolio now; the strategy hears of them as derived events. */
-  private deliver(events: readonly OrderEvent[]): void {
+  private deliver(events: readonly VenueEvent[]): void {
     let filled = false;
     // settlements of one resolution arrive already applied: cash after each = final cash - the later ones
     let laterSettled = 0n;
     for (const ev of events) if (ev.type === 'position_settled') laterSettled += ev.cash;
-    for (const ev of events) {
+    for (const venue of events) {
+      // a merge that reached the venue is checked and applied here, in order after the fills before it
+      const ev = venue.type === 'merge_arrived' ? this.mergeArrived(venue) : venue;
       this.journal.record(ev);
       if (ev.type === 'order_filled') {
         this.portfolio.onFill(ev);
@@ -449,6 +465,17 @@ export class TradingKernel {
     if (filled && this.config.risk.maxDailyLoss !== null && !this.risk.halted) {
       this.checkDailyLoss(this.clockNs, this.portfolio.equity((assetId) => this.markOf(assetId)));
     }
+  }
+
+  /** A merge at the venue: checked against the positions and the SELL orders already there, then applied. */
+  private mergeArrived(ev: MergeArrived): OrderEvent {
+    const cmd = ev.cmd;
+    const ctx = { ...this.riskContext(), openOrders: this.exchange.openOrders().filter((o) => o.state !== 'in_flight') };
+    const denied = this.risk.check(cmd, ctx, ev.tsNs);
+    if (denied !== null) return denied;
+    const r = this.portfolio.merge(cmd.market, cmd.qty, ev.tsNs);
+    if ('error' in r) return { type: 'order_denied', tsNs: ev.tsNs, clientId: cmd.clientId, command: 'merge', rule: 'insufficient_position', reason: r.error };
+    return { ...r, clientId: cmd.clientId };
   }
 
   private readonly ledgerSource = {
@@ -490,10 +517,8 @@ export class TradingKernel {
     this.deliver(this.exchange.submit({ type: 'cancel_all', market: null, assetId: null }, this.clockNs));
   }
 
-  /** Risk check, then the paper exchange. A denial is an event, never a throw. */
-  private command(cmd: OrderCommand): void {
-    const t = this.clockNs;
-    if (this.strategyStopped) return;
+  /** Counts a strategy command at clock t; throws (stopping the strategy) on a runaway storm at one instant. */
+  private countCommand(t: bigint): void {
     if (t === this.stormNs) {
       this.stormCount += 1;
       if (this.stormCount > MAX_COMMANDS_PER_INSTANT) {
@@ -504,19 +529,23 @@ export class TradingKernel {
       this.stormNs = t;
       this.stormCount = 1;
     }
+  }
+
+  /** Risk check, then the paper exchange. A denial is an event, never a throw. */
+  private command(cmd: OrderCommand): void {
+    const t = this.clockNs;
+    if (this.strategyStopped) return;
+    this.countCommand(t);
     if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
+    if (cmd.type === 'merge') {
+      // checked against the positions when it arrives (mergeArrived), not now
+      this.journal.mergeCreated(cmd, t);
+      this.deliver(this.exchange.submit(cmd, t));
+      return;
+    }
     const denied = this.risk.check(cmd, this.riskContext(), t);
     if (denied !== null) {
       this.deliver([denied]);
-      return;
-    }
-    if (cmd.type === 'merge') {
-      const r = this.portfolio.merge(cmd.market, cmd.qty, t);
-      if ('error' in r) {
-        this.deliver([{ type: 'order_denied', tsNs: t, clientId: null, command: 'merge', rule: 'merge', reason: r.error }]);
-      } else {
-        this.deliver([r]);
-      }
       return;
     }
     this.deliver(this.exchange.submit(cmd, t));
@@ -529,6 +558,7 @@ export class TradingKernel {
       marketOf: (assetId: string) => this.markets.get(assetId)?.conditionId,
       pairOf: (assetId: string) => this.pairs.get(assetId),
       book: (assetId: string) => this.books.book(assetId),
+      pendingMerges: this.exchange.pendingMerges(),
     };
   }
 
@@ -542,8 +572,13 @@ export class TradingKernel {
     return `o${this.orderSeq.toString().padStart(6, '0')}`;
   }
 
-  private place(side: 'BUY' | 'SELL', spec: { assetId: string; px: Px; qty: Qty; tif?: PlaceOrder['tif']; postOnly?: boolean; expireNs?: bigint }): string {
+  private place(side: 'BUY' | 'SELL', spec: LimitOrderSpec): string {
     const clientId = this.nextClientId();
+    const problem = checkLimitSpec(side === 'BUY' ? 'buy' : 'sell', spec);
+    if (problem !== null) {
+      this.refuse(readablePlace(clientId, side, spec, false), 'invalid_order', problem);
+      return clientId;
+    }
     this.command({
       type: 'place',
       clientId,
@@ -557,6 +592,50 @@ export class TradingKernel {
       expireNs: spec.expireNs ?? null,
     });
     return clientId;
+  }
+
+  /**
+   * A market order: without `worstPx` it is priced the way Polymarket's client prices it (walk the book to
+   * the level that fills the size; see PaperExchange.quoteMarketable). A FOK the book cannot fill is
+   * refused here, as the client refuses to send it ('no_match').
+   */
+  private marketOrder(side: 'BUY' | 'SELL', spec: MarketOrderSpec): string {
+    const clientId = this.nextClientId();
+    const problem = checkMarketSpec(side === 'BUY' ? 'marketBuy' : 'marketSell', spec);
+    if (problem !== null) {
+      this.refuse(readablePlace(clientId, side, spec, true), 'invalid_order', problem);
+      return clientId;
+    }
+    const tif = spec.tif ?? 'FOK';
+    const size = side === 'BUY' ? { amount: spec.amount ?? 0n } : { qty: spec.qty ?? 0 };
+    let px = spec.worstPx;
+    let refusal: string | null = null;
+    if (px === undefined) {
+      const quote = this.exchange.quoteMarketable(spec.assetId, side, size, tif);
+      if (quote !== null && 'px' in quote) px = quote.px;
+      else {
+        px = this.defaultWorst(spec.assetId, side);
+        if (quote !== null) refusal = quote.noMatch;
+      }
+    }
+    const cmd: PlaceOrder = {
+      type: 'place', clientId, assetId: spec.assetId, side, tif, px, qty: side === 'SELL' ? (spec.qty ?? 0) : null,
+      amount: side === 'BUY' ? (spec.amount ?? 0n) : null, postOnly: false, expireNs: null,
+    };
+    if (refusal === null) this.command(cmd);
+    else this.refuse(cmd, 'no_match', refusal);
+    return clientId;
+  }
+
+  /** A command refused at the strategy-context edge (never reaches risk or the venue): an OrderDenied. */
+  private refuse(cmd: OrderCommand, rule: string, reason: string): void {
+    if (this.strategyStopped) return;
+    const t = this.clockNs;
+    this.countCommand(t);
+    if (cmd.type === 'place') this.journal.orderCreated(cmd, t);
+    if (cmd.type === 'merge') this.journal.mergeCreated(cmd, t);
+    const clientId = cmd.type === 'place' || cmd.type === 'merge' || (cmd.type === 'cancel' && cmd.clientId !== '') ? cmd.clientId : null;
+    this.deliver([{ type: 'order_denied', tsNs: t, clientId, command: cmd.type, rule, reason }]);
   }
 
   private defaultWorst(assetId: string, side: 'BUY' | 'SELL'): Px {
@@ -593,21 +672,32 @@ export class TradingKernel {
       canTrade: (assetId) => !k.risk.halted && !k.strategyStopped && k.risk.isFresh(assetId, k.now()),
       buy: (spec) => k.place('BUY', spec),
       sell: (spec) => k.place('SELL', spec),
-      marketBuy: (spec) => {
-        const clientId = k.nextClientId();
-        k.command({ type: 'place', clientId, assetId: spec.assetId, side: 'BUY', tif: spec.tif ?? 'FOK', px: spec.worstPx ?? k.defaultWorst(spec.assetId, 'BUY'), qty: null, amount: spec.amount ?? 0n, postOnly: false, expireNs: null });
+      marketBuy: (spec) => k.marketOrder('BUY', spec),
+      marketSell: (spec) => k.marketOrder('SELL', spec),
+      cancel: (clientId) => {
+        const problem = checkCancel(clientId);
+        if (problem === null) k.command({ type: 'cancel', clientId });
+        else k.refuse({ type: 'cancel', clientId: '' }, 'invalid_order', problem);
+      },
+      cancelAll: (filter) => {
+        const problem = checkCancelAll(filter);
+        const cmd: CancelAll = { type: 'cancel_all', market: filter?.market ?? null, assetId: filter?.assetId ?? null };
+        if (problem === null) k.command(cmd);
+        else k.refuse(cmd, 'invalid_order', problem);
+      },
+      merge: (market, qty) => {
+        const clientId = `m${(++k.mergeSeq).toString().padStart(6, '0')}`;
+        const problem = checkMerge(market, qty);
+        if (problem === null) k.command({ type: 'merge', clientId, market, qty });
+        else k.refuse({ type: 'merge', clientId, market: typeof market === 'string' ? market : shown(market), qty: 0 }, 'invalid_order', problem);
         return clientId;
       },
-      marketSell: (spec) => {
-        const clientId = k.nextClientId();
-        k.command({ type: 'place', clientId, assetId: spec.assetId, side: 'SELL', tif: spec.tif ?? 'FOK', px: spec.worstPx ?? k.defaultWorst(spec.assetId, 'SELL'), qty: spec.qty ?? 0, amount: null, postOnly: false, expireNs: null });
-        return clientId;
+      // timers are not commands: a bad argument is a programming error that stops the strategy, with a clear message
+      setTimer: (name, atNs) => k.liveBus('setTimer').schedule(nsArg('setTimer', 'atNs', atNs), name, { kind: 'strategy', name }),
+      setTimeout: (name, delayNs) => {
+        const d = nsArg('setTimeout', 'delayNs', delayNs);
+        return k.liveBus('setTimeout').schedule(k.now() + (d < 0n ? 0n : d), name, { kind: 'strategy', name });
       },
-      cancel: (clientId) => k.command({ type: 'cancel', clientId }),
-      cancelAll: (filter) => k.command({ type: 'cancel_all', market: filter?.market ?? null, assetId: filter?.assetId ?? null }),
-      merge: (market, qty) => k.command({ type: 'merge', market, qty }),
-      setTimer: (name, atNs) => k.liveBus('setTimer').schedule(atNs, name, { kind: 'strategy', name }),
-      setTimeout: (name, delayNs) => k.liveBus('setTimeout').schedule(k.now() + (delayNs < 0n ? 0n : delayNs), name, { kind: 'strategy', name }),
       cancelTimer: (id) => void k.liveBus('cancelTimer').cancel(id),
     };
   }

@@ -3,18 +3,25 @@
  * Pure: time comes in as arguments, randomness from the seeded Rng in the config; no I/O.
  *
  * Driving contract (the engine's job; same in replay and live)
- * - `submit(cmd, now)` never emits: a command reaches the venue at now + latency (entry or cancel draw).
- *   Commands reach the venue in submission order (arrival = max(now + latency, previous arrival)): a cancel
- *   never overtakes the order it cancels. Submit returns [] (the array is kept for forward compatibility).
+ * - `submit(cmd, now)` never emits: a command reaches the venue at now + latency (entry draw for orders
+ *   and merges, cancel draw for cancels). Commands reach the venue in submission order (arrival =
+ *   max(now + latency, previous arrival)): a cancel never overtakes the order it cancels, a merge never
+ *   overtakes the orders sent before it. Submit returns [] (kept for forward compatibility). A merge that
+ *   arrives is emitted by onTime as `merge_arrived` (VenueEvent) at its place in the order: the engine
+ *   checks it against the positions then and applies it (the exchange does not hold positions).
  * - `nextWakeNs()` = earliest pending arrival / cancel / taker-delay release / GTD expiry. The engine must
  *   call `onTime(t)` for every due time t BEFORE it applies market data stamped later than t (timers due at
  *   t fire before data at t), so an order acts on the book exactly as it was when it arrived.
- * - `onMarketEvent(ev, now)` is called AFTER the book registry applied `ev`.
+ * - For every market event: `beforeMarketEvent(ev, now)` BEFORE the book registry applies `ev` (it reads
+ *   the sizes a decrease leaves, for print attribution), then `onMarketEvent(ev, now)` AFTER it; calling
+ *   onMarketEvent without its beforeMarketEvent throws.
  *
  * Ordering
  * - onTime processes due items by (due time, scheduling sequence); each item's events are stamped with
  *   its due time. Within one item: order_accepted, then fills (best level first), then order_canceled.
- * - onMarketEvent: canonical tokens in order of first appearance in the event; per token: overlay decay,
+ * - beforeMarketEvent records, per canonical level, the decreases the event brings (print attribution);
+ *   it changes no order. onMarketEvent: canonical tokens in order of first appearance in the event; per
+ *   token: overlay decay,
  *   queue updates (levels in creation order; one Rng draw per decreased level in the probabilistic model),
  *   then trade-through fills in price-time priority. Trade prints fill strictly better-priced orders first
  *   (price priority), then the print's level in queue order.
@@ -26,15 +33,23 @@
  *   market known (metadata), not resolved/closed/refusing orders; book present, valid (not awaiting a
  *   snapshot after a tick change) and not stale (feed loss); price a multiple of the tick (book's, else
  *   the market's) within [tick, 1 - tick]; GTC/GTD qty >= orderMinSize (default 5 shares); worth >= $1 for
- *   FOK/FAK (BUY: amount, SELL: qty x limit) and for a GTC/GTD BUY that crosses (qty x limit); post-only
- *   rejected if any available (non-consumed) opposite liquidity lies within its limit.
+ *   FOK/FAK and for a GTC/GTD BUY that crosses (qty x limit); post-only rejected if any available
+ *   (non-consumed) opposite liquidity lies within its limit. A FOK/FAK BUY is worth its dollar amount; a
+ *   FOK/FAK SELL what it would sell for against the book at arrival within its limit (available
+ *   liquidity, each level at its price), not qty x limit: a market sell with the widest limit into a 0.43
+ *   bid is worth qty x 0.43; a SELL with nothing to sell into within its limit is worth $0.
  * - Every accepted order emits order_accepted first. FOK that cannot fully fill: order_canceled fok_killed
  *   (no fills; the venue reports a FOK kill as a CANCELLATION). FAK: fills, then order_canceled
  *   fak_remainder for what is left (also when nothing filled).
  * - Marketable orders walk the displayed book best-first, each level at its own price, up to the limit;
- *   the consumed overlay (overlay.ts) hides liquidity our earlier fills took. FOK/FAK BUY spend `amount`
- *   dollars (shares floored to 1e-6 per level); the order is complete when the unspent rest cannot buy
- *   1e-6 share at the limit. GTC/GTD that cross fill as taker, the remainder rests.
+ *   the consumed overlay (overlay.ts) hides liquidity our earlier fills took. INVARIANT: no displayed
+ *   share is filled to us twice, by any path (taker walk, trade-through, on either view of a binary
+ *   book, across WS and REST snapshots, tick-size changes and feed losses): the overlay only decays as
+ *   consumed = min(consumed, displayed) per level and is never cleared (property-tested). FOK/FAK BUY
+ *   spend `amount` dollars (shares floored to 1e-6 per level); the order is complete when the unspent rest
+ *   cannot buy 1e-6 share at the limit. GTC/GTD that cross fill as taker, the remainder rests.
+ * - `quoteMarketable` prices a market order for the strategy context the way Polymarket's client does
+ *   (the level where the size is reached, over available liquidity); it never changes state.
  * - Unified YES/NO book: everything that identifies liquidity (overlay keys, resting levels, prints) is
  *   keyed in canonical terms: the lexicographically smaller token id of the pair is canonical, the other
  *   token's (side, price) maps to (mirror side, 1 - price). A BUY NO at q and a SELL YES at 1 - q consume
@@ -48,22 +63,28 @@
  * - Resting orders: queue position per queue.ts. Fills as maker at the order's own limit price, from
  *   (a) trade prints: a print with taker SELL at P hits canonical bids >= P (taker BUY: asks <= P); orders
  *   strictly better than P were passed by the taker (their venue queue is gone), so they fill first from
- *   the print's size; then the level at P in queue order beyond the shares ahead;
+ *   the print's size; then the level at P in queue order beyond the shares ahead. A print is ONE trade
+ *   with the decrease at P that the book showed up to `printWindowNs` (default 500 ms) before it, on
+ *   either token of the pair (attribution.ts): the print walks the queue as it was before that decrease
+ *   (each order gets back what the decrease took off its `ahead`), and an order that came to rest after
+ *   the decrease gets nothing from the part of the print the decrease showed (that trade happened
+ *   before the order existed), at P or at a better price;
  *   (b) trade-through: after a book change, displayed opposite liquidity at or through our price (e.g. a
  *   venue ask <= our bid) would have matched us: we fill from it as maker at our price and consume it in
  *   the overlay. Skipped while the view reports a crossed book (data-quality problem).
  * - GTD: expires at `expireNs` (order_canceled expired). `expireNs` is the effective expiry: the venue's
  *   one-minute security threshold is the order signer's concern, not modelled here.
- * - Taker delay (`takerDelayNs`, off by default): markets with itode=true hold marketable orders 250 ms.
- *   Accepted at arrival, matched at release against the book then; cancellable while held.
+ * - Taker delay (`takerDelay`, taker-delay.ts; the engine's default follows the market's metadata and the
+ *   dated rule: 250 ms, crypto 50 ms from 2026-08-17, or the market's own delay): a marketable order is
+ *   accepted at arrival, matched at release against the book then; cancellable while held.
  * - tick_size_changed: if it left the book invalid (a duplicate copy does not), the token is stale until
- *   its next snapshot (no book-driven updates; trade prints still fill) and its overlay is cleared; in any
- *   case resting/held orders whose price is off the new grid or outside [tick, 1 - tick] are canceled
- *   (tick_size_changed). Others keep their queue state.
+ *   its next snapshot (no book-driven updates; trade prints still fill); its overlay is kept and decays at
+ *   that snapshot. In any case resting/held orders whose price is off the new grid or outside
+ *   [tick, 1 - tick] are canceled (tick_size_changed). Others keep their queue state.
  * - market_resolved: resting/held orders of the market are canceled (market_resolved); later arrivals are
- *   rejected. feed_state close/error of market_ws: every token is stale until its next snapshot, the
- *   overlay is cleared, and resting/held orders are canceled (feed_lost) unless `feedLoss: 'keep'`.
- *   A REST snapshot (`via: 'rest'`) is a resync: it clears that token's overlay.
+ *   rejected. feed_state close/error of market_ws: every token is stale until its next snapshot (the
+ *   overlay is kept and decays at that snapshot), and resting/held orders are canceled (feed_lost) unless
+ *   `feedLoss: 'keep'`. A REST snapshot (`via: 'rest'`) is treated exactly like a WS `book`.
  * - Ids: fill ids are `${idPrefix}-${n}` from a counter; nothing depends on time or randomness.
  *
  * Known limits
@@ -73,19 +94,23 @@
  * - Size precision rules of the venue (2 dp shares, amount decimals) and balance checks are not applied
  *   here (balances are risk's job).
  * - The token pairing (`pairOf`) must be known before orders of that market arrive.
+ * - Which shares of a level are ahead of us is an estimate from an L2 book (queue.ts); a print whose
+ *   decrease arrives more than the print window later is not paired with it (attribution.ts).
  */
 import type { Cash, Px, Qty } from '../types/fixed.ts';
 import { CASH_SCALE, PX_ONE, formatCash, formatPx, formatQty, notional } from '../types/fixed.ts';
-import type { BookSide, Level, MarketEvent, MarketResolved, Side, TickSizeChanged, TradePrinted } from '../types/events.ts';
+import type { BookDelta, BookSide, BookSnapshot, Level, MarketEvent, MarketResolved, Side, TickSizeChanged, TradePrinted } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
-import type { CancelAll, CancelOrder, CancelReason, Liquidity, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
+import type { CancelAll, CancelOrder, CancelReason, Liquidity, MergePositions, OrderEvent, OrderFilled, PlaceOrder, TimeInForce, VenueEvent } from '../types/orders.ts';
 import type { Rng } from '../rng.ts';
 import type { FeeModel } from './fees.ts';
 import { makerRebate, takerFee } from './fees.ts';
 import type { LatencyModel } from './latency.ts';
+import { DEFAULT_PRINT_WINDOW_NS, PrintAttribution } from './attribution.ts';
 import type { LevelReader } from './overlay.ts';
 import { ConsumedOverlay, levelKey } from './overlay.ts';
 import type { QueueModel } from './queue.ts';
+import type { TakerDelayModel } from './taker-delay.ts';
 import { depthChangeAheads, normalizeAheads, tradeAtLevel } from './queue.ts';
 
 /** The read API the engine needs from a book view (L2Book, BinaryBook views and BookView all fit). */
@@ -107,15 +132,18 @@ export interface FillEngineConfig {
   readonly latency: LatencyModel;
   readonly queue: QueueModel;
   readonly fees: FeeModel;
-  /** Hold marketable orders this long before matching (itode markets: 250 ms). Off when absent or 0. */
-  readonly takerDelayNs?: bigint;
-  /** Which markets the taker delay applies to (default: all, when takerDelayNs is set). */
-  readonly takerDelayApplies?: (meta: MarketMeta) => boolean;
+  /** How long the venue holds a marketable order before matching (taker-delay.ts); default: none. */
+  readonly takerDelay?: TakerDelayModel;
   readonly rng: Rng;
   /** Minimum GTC/GTD size when the market does not say (default 5 shares). */
   readonly defaultMinOrderSize?: Qty;
   /** Minimum worth of a marketable order (default $1). */
   readonly minMarketableNotional?: Cash;
+  /**
+   * A level decrease and a trade print at that level within this time are one trade (attribution.ts;
+   * default 500 ms).
+   */
+  readonly printWindowNs?: bigint;
   /** What a market_ws disconnect does to resting orders (default 'cancel'). */
   readonly feedLoss?: 'cancel' | 'keep';
   /** Prefix of fill ids (default 'pf'). */
@@ -173,6 +201,12 @@ interface OrderRec {
   filledQty: Qty;
   spent: Cash;
   ahead: Qty;
+  /** Market-event sequence when the order came to rest (print attribution: joined before or after a decrease). */
+  restSeq: number;
+  /** Shares of `ahead` the current decrease run at the order's level removed (given back to a matching print). */
+  ghost: Qty;
+  /** The decrease run `ghost` belongs to (attribution.ts `run`); -1 = none. */
+  ghostRun: number;
   canon: string;
   mirrored: boolean;
   restKey: string;
@@ -187,13 +221,13 @@ interface LevelQueue {
   readonly reader: LevelReader;
   orders: OrderRec[];
   lastQty: Qty;
-  tradedSince: Qty;
 }
 
 type Pending =
   | { readonly atNs: bigint; readonly seq: number; readonly kind: 'arrive' | 'release' | 'expire'; readonly rec: OrderRec }
   | { readonly atNs: bigint; readonly seq: number; readonly kind: 'cancel'; readonly cmd: CancelOrder }
-  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'cancel_all'; readonly cmd: CancelAll };
+  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'cancel_all'; readonly cmd: CancelAll }
+  | { readonly atNs: bigint; readonly seq: number; readonly kind: 'merge'; readonly cmd: MergePositions };
 
 interface PlannedFill {
   readonly px: Px;
@@ -258,6 +292,8 @@ export class PaperExchange {
   private readonly prefix: string;
   private readonly pending = new PendingHeap();
   private readonly live = new Map<string, OrderRec>();
+  /** Merges submitted and not yet arrived, in submission order. */
+  private readonly merges = new Map<string, MergePositions>();
   private readonly seen = new Set<string>();
   private readonly overlay = new ConsumedOverlay();
   private readonly levelQueues = new Map<string, LevelQueue>();
@@ -265,6 +301,14 @@ export class PaperExchange {
   private readonly resolved = new Set<string>();
   private readonly tickStale = new Set<string>();
   private readonly snapEpoch = new Map<string, number>();
+  private readonly attribution: PrintAttribution;
+  private readonly canonCache = new Map<string, { readonly canon: string; readonly mirrored: boolean }>();
+  /** Unexplained decreases of the current market event per level key (set by beforeMarketEvent). */
+  private readonly eventDrops = new Map<string, Qty>();
+  /** The event beforeMarketEvent prepared (onMarketEvent must get the same one). */
+  private prepared: MarketEvent | null = null;
+  /** Market events seen (beforeMarketEvent calls). */
+  private mseq = 0;
   private lossCount = 0;
   private seq = 0;
   private fillSeq = 0;
@@ -282,13 +326,14 @@ export class PaperExchange {
     this.minSize = config.defaultMinOrderSize ?? DEFAULT_MIN_SIZE;
     this.minNotional = config.minMarketableNotional ?? CASH_SCALE;
     this.prefix = config.idPrefix ?? 'pf';
+    this.attribution = new PrintAttribution(config.printWindowNs ?? DEFAULT_PRINT_WINDOW_NS);
   }
 
   // ---------------------------------------------------------------- commands and time
 
   /** Schedules the command's arrival at the venue (see header). Always returns []. */
-  submit(cmd: PlaceOrder | CancelOrder | CancelAll, nowNs: bigint): OrderEvent[] {
-    const lat = cmd.type === 'place' ? this.config.latency.entryNs(this.rng) : this.config.latency.cancelNs(this.rng);
+  submit(cmd: PlaceOrder | CancelOrder | CancelAll | MergePositions, nowNs: bigint): OrderEvent[] {
+    const lat = cmd.type === 'place' || cmd.type === 'merge' ? this.config.latency.entryNs(this.rng) : this.config.latency.cancelNs(this.rng);
     if (lat < 0n) throw new RangeError(`latency model returned a negative delay (${lat} ns)`);
     let at = nowNs + lat;
     if (this.lastArrival !== null && at < this.lastArrival) at = this.lastArrival;
@@ -298,13 +343,16 @@ export class PaperExchange {
       const duplicate = this.seen.has(cmd.clientId);
       this.seen.add(cmd.clientId);
       const rec: OrderRec = {
-        cmd, duplicate, status: 'in_flight', arrivalNs: at, filledQty: 0, spent: 0n, ahead: 0,
-        canon: cmd.assetId, mirrored: false, restKey: '', meta: undefined,
+        cmd, duplicate, status: 'in_flight', arrivalNs: at, filledQty: 0, spent: 0n, ahead: 0, restSeq: 0, ghost: 0,
+        ghostRun: -1, canon: cmd.assetId, mirrored: false, restKey: '', meta: undefined,
       };
       if (!duplicate) this.live.set(cmd.clientId, rec);
       this.pending.push({ atNs: at, seq, kind: 'arrive', rec });
     } else if (cmd.type === 'cancel') {
       this.pending.push({ atNs: at, seq, kind: 'cancel', cmd });
+    } else if (cmd.type === 'merge') {
+      this.pending.push({ atNs: at, seq, kind: 'merge', cmd });
+      this.merges.set(cmd.clientId, cmd);
     } else {
       this.pending.push({ atNs: at, seq, kind: 'cancel_all', cmd });
     }
@@ -324,9 +372,12 @@ export class PaperExchange {
     }
   }
 
-  /** Processes everything due at or before nowNs, in (due time, sequence) order. */
-  onTime(nowNs: bigint): OrderEvent[] {
-    const out: OrderEvent[] = [];
+  /**
+   * Processes everything due at or before nowNs, in (due time, sequence) order. A merge that arrives is
+   * emitted as `merge_arrived` in that order: the engine applies it to the portfolio there.
+   */
+  onTime(nowNs: bigint): VenueEvent[] {
+    const out: VenueEvent[] = [];
     for (;;) {
       const p = this.pending.peek();
       if (p === undefined || p.atNs > nowNs) break;
@@ -349,6 +400,10 @@ export class PaperExchange {
           else this.cancelRec(rec, 'user', t, out);
           break;
         }
+        case 'merge':
+          this.merges.delete(p.cmd.clientId);
+          out.push({ type: 'merge_arrived', tsNs: t, cmd: p.cmd });
+          break;
         case 'cancel_all':
           for (const rec of [...this.live.values()]) {
             if (rec.status === 'in_flight') continue;
@@ -370,15 +425,29 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- market data
 
-  /** Reacts to a market event the book registry has already applied. */
+  /**
+   * Sees a market event BEFORE the book registry applies it: records the level decreases it brings
+   * (print attribution needs the sizes before the change). Call once per event, then onMarketEvent.
+   */
+  beforeMarketEvent(ev: MarketEvent, nowNs: bigint): void {
+    this.mseq++;
+    this.prepared = ev;
+    this.eventDrops.clear();
+    if (ev.type === 'book_snapshot') this.snapshotDrops(ev, nowNs);
+    else if (ev.type === 'book_delta') this.deltaDrops(ev, nowNs);
+  }
+
+  /** Reacts to a market event the book registry has already applied (after beforeMarketEvent(ev)). */
   onMarketEvent(ev: MarketEvent, nowNs: bigint): OrderEvent[] {
+    if (this.prepared !== ev) throw new Error(`paper exchange: onMarketEvent(${ev.type}) without beforeMarketEvent first (see the driving contract)`);
+    this.prepared = null;
     const out: OrderEvent[] = [];
     switch (ev.type) {
       case 'book_snapshot':
-        this.onBook([ev.assetId], nowNs, true, ev.via === 'rest', out);
+        this.onBook([ev.assetId], nowNs, true, out);
         break;
       case 'book_delta':
-        this.onBook(ev.changes.map((c) => c.assetId), nowNs, false, false, out);
+        this.onBook(ev.changes.map((c) => c.assetId), nowNs, false, out);
         break;
       case 'trade':
         this.onTrade(ev, nowNs, out);
@@ -398,6 +467,66 @@ export class PaperExchange {
     return out;
   }
 
+  /** The level's view before the change, or null when it cannot be trusted (no book, invalid, stale). */
+  private preView(assetId: string): { view: MatchBookView; canon: string; mirrored: boolean } | null {
+    const c = this.canonicalOf(assetId);
+    if (this.isStale(c.canon)) return null;
+    const view = this.lookup(assetId);
+    return view === undefined || !view.valid ? null : { view, canon: c.canon, mirrored: c.mirrored };
+  }
+
+  private noteDrop(canon: string, side: BookSide, px: Px, x: Qty, t: bigint): void {
+    const key = levelKey(canon, side, px);
+    const u = this.attribution.decrease(key, x, t, this.mseq);
+    if (u > 0) this.eventDrops.set(key, (this.eventDrops.get(key) ?? 0) + u);
+  }
+
+  private snapshotDrops(ev: BookSnapshot, t: bigint): void {
+    const pre = this.preView(ev.assetId);
+    if (pre === null) return;
+    for (const side of ['bid', 'ask'] as const) {
+      const next = new Map<Px, Qty>();
+      for (const l of side === 'bid' ? ev.bids : ev.asks) next.set(l.px, l.qty);
+      for (const l of pre.view.levels(side)) {
+        const now = next.get(l.px) ?? 0;
+        if (now < l.qty) {
+          const [cs, cp] = this.toCanon(pre.mirrored, side, l.px);
+          this.noteDrop(pre.canon, cs, cp, l.qty - now, t);
+        }
+      }
+    }
+  }
+
+  private deltaDrops(ev: BookDelta, t: bigint): void {
+    // Hot path (every price_change): no allocation unless a level decreases. Both legs of a binary
+    // price_change name the same canonical level: it is counted once (size before the first leg, after the last).
+    const changes = ev.changes;
+    let lastAsset: string | null = null;
+    let pre: { view: MatchBookView; canon: string; mirrored: boolean } | null = null;
+    let drops: { canon: string; side: BookSide; px: Px; before: Qty; after: Qty }[] | null = null;
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i]!;
+      if (c.assetId !== lastAsset) {
+        lastAsset = c.assetId;
+        pre = this.preView(c.assetId);
+      }
+      if (pre === null) continue;
+      const side = pre.mirrored ? flipSide(c.side) : c.side;
+      const px = pre.mirrored ? PX_ONE - c.px : c.px;
+      let seen = -1;
+      if (drops !== null) for (let j = 0; j < drops.length; j++) if (drops[j]!.px === px && drops[j]!.side === side && drops[j]!.canon === pre.canon) seen = j;
+      if (seen >= 0) {
+        drops![seen]!.after = c.qty;
+        continue;
+      }
+      const before = pre.view.qtyAt(c.side, c.px);
+      // not shrinking: no drop (a later leg of the same level is compared with the same size before)
+      if (c.qty >= before) continue;
+      (drops ??= []).push({ canon: pre.canon, side, px, before, after: c.qty });
+    }
+    if (drops !== null) for (const l of drops) if (l.after < l.before) this.noteDrop(l.canon, l.side, l.px, l.before - l.after, t);
+  }
+
   // ---------------------------------------------------------------- views
 
   /** Open orders (in flight, held by the taker delay, resting) in submission order. */
@@ -415,6 +544,11 @@ export class PaperExchange {
     return out;
   }
 
+  /** Merge commands in flight (submitted, not yet at the venue), in submission order. */
+  pendingMerges(): readonly MergePositions[] {
+    return [...this.merges.values()];
+  }
+
   stats(): ExchangeStats {
     let resting = 0;
     for (const r of this.live.values()) if (r.status === 'resting') resting++;
@@ -430,10 +564,14 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- canonical terms
 
-  private canonicalOf(assetId: string): { canon: string; mirrored: boolean } {
+  /** Canonical token of a pair; cached once the pairing is known (a known pairing never changes). */
+  private canonicalOf(assetId: string): { readonly canon: string; readonly mirrored: boolean } {
+    const hit = this.canonCache.get(assetId);
+    if (hit !== undefined) return hit;
     const pair = this.pairOf(assetId);
-    if (pair === undefined || pair === assetId || assetId < pair) return { canon: assetId, mirrored: false };
-    return { canon: pair, mirrored: true };
+    const c = pair === undefined || pair === assetId || assetId < pair ? { canon: assetId, mirrored: false } : { canon: pair, mirrored: true };
+    if (pair !== undefined) this.canonCache.set(assetId, c);
+    return c;
   }
 
   private toCanon(mirrored: boolean, side: BookSide, px: Px): [BookSide, Px] {
@@ -452,7 +590,7 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- arrival and matching
 
-  private arrive(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+  private arrive(rec: OrderRec, t: bigint, out: VenueEvent[]): void {
     rec.arrivalNs = t;
     const c = rec.cmd;
     if (rec.duplicate) {
@@ -472,7 +610,7 @@ export class PaperExchange {
     out.push({ type: 'order_accepted', tsNs: t, order: c });
     // From here the order is 'held' until execute() decides: filled, killed, canceled or resting.
     if (c.tif === 'GTD' && c.expireNs !== null) this.pending.push({ atNs: c.expireNs, seq: ++this.seq, kind: 'expire', rec });
-    const delay = this.takerDelay(rec);
+    const delay = rec.meta === undefined || this.config.takerDelay === undefined ? 0n : this.config.takerDelay(rec.meta, t);
     if (delay > 0n && this.crossingPx(rec) !== null) {
       rec.status = 'held';
       this.pending.push({ atNs: t + delay, seq: ++this.seq, kind: 'release', rec });
@@ -482,14 +620,7 @@ export class PaperExchange {
     this.execute(rec, t, out);
   }
 
-  private takerDelay(rec: OrderRec): bigint {
-    const d = this.config.takerDelayNs;
-    if (d === undefined || d <= 0n || rec.meta === undefined) return 0n;
-    const applies = this.config.takerDelayApplies;
-    return applies === undefined || applies(rec.meta) ? d : 0n;
-  }
-
-  private release(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+  private release(rec: OrderRec, t: bigint, out: VenueEvent[]): void {
     const view = this.lookup(rec.cmd.assetId);
     if (this.resolved.has(rec.cmd.assetId)) return this.cancelRec(rec, 'market_resolved', t, out);
     if (view === undefined || !view.valid || this.isStale(rec.canon)) {
@@ -533,13 +664,59 @@ export class PaperExchange {
       if ((c.qty ?? 0) < min) return `below_min_size: ${formatQty(c.qty ?? 0)} shares < minimum ${formatQty(min)}`;
     }
     const cross = this.crossingPx(rec);
-    const worth = c.amount ?? notional(c.px, c.qty ?? 0);
-    const needsMin = !resting || (c.side === 'BUY' && cross !== null);
-    if (needsMin && worth < this.minNotional) {
-      return `below_min_notional: marketable order worth $${formatCash(worth)} < $${formatCash(this.minNotional)}`;
+    if (!resting) {
+      const worth = this.worthNow(rec, view);
+      if (worth < this.minNotional) {
+        return `below_min_notional: marketable order worth $${formatCash(worth)} against the book within its limit < $${formatCash(this.minNotional)}`;
+      }
+    } else if (c.side === 'BUY' && cross !== null) {
+      const worth = notional(c.px, c.qty ?? 0);
+      if (worth < this.minNotional) return `below_min_notional: marketable order worth $${formatCash(worth)} < $${formatCash(this.minNotional)}`;
     }
     if (c.postOnly && cross !== null) return `post_only_would_cross: available liquidity at ${formatPx(cross)} within limit ${formatPx(c.px)}`;
     return null;
+  }
+
+  /**
+   * What a FOK/FAK is worth for the $1 rule: a BUY its dollar amount (what it signs and never exceeds); a
+   * SELL what it would sell for against the book now, within its limit (available = displayed - consumed).
+   */
+  private worthNow(rec: OrderRec, view: MatchBookView): Cash {
+    if (rec.cmd.amount !== null) return rec.cmd.amount;
+    const { fills } = this.plan(rec, view);
+    let worth = 0n;
+    for (const f of fills) worth += notional(f.px, f.qty);
+    return worth;
+  }
+
+  /**
+   * Prices a market order the way Polymarket's client does (py-clob-client `calculate_market_price`):
+   * walk the opposite side best first, summing shares (SELL) or dollars (BUY), and take the price of the
+   * level where the size is reached. Liquidity our fills already took is not counted. Not reachable: FAK ->
+   * the worst displayed price; FOK (or an empty side) -> `noMatch` (the client raises "no match" and sends
+   * nothing). null when the token has no readable book (the venue rules then decide at arrival).
+   */
+  quoteMarketable(assetId: string, side: Side, size: { readonly qty?: Qty; readonly amount?: Cash }, tif: 'FOK' | 'FAK'): { px: Px } | { noMatch: string } | null {
+    const view = this.lookup(assetId);
+    if (view === undefined || !view.valid) return null;
+    const { canon, mirrored } = this.canonicalOf(assetId);
+    const opp: BookSide = side === 'BUY' ? 'ask' : 'bid';
+    let shares = 0;
+    let dollars = 0n;
+    let worst: Px | null = null;
+    for (const lv of view.levels(opp)) {
+      const [cs, cp] = this.toCanon(mirrored, opp, lv.px);
+      const avail = lv.qty - this.overlay.consumed(levelKey(canon, cs, cp));
+      if (avail <= 0) continue;
+      shares += avail;
+      dollars += notional(lv.px, avail);
+      worst = lv.px;
+      if (side === 'BUY' ? dollars >= (size.amount ?? 0n) : shares >= (size.qty ?? 0)) return { px: lv.px };
+    }
+    if (tif === 'FAK' && worst !== null) return { px: worst };
+    const what = side === 'BUY' ? `BUY of $${formatCash(size.amount ?? 0n)}` : `SELL of ${formatQty(size.qty ?? 0)} shares`;
+    const has = side === 'BUY' ? `offers $${formatCash(dollars)}` : `shows ${formatQty(shares)}`;
+    return { noMatch: `${tif} market ${what}: the book ${has} within reach (Polymarket's client refuses such an order: no match)` };
   }
 
   /** Price of the first level with available (non-consumed) liquidity within the limit, or null. */
@@ -590,7 +767,7 @@ export class PaperExchange {
   }
 
   /** Matches an accepted order against the book now: taker part, then rest / kill / cancel remainder. */
-  private execute(rec: OrderRec, t: bigint, out: OrderEvent[]): void {
+  private execute(rec: OrderRec, t: bigint, out: VenueEvent[]): void {
     const c = rec.cmd;
     const view = this.lookup(c.assetId);
     if (view === undefined) throw new Error(`paper exchange: book of ${c.assetId} vanished after validation`);
@@ -619,10 +796,11 @@ export class PaperExchange {
     const shown = view.qtyAt(side, c.px);
     rec.restKey = key;
     rec.status = 'resting';
+    rec.restSeq = this.mseq;
     rec.ahead = Math.max(0, shown - this.overlay.consumed(key));
     let lq = this.levelQueues.get(key);
     if (lq === undefined) {
-      lq = { key, canon: rec.canon, canonSide: cs, canonPx: cp, reader: { assetId: c.assetId, side, px: c.px }, orders: [], lastQty: shown, tradedSince: 0 };
+      lq = { key, canon: rec.canon, canonSide: cs, canonPx: cp, reader: { assetId: c.assetId, side, px: c.px }, orders: [], lastQty: shown };
       this.levelQueues.set(key, lq);
       let set = this.levelsByCanon.get(rec.canon);
       if (set === undefined) this.levelsByCanon.set(rec.canon, (set = new Set()));
@@ -635,7 +813,7 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- market-data handlers
 
-  private onBook(assetIds: readonly string[], t: bigint, snapshot: boolean, rest: boolean, out: OrderEvent[]): void {
+  private onBook(assetIds: readonly string[], t: bigint, snapshot: boolean, out: VenueEvent[]): void {
     const canons: string[] = [];
     for (const a of assetIds) {
       const c = this.canonicalOf(a).canon;
@@ -645,16 +823,15 @@ export class PaperExchange {
       if (snapshot) {
         this.tickStale.delete(canon);
         this.snapEpoch.set(canon, this.lossCount);
-        if (rest) this.overlay.clearAsset(canon);
       }
       if (this.isStale(canon)) continue;
       this.overlay.decay(canon, this.readLevel);
-      this.updateQueues(canon, snapshot);
+      this.updateQueues(canon, t);
       this.tradeThrough(canon, t, out);
     }
   }
 
-  private updateQueues(canon: string, snapshot: boolean): void {
+  private updateQueues(canon: string, t: bigint): void {
     const set = this.levelsByCanon.get(canon);
     if (set === undefined) return;
     for (const key of set) {
@@ -664,16 +841,26 @@ export class PaperExchange {
       if (shown === null) continue;
       const cap = shown - this.overlay.consumed(key);
       const aheads = lq.orders.map((o) => o.ahead);
+      // the part of this event's decrease at the level that no earlier print explains (attribution.ts)
+      const unexplained = this.eventDrops.get(key) ?? 0;
       let next: Qty[];
       if (shown !== lq.lastQty) {
-        next = depthChangeAheads(this.config.queue, aheads, lq.lastQty, shown, lq.tradedSince, cap, this.rng);
+        const explained = shown < lq.lastQty ? Math.max(0, lq.lastQty - shown - unexplained) : 0;
+        next = depthChangeAheads(this.config.queue, aheads, lq.lastQty, shown, explained, cap, this.rng);
         lq.lastQty = shown;
-        lq.tradedSince = 0;
       } else {
         next = normalizeAheads(aheads, cap);
-        if (snapshot) lq.tradedSince = 0;
       }
-      lq.orders.forEach((o, i) => (o.ahead = next[i] ?? o.ahead));
+      const run = unexplained > 0 ? this.attribution.runAt(key, t) : null;
+      lq.orders.forEach((o, i) => {
+        const a = next[i] ?? o.ahead;
+        if (run !== null) {
+          // remember how far this decrease moved the order: a matching print gives it back (one event)
+          if (o.ghostRun !== run) [o.ghost, o.ghostRun] = [0, run];
+          o.ghost += Math.min(Math.max(0, o.ahead - a), unexplained);
+        }
+        o.ahead = a;
+      });
     }
   }
 
@@ -688,7 +875,7 @@ export class PaperExchange {
     return qs.flatMap((q) => q.orders);
   }
 
-  private tradeThrough(canon: string, t: bigint, out: OrderEvent[]): void {
+  private tradeThrough(canon: string, t: bigint, out: VenueEvent[]): void {
     for (const rec of this.restingByPriority(canon)) {
       if (rec.status !== 'resting') continue;
       const view = this.lookup(rec.cmd.assetId);
@@ -714,13 +901,18 @@ export class PaperExchange {
     }
   }
 
-  private onTrade(ev: TradePrinted, t: bigint, out: OrderEvent[]): void {
+  private onTrade(ev: TradePrinted, t: bigint, out: VenueEvent[]): void {
+    if (!(ev.qty > 0)) return;
     const { canon, mirrored } = this.canonicalOf(ev.assetId);
-    const set = this.levelsByCanon.get(canon);
-    if (set === undefined || !(ev.qty > 0)) return;
     const P = mirrored ? PX_ONE - ev.px : ev.px;
     const taker = mirrored ? flipTaker(ev.takerSide) : ev.takerSide;
     const hit: BookSide = taker === 'SELL' ? 'bid' : 'ask';
+    // the part of this print the book already showed as a decrease at P (one event, attribution.ts)
+    const { attributed, run } = this.attribution.print(levelKey(canon, hit, P), ev.qty, t);
+    const set = this.levelsByCanon.get(canon);
+    if (set === undefined) return;
+    // an order that came to rest after that decrease joined after the trade: the shown part is not its to fill
+    const joinedAfter = (rec: OrderRec): boolean => attributed > 0 && rec.restSeq >= run;
     const better: LevelQueue[] = [];
     let atLevel: LevelQueue | undefined;
     for (const key of set) {
@@ -731,40 +923,46 @@ export class PaperExchange {
     }
     better.sort((a, b) => (hit === 'bid' ? b.canonPx - a.canonPx : a.canonPx - b.canonPx));
     let budget = ev.qty;
+    let fresh = ev.qty - attributed;
     for (const lq of better) {
       for (const rec of [...lq.orders]) {
-        rec.ahead = 0;
-        if (budget === 0) continue;
-        const f = Math.min(budget, this.leaves(rec));
+        const late = joinedAfter(rec);
+        if (!late || fresh > 0) rec.ahead = 0; // the taker went through this price after the order was there
+        const f = Math.min(late ? fresh : budget, this.leaves(rec));
         budget -= f;
+        fresh = Math.max(0, fresh - f);
         this.makerPrintFill(rec, f, t, out);
       }
     }
     if (atLevel === undefined) return;
-    atLevel.tradedSince += ev.qty;
+    // the print walks the queue as it was before the decrease it explains
     const orders = [...atLevel.orders];
-    const res = tradeAtLevel(orders.map((o) => ({ ahead: o.ahead, leaves: this.leaves(o) })), budget);
+    const pre = (o: OrderRec): Qty =>
+      attributed === 0 ? o.ahead : o.ahead + (joinedAfter(o) ? attributed : o.ghostRun === run ? Math.min(o.ghost, attributed) : 0);
+    const res = tradeAtLevel(orders.map((o) => ({ ahead: pre(o), leaves: this.leaves(o) })), budget);
+    const shown = this.readLevel(atLevel.reader);
+    const cap = shown === null ? Infinity : shown - this.overlay.consumed(atLevel.key);
+    const aheads = normalizeAheads(res.aheads, cap);
     orders.forEach((rec, i) => {
-      rec.ahead = res.aheads[i] ?? rec.ahead;
+      rec.ahead = aheads[i] ?? rec.ahead;
+      if (attributed > 0 && rec.ghostRun === run) rec.ghost -= Math.min(rec.ghost, attributed);
       this.makerPrintFill(rec, res.fills[i] ?? 0, t, out);
     });
   }
 
-  private makerPrintFill(rec: OrderRec, qty: Qty, t: bigint, out: OrderEvent[]): void {
+  private makerPrintFill(rec: OrderRec, qty: Qty, t: bigint, out: VenueEvent[]): void {
     if (qty <= 0) return;
     this.counts.makerPrintFills++;
     out.push(this.fillEvent(rec, rec.cmd.px, qty, 'maker', t));
     if (this.leaves(rec) === 0) this.finish(rec);
   }
 
-  private onTickSize(ev: TickSizeChanged, t: bigint, out: OrderEvent[]): void {
+  private onTickSize(ev: TickSizeChanged, t: bigint, out: VenueEvent[]): void {
     const { canon } = this.canonicalOf(ev.assetId);
     // A duplicate (the pair token's copy, or a resend) leaves the book valid: nothing to resync.
     const view = this.lookup(ev.assetId);
-    if (view === undefined || !view.valid) {
-      this.tickStale.add(canon);
-      this.overlay.clearAsset(canon);
-    }
+    // The overlay is kept: the next snapshot decays it like any refresh (see overlay.ts).
+    if (view === undefined || !view.valid) this.tickStale.add(canon);
     const tick = ev.newTick;
     for (const rec of [...this.live.values()]) {
       if ((rec.status !== 'resting' && rec.status !== 'held') || rec.canon !== canon) continue;
@@ -773,7 +971,7 @@ export class PaperExchange {
     }
   }
 
-  private onResolved(ev: MarketResolved, t: bigint, out: OrderEvent[]): void {
+  private onResolved(ev: MarketResolved, t: bigint, out: VenueEvent[]): void {
     const ids = new Set(ev.assetIds);
     for (const id of ev.assetIds) {
       const pair = this.pairOf(id);
@@ -789,9 +987,8 @@ export class PaperExchange {
     }
   }
 
-  private onFeedLoss(t: bigint, out: OrderEvent[]): void {
+  private onFeedLoss(t: bigint, out: VenueEvent[]): void {
     this.lossCount++;
-    this.overlay.clearAll();
     if ((this.config.feedLoss ?? 'cancel') === 'keep') return;
     for (const rec of [...this.live.values()]) {
       if (rec.status === 'resting' || rec.status === 'held') this.cancelRec(rec, 'feed_lost', t, out);
@@ -841,13 +1038,13 @@ export class PaperExchange {
     if (this.live.get(rec.cmd.clientId) === rec) this.live.delete(rec.cmd.clientId);
   }
 
-  private cancelRec(rec: OrderRec, reason: CancelReason, t: bigint, out: OrderEvent[]): void {
+  private cancelRec(rec: OrderRec, reason: CancelReason, t: bigint, out: VenueEvent[]): void {
     const leavesQty = this.leaves(rec);
     this.finish(rec);
     out.push({ type: 'order_canceled', tsNs: t, clientId: rec.cmd.clientId, reason, leavesQty });
   }
 
-  private reject(clientId: string, reason: string, t: bigint, out: OrderEvent[]): void {
+  private reject(clientId: string, reason: string, t: bigint, out: VenueEvent[]): void {
     this.counts.rejected++;
     out.push({ type: 'order_rejected', tsNs: t, clientId, reason });
   }

@@ -1,21 +1,32 @@
 /**
  * The consumed-liquidity overlay: displayed liquidity our own paper fills already took.
  *
- * The venue never sees paper orders, so after a paper taker fill the recorded book still shows the shares
- * we "took". The overlay remembers them per level so the same displayed liquidity is never filled twice.
+ * The venue never sees paper orders, so after a paper fill the recorded book still shows the shares we
+ * "took" (a WS `book`, a REST `/books` resync, a delta: none of them ever contains our paper trades).
+ * The overlay remembers them per level so the same displayed liquidity is never filled twice.
+ *
+ * INVARIANT: no displayed share is filled to us twice, by any path. Per canonical level, the shares our
+ * fills took from displayed liquidity (taker fills, trade-through maker fills) never exceed the first
+ * displayed size plus every later increase of the displayed size (property-tested in
+ * test/matching/no-double-fill.test.ts over WS and REST snapshots, deltas, prints, feed losses, tick-size
+ * changes and orders on both views of a binary book).
  *
  * Keys are in canonical (YES-book) terms: `canon|side|px` where canon is the canonical token of a binary
  * pair (see `canonicalOf` in exchange.ts) and a NO-token level (side s, price q) is stored as
  * (mirror(s), 1 - q). A BUY NO at q and a SELL YES at 1 - q therefore consume the same entry.
  *
- * Decay rule (applied after every book change of the canonical token):
+ * The one rule, applied after every book change of the canonical token (any snapshot, WS or REST, and
+ * any delta); nothing else ever forgets consumption:
  * - consumed := min(consumed, displayed size now). If the venue's level shrinks below what we consumed,
  *   the shares we took may be among those gone; we never claim more than is displayed.
  * - displayed size 0 (level gone) -> the entry is deleted.
  * - Increases do not decay the entry: new size at the level is new liquidity, available on top.
- * - `clearAsset` (REST snapshot = resync, tick-size change, feed loss) forgets everything for the token.
- * Hence, per level, shares filled from the overlay never exceed the first displayed size plus every
- * later increase (property-tested).
+ * - While a book cannot be read (invalid after a tick-size change, stale after a feed loss) the entry is
+ *   kept as it is, and the first snapshot afterwards decays it like any refresh. Clearing there would
+ *   let the snapshot that follows (which shows the same shares) be taken again: the rule that cannot
+ *   flatter is to keep what we took until the venue shows less.
+ * Known limit: an L2 book cannot say which shares left a level; min() keeps hiding every displayed share
+ * while any of ours may still be there, and forgets ours only once the level shows less than we took.
  */
 import type { Px, Qty } from '../types/fixed.ts';
 import type { BookSide } from '../types/events.ts';
@@ -72,18 +83,6 @@ export class ConsumedOverlay {
       }
     }
     if (set.size === 0) this.byCanon.delete(canon);
-  }
-
-  clearAsset(canon: string): void {
-    const set = this.byCanon.get(canon);
-    if (set === undefined) return;
-    for (const key of set) this.entries.delete(key);
-    this.byCanon.delete(canon);
-  }
-
-  clearAll(): void {
-    this.entries.clear();
-    this.byCanon.clear();
   }
 
   get size(): number {

@@ -20,8 +20,10 @@
  *   shares behind), else -> in front (ahead -= decrease). prob is hftbacktest's f(back)/(f(back)+f(front))
  *   with f = x^n (power) or log(1+x) (log), front/back in shares. The shared draw keeps several orders
  *   consistent (a larger front is never "behind" when a smaller one is "in front").
- * Known limit: if the venue sends the level decrease before the matching trade print, the probabilistic
- * model may count that trade twice (once as a cancel); the clamp bounds the error by the level size.
+ * Decrease and print of one trade (attribution.ts): a decrease that a print received within the print
+ * window explains is not a cancel (`tradedSince` = the explained part); when the decrease comes first, the
+ * exchange gives the order back what the decrease took off `ahead` and walks the print over the queue as it
+ * was (exchange.ts), so in both models the trade moves the queue once.
  */
 import type { Qty } from '../types/fixed.ts';
 import { QTY_SCALE } from '../types/fixed.ts';
@@ -70,7 +72,7 @@ export function normalizeAheads(aheads: readonly Qty[], cap: Qty): Qty[] {
 
 /**
  * A level's displayed size changed from prevQty to newQty. Returns the new aheads (priority order).
- * `tradedSince` = print volume at this level since the last book change (not double counted as cancels).
+ * `tradedSince` = the part of the decrease explained by prints (not double counted as cancels).
  * `cap` = the most any order can have ahead now (newQty minus our consumed overlay).
  */
 export function depthChangeAheads(

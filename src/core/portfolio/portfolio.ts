@@ -67,8 +67,11 @@ export interface PositionView {
   readonly merged: Cash;
   /** Settlement P&L (payout - cost basis at resolution). */
   readonly settlement: Cash;
-  /** Fees in dollars: cash fees charged plus withheld shares valued at their fill price. */
+  /** Fees in dollars (fee value): cash fees charged plus withheld shares valued at their fill price. */
   readonly fees: Cash;
+  /** Fees charged to cash (sells). */
+  readonly feeCash: Cash;
+  /** Shares withheld as fees (taker buys). */
   readonly feeShares: Qty;
   readonly rebates: Cash;
   readonly boughtQty: Qty;
@@ -139,6 +142,17 @@ export interface OpenOrderLike {
    * FOK/FAK orders fill or die at arrival, so one is never partially filled while still open.
    */
   readonly amount?: Cash | null;
+}
+
+/**
+ * A fill's fee stated the one way every report uses: `cash` = dollars charged to cash (a SELL's fee; a
+ * BUY's only when no shares are withheld), `shares` = shares withheld (a taker BUY's fee), `value` =
+ * cash + withheld shares valued at the fill price. The portfolio charges exactly this.
+ */
+export function fillFees(f: Pick<OrderFilled, 'side' | 'px' | 'feeCash' | 'feeQty'>): { readonly cash: Cash; readonly shares: Qty; readonly value: Cash } {
+  if (f.side === 'SELL') return { cash: f.feeCash, shares: 0, value: f.feeCash };
+  const cash = f.feeQty === 0 ? f.feeCash : 0n;
+  return { cash, shares: f.feeQty, value: cash + notional(f.px, f.feeQty) };
 }
 
 /** n / d rounded half-even (d != 0). */
@@ -251,10 +265,11 @@ export class Portfolio {
     p.turnover += gross;
     if (f.side === 'BUY') {
       if (f.feeQty > f.qty) throw new Error(`portfolio: fill ${f.fillId} withholds ${formatQty(f.feeQty)} fee shares of ${formatQty(f.qty)}`);
-      const cashFee = f.feeQty === 0 ? f.feeCash : 0n;
+      const fee = fillFees(f);
+      const cashFee = fee.cash;
       const cost = gross + cashFee;
       const received = f.qty - f.feeQty;
-      const feeShareValue = notional(f.px, f.feeQty);
+      const feeShareValue = fee.value - fee.cash;
       if (p.qty === 0 && p.trip === null) p.trip = { openNs: f.tsNs, pnlAtOpen: this.pnlOf(p), cost: 0n };
       this.cashBal -= cost;
       p.qty += received;
@@ -301,7 +316,7 @@ export class Portfolio {
   }
 
   /** Merges qty YES + qty NO of a binary market into qty dollars. An expected refusal is returned, not thrown. */
-  merge(market: string, qty: Qty, tsNs: bigint): PositionsMerged | { error: string } {
+  merge(market: string, qty: Qty, tsNs: bigint): Omit<PositionsMerged, 'clientId'> | { error: string } {
     if (!Number.isSafeInteger(qty) || qty <= 0) return { error: `merge of ${market}: quantity ${qty} must be positive` };
     const legs = this.legsOf(market);
     if (legs === null) return { error: `merge of ${market}: not a known binary market (need exactly two tokens)` };
@@ -327,7 +342,7 @@ export class Portfolio {
     this.t.mergePnl += cash - ra - rb;
     if (pa.qty === 0) this.closeTrip(pa, tsNs, 'merge');
     if (pb.qty === 0) this.closeTrip(pb, tsNs, 'merge');
-    return { type: 'positions_merged', tsNs, market, qty, cash };
+    return { type: 'positions_merged', tsNs, market, qty, cash, pnl: cash - ra - rb };
   }
 
   /** Settles a resolved market: the winner pays $1 per share, every other token 0. */
@@ -536,6 +551,7 @@ function view(p: PosState): PositionView {
     merged: p.merged,
     settlement: p.settlement,
     fees: p.feeCash + p.feeShareValue,
+    feeCash: p.feeCash,
     feeShares: p.feeShares,
     rebates: p.rebates,
     boughtQty: p.boughtQty,

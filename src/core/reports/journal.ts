@@ -6,11 +6,14 @@
  * - Orders appear in the order they were created (clientId sequence); fills in the order they happened.
  * - Each order's state follows its events: denied | rejected end it at once; accepted -> open;
  *   fills move it to partially_filled / filled; canceled ends it with the cancel reason.
+ * - Each merge is pending from its command until it reaches the venue: merged (cash, P&L) or denied.
+ *   Merges are rows of their own (merges.csv), not orders.
  * - Nothing here reads time: every entry carries the event's own timestamp.
  */
+import { fillFees } from '../portfolio/portfolio.ts';
 import { type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { Side } from '../types/events.ts';
-import type { OrderDenied, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
+import type { MergePositions, OrderDenied, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../types/orders.ts';
 
 /**
  * One change of a position by a fill, a merge leg or a settlement, with the position and cash right after it
@@ -50,9 +53,28 @@ export interface OrderRow {
   status: OrderStatus;
   filledQty: Qty;
   filledCost: Cash;
+  /** Fees charged to cash. */
   fees: Cash;
+  /** Shares withheld as fees. */
   feeQty: Qty;
+  /** Fees in dollars: cash fees + withheld shares at their fill price (fillFees). */
+  feeValue: Cash;
   rebates: Cash;
+  reason: string;
+  updatedNs: bigint;
+}
+
+/** One merge command: pending until it reaches the venue, then merged or denied. */
+export interface MergeRow {
+  readonly clientId: string;
+  readonly createdNs: bigint;
+  readonly market: string;
+  readonly qty: Qty;
+  status: 'pending' | 'merged' | 'denied';
+  /** Dollars received (qty x $1) when merged. */
+  cash: Cash;
+  /** Merge P&L (cash - cost basis released) when merged. */
+  pnl: Cash;
   reason: string;
   updatedNs: bigint;
 }
@@ -76,6 +98,8 @@ export interface StrategyFailure {
 
 export class RunJournal {
   readonly orders = new Map<string, OrderRow>();
+  /** Merge commands in the order they were sent. */
+  readonly merges = new Map<string, MergeRow>();
   readonly fills: OrderFilled[] = [];
   readonly denials: OrderDenied[] = [];
   readonly equity: EquityPoint[] = [];
@@ -104,9 +128,16 @@ export class RunJournal {
       filledCost: 0n,
       fees: 0n,
       feeQty: 0,
+      feeValue: 0n,
       rebates: 0n,
       reason: '',
       updatedNs: tsNs,
+    });
+  }
+
+  mergeCreated(cmd: MergePositions, tsNs: bigint): void {
+    this.merges.set(cmd.clientId, {
+      clientId: cmd.clientId, createdNs: tsNs, market: cmd.market, qty: cmd.qty, status: 'pending', cash: 0n, pnl: 0n, reason: '', updatedNs: tsNs,
     });
   }
 
@@ -126,7 +157,10 @@ export class RunJournal {
         break;
       case 'order_denied':
         this.denials.push(ev);
-        if (ev.clientId !== null) {
+        if (ev.command === 'merge' && ev.clientId !== null) {
+          const m = this.merges.get(ev.clientId);
+          if (m !== undefined) Object.assign(m, { status: 'denied', reason: `${ev.rule}: ${ev.reason}`, updatedNs: ev.tsNs });
+        } else if (ev.clientId !== null) {
           this.update(ev.clientId, ev.tsNs, (o) => {
             o.status = 'denied';
             o.reason = `${ev.rule}: ${ev.reason}`;
@@ -136,14 +170,21 @@ export class RunJournal {
       case 'order_filled':
         this.fills.push(ev);
         this.update(ev.clientId, ev.tsNs, (o) => {
+          const fee = fillFees(ev);
           o.filledQty += ev.qty;
           o.filledCost += BigInt(ev.px) * BigInt(ev.qty);
-          o.fees += ev.feeCash;
-          o.feeQty += ev.feeQty;
+          o.fees += fee.cash;
+          o.feeQty += fee.shares;
+          o.feeValue += fee.value;
           o.rebates += ev.rebateCash;
           o.status = ev.leavesQty === 0 ? 'filled' : 'partially_filled';
         });
         break;
+      case 'positions_merged': {
+        const m = this.merges.get(ev.clientId);
+        if (m !== undefined) Object.assign(m, { status: 'merged', cash: ev.cash, pnl: ev.pnl, updatedNs: ev.tsNs });
+        break;
+      }
       case 'order_canceled':
         this.update(ev.clientId, ev.tsNs, (o) => {
           o.status = 'canceled';

@@ -1,7 +1,7 @@
 /**
- * Run reports: pure renderers of a finished run into orders.csv, fills.csv, positions.csv, equity.csv,
- * ledger.csv, book_top.csv, quality.csv, summary.json and equity.svg (report.html is drawn from these files
- * by src/report/). The I/O that writes them (and run.json) is src/engine/reports-writer.ts.
+ * Run reports: pure renderers of a finished run into orders.csv, fills.csv, merges.csv, positions.csv,
+ * equity.csv, ledger.csv, book_top.csv, quality.csv, summary.json and equity.svg (report.html is drawn from
+ * these files by src/report/). The I/O that writes them (and run.json) is src/engine/reports-writer.ts.
  *
  * Input: `ReportInput`, a plain snapshot of a finished run (journal rows, fills, equity samples, portfolio
  * positions and totals, final marks, markets, risk state, data quality) plus run metadata. Build it with
@@ -19,14 +19,19 @@
  *   strings with 6 fixed decimals (D.toFixed(6), half-even), or null when undefined. No JS float ever
  *   carries money into a report (the SVG converts to floats for pixel positions only; see svg.ts).
  * - Every timestamp column is an ISO-8601 UTC string (isoFromNs, nanosecond precision) next to the raw ns.
+ * - Fees are stated the same way in every file (fillFees): fee_cash = dollars charged to cash (taker sells),
+ *   fee_shares = shares withheld (taker buys), fee_value = fee_cash + fee_shares valued at their fill price.
+ *   Per fill, per order, per position, per market and in total they add up (equity.csv: fee_value so far).
  * - P&L identity, checked on every render (a mismatch is corrupt state and throws):
  *     pnl.total = final_equity - initial
  *               = trading_realized + unrealized + merges + settlement + rebates.
  *   Fees are not a separate term: cash fees on sells are inside trading_realized, fees withheld in shares on
- *   buys raise the cost basis and so sit inside trading_realized / unrealized / settlement. `fees` and
- *   `fee_shares_value` are shown for information (fees = cash fees + withheld shares valued at fill price).
+ *   buys raise the cost basis and so sit inside trading_realized / unrealized / settlement. fee_cash,
+ *   fee_shares and fee_value are shown for information.
  *
  * Definitions (summary.json)
+ * - merges.* count merge commands by final status (sent = merged + denied + pending); merges.csv has one
+ *   row per merge command (merges are not orders: orders.* and fill_ratio never include them).
  * - orders.* count orders by final status, so placed = filled + partially_filled + canceled + rejected + denied
  *   + open; partially_filled = still resting with some fill; open = resting or in flight without fills. An
  *   order canceled after a partial fill counts as canceled.
@@ -53,7 +58,7 @@
  */
 import type { EconomicsState } from '../economics/index.ts';
 import type { DataQuality, TradingKernel } from '../kernel/trading-kernel.ts';
-import { describeInterval, EquityCurve, equityStats, exposure as exposureOf, markValue, maxDrawdown, turnoverRatio, winRate, type PortfolioTotals, type PositionView, type RoundTrip } from '../portfolio/index.ts';
+import { describeInterval, EquityCurve, equityStats, exposure as exposureOf, fillFees, markValue, maxDrawdown, turnoverRatio, winRate, type PortfolioTotals, type PositionView, type RoundTrip } from '../portfolio/index.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import { isoFromNs } from '../time.ts';
 import { cashToDecimal, D, formatPx, formatQty, qtyToDecimal, type Cash } from '../types/fixed.ts';
@@ -62,12 +67,12 @@ import type { OrderDenied, OrderFilled, TradingHalted } from '../types/orders.ts
 import { toCsv, toJson, type CsvValue } from './csv.ts';
 import { avg, money, ratio, seconds } from './format.ts';
 import { economicsSummary, EMPTY_ECONOMICS } from './economics-report.ts';
-import type { EquityPoint, LedgerRow, OrderRow, RunJournal, StrategyFailure } from './journal.ts';
+import type { EquityPoint, LedgerRow, MergeRow, OrderRow, RunJournal, StrategyFailure } from './journal.ts';
 import type { QualityEvent, QualityKind, QualityTimeline } from './quality-timeline.ts';
 import type { TopOfBookRecorder, TopPoint } from './series.ts';
 import { renderEquitySvg } from './svg.ts';
 
-export const REPORT_FILE_NAMES = ['orders.csv', 'fills.csv', 'positions.csv', 'equity.csv', 'ledger.csv', 'book_top.csv', 'quality.csv', 'summary.json', 'equity.svg'] as const;
+export const REPORT_FILE_NAMES = ['orders.csv', 'fills.csv', 'merges.csv', 'positions.csv', 'equity.csv', 'ledger.csv', 'book_top.csv', 'quality.csv', 'summary.json', 'equity.svg'] as const;
 export type ReportFileName = (typeof REPORT_FILE_NAMES)[number];
 export type ReportFiles = Readonly<Record<ReportFileName, string>>;
 
@@ -97,6 +102,8 @@ export interface ReportInput {
   readonly orders: readonly OrderRow[];
   /** Fills in the order they happened. */
   readonly fills: readonly OrderFilled[];
+  /** Merge commands in the order they were sent. */
+  readonly merges: readonly MergeRow[];
   readonly denials: readonly OrderDenied[];
   /** Equity samples in time order (RunJournal.equity). */
   readonly equity: readonly EquityPoint[];
@@ -143,6 +150,7 @@ export function reportInput(src: ReportSources, meta: ReportMeta): ReportInput {
     meta,
     orders: [...src.journal.orders.values()].map((o) => ({ ...o })),
     fills: [...src.journal.fills],
+    merges: [...src.journal.merges.values()].map((m) => ({ ...m })),
     denials: [...src.journal.denials],
     equity: [...src.journal.equity],
     positions,
@@ -227,8 +235,9 @@ export function renderOrdersCsv(input: ReportInput): string {
       col('filled_qty', (o) => formatQty(o.filledQty)),
       col('avg_px', (o) => (o.filledQty === 0 ? null : avg(cashToDecimal(o.filledCost).div(qtyToDecimal(o.filledQty))))),
       col('notional', (o) => money(o.filledCost)),
-      col('fees', (o) => money(o.fees)),
+      col('fee_cash', (o) => money(o.fees)),
       col('fee_shares', (o) => formatQty(o.feeQty)),
+      col('fee_value', (o) => money(o.feeValue)),
       col('rebates', (o) => money(o.rebates)),
       col('reason', (o) => o.reason),
       col('updated_ns', (o) => o.updatedNs),
@@ -254,11 +263,34 @@ export function renderFillsCsv(input: ReportInput): string {
       col('qty', (f) => formatQty(f.qty)),
       col('notional', (f) => money(BigInt(f.px) * BigInt(f.qty))),
       col('liquidity', (f) => f.liquidity),
-      col('fee', (f) => money(f.feeCash)),
-      col('fee_shares', (f) => formatQty(f.feeQty)),
+      col('fee_cash', (f) => money(fillFees(f).cash)),
+      col('fee_shares', (f) => formatQty(fillFees(f).shares)),
+      col('fee_value', (f) => money(fillFees(f).value)),
       col('rebate', (f) => money(f.rebateCash)),
     ],
     input.fills,
+  );
+}
+
+/** One row per merge command: pending (still in flight at the end), merged (cash, P&L) or denied (reason). */
+export function renderMergesCsv(input: ReportInput): string {
+  const slug = (market: string) => input.markets.find((m) => m.conditionId === market)?.slug ?? null;
+  return toCsv<MergeRow>(
+    [
+      col('merge_id', (m) => m.clientId),
+      col('created_ns', (m) => m.createdNs),
+      col('created_at', (m) => isoFromNs(m.createdNs)),
+      col('market', (m) => m.market),
+      col('slug', (m) => slug(m.market)),
+      col('qty', (m) => formatQty(m.qty)),
+      col('status', (m) => m.status),
+      col('cash', (m) => money(m.cash)),
+      col('pnl', (m) => money(m.pnl)),
+      col('reason', (m) => m.reason),
+      col('updated_ns', (m) => m.updatedNs),
+      col('updated_at', (m) => isoFromNs(m.updatedNs)),
+    ],
+    input.merges,
   );
 }
 
@@ -295,7 +327,9 @@ export function renderPositionsCsv(input: ReportInput): string {
       col('unrealized', (l) => money(l.unrealized)),
       col('merged', (l) => money(l.p.merged)),
       col('settlement', (l) => money(l.p.settlement)),
-      col('fees', (l) => money(l.p.fees)),
+      col('fee_cash', (l) => money(l.p.feeCash)),
+      col('fee_shares', (l) => formatQty(l.p.feeShares)),
+      col('fee_value', (l) => money(l.p.fees)),
       col('rebates', (l) => money(l.p.rebates)),
     ],
     positionLines(input),
@@ -321,7 +355,7 @@ export function renderEquityCsv(input: ReportInput): string {
       col('equity', (r) => money(r.pt.equity)),
       col('realized', (r) => money(r.pt.realized)),
       col('unrealized', (r) => money(r.pt.unrealized)),
-      col('fees', (r) => money(r.pt.fees)),
+      col('fee_value', (r) => money(r.pt.fees)),
       col('exposure', (r) => money(r.pt.exposure)),
       col('drawdown', (r) => money(r.drawdown)),
     ],
@@ -443,6 +477,23 @@ export function pnlBreakdown(input: ReportInput): PnlBreakdown {
   return { finalEquity, total, tradingRealized: t.realizedTrading, unrealized, merges: t.merges.pnl, settlement: t.settlement, rebates: t.rebates, fees: t.fees, feeSharesValue: t.feeShareValue };
 }
 
+function mergeCounts(merges: readonly MergeRow[]) {
+  let merged = 0;
+  let denied = 0;
+  let qty = 0;
+  let cash = 0n;
+  for (const m of merges) {
+    if (m.status === 'merged') {
+      merged += 1;
+      qty += m.qty;
+      cash += m.cash;
+    } else if (m.status === 'denied') {
+      denied += 1;
+    }
+  }
+  return { sent: merges.length, merged, denied, pending: merges.length - merged - denied, qty: formatQty(qty), cash: money(cash) };
+}
+
 function orderCounts(orders: readonly OrderRow[]) {
   const c = { placed: orders.length, filled: 0, partially_filled: 0, canceled: 0, rejected: 0, denied: 0, open: 0 };
   for (const o of orders) {
@@ -494,7 +545,9 @@ function perMarket(input: ReportInput, lines: readonly PositionLine[]) {
         unrealized: money(unrealized),
         merges: money(merges),
         settlement: money(settlement),
-        fees: money(sum((l) => l.p.fees)),
+        fee_cash: money(sum((l) => l.p.feeCash)),
+        fee_shares: formatQty(g.lines.reduce((a, l) => a + l.p.feeShares, 0)),
+        fee_value: money(sum((l) => l.p.fees)),
         rebates: money(rebates),
       },
       fills: g.fills,
@@ -543,14 +596,16 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
       unrealized: money(pnl.unrealized),
       merges: money(pnl.merges),
       settlement: money(pnl.settlement),
-      fees: money(pnl.fees),
-      fee_shares_value: money(pnl.feeSharesValue),
+      fee_cash: money(t.feeCash),
+      fee_shares: formatQty(t.feeShares),
+      fee_value: money(pnl.fees),
       rebates: money(pnl.rebates),
-      identity: 'total = trading_realized + unrealized + merges + settlement + rebates; fees are already inside those lines, shown apart for information',
+      identity: 'total = trading_realized + unrealized + merges + settlement + rebates; fees are already inside those lines, shown apart for information (fee_value = fee_cash + fee_shares at their fill prices)',
     },
     return: ratio(m.initialCash > 0n ? cashToDecimal(pnl.total).div(cashToDecimal(m.initialCash)) : null),
     orders,
     fills: { count: input.fills.length, maker, taker: input.fills.length - maker, volume_shares: formatQty(volume), notional: money(notional) },
+    merges: mergeCounts(input.merges),
     fill_ratio: ratio(reached > 0 ? new D(withFill).div(reached) : null),
     win_rate: ratio(wr.winRate),
     round_trips: {
@@ -624,6 +679,7 @@ export function renderReports(input: ReportInput): ReportFiles {
   return {
     'orders.csv': renderOrdersCsv(input),
     'fills.csv': renderFillsCsv(input),
+    'merges.csv': renderMergesCsv(input),
     'positions.csv': renderPositionsCsv(input),
     'equity.csv': renderEquityCsv(input),
     'ledger.csv': renderLedgerCsv(input),

@@ -6,6 +6,10 @@
  * - cancel / cancel_all are never denied: they only reduce risk, and they must work while halted or stale.
  * - merge is checked for a positive size and for both legs being held beyond what open SELL orders already
  *   commit ('insufficient_position'). A merge is allowed while halted (it turns a hedged pair into cash).
+ *   The engine runs this check when the merge ARRIVES at the venue (it travels the command path like an
+ *   order), with the SELL orders already at the venue as the open ones.
+ * - A SELL counts the shares of merges still in flight (context `pendingMerges`) as promised, like the
+ *   shares of open SELL orders.
  * - place is checked in this order; the first failing rule is reported:
  *   1 invalid_order (no qty/amount, or <= 0)   2 halted   3 stale_data   4 max_order_notional
  *   5 max_open_orders (GTC/GTD only: FOK/FAK never rest)   6 order_rate
@@ -124,6 +128,8 @@ export interface RiskContext {
   pairOf(assetId: string): string | undefined;
   /** Optional: the token's book; an invalid one counts as stale. */
   book?(assetId: string): { readonly valid: boolean } | undefined;
+  /** Optional: merges sent and not yet arrived; their shares are promised (a SELL cannot use them). */
+  readonly pendingMerges?: readonly { readonly market: string; readonly qty: Qty }[];
 }
 
 export type RiskRule =
@@ -315,7 +321,7 @@ export class RiskEngine {
   }
 
   private deny(cmd: OrderCommand, nowNs: bigint, rule: RiskRule, reason: string): OrderDenied {
-    const clientId = cmd.type === 'place' || cmd.type === 'cancel' ? cmd.clientId : null;
+    const clientId = cmd.type === 'cancel_all' ? null : cmd.clientId;
     return { type: 'order_denied', tsNs: nowNs, clientId, command: cmd.type, rule, reason };
   }
 
@@ -387,9 +393,13 @@ export class RiskEngine {
     const held = ctx.portfolio.position(id)?.qty ?? 0;
     if (cmd.side === 'SELL') {
       const committed = openSellQty(ctx.openOrders, id);
-      if (addQty > held - committed) {
+      const market = ctx.marketOf(id);
+      let merging = 0;
+      for (const mg of ctx.pendingMerges ?? []) if (market !== undefined && mg.market === market) merging += mg.qty;
+      if (addQty > held - committed - merging) {
+        const inMerges = merging > 0 ? ` and ${formatQty(merging)} in merges in flight` : '';
         return this.deny(cmd, nowNs, 'insufficient_position',
-          `SELL ${formatQty(addQty)} of ${id}: holds ${formatQty(held)}, of which ${formatQty(committed)} are in open SELL orders (no shorts)`);
+          `SELL ${formatQty(addQty)} of ${id}: holds ${formatQty(held)}, of which ${formatQty(committed)} are in open SELL orders${inMerges} (no shorts)`);
       }
     } else {
       const cash = ctx.portfolio.cash();

@@ -15,6 +15,9 @@
  * - Randomness only from `ctx.rng` (seeded); time only from `ctx.now()`.
  * - A hook that throws stops the strategy: its orders are cancelled, the error is reported, and the
  *   run still writes its reports.
+ * - A command with a bad value (a price in dollars instead of ticks, NaN, a bigint size, a number amount,
+ *   qty 0, ...) is an OrderDenied (rule invalid_order) whose reason names the field, the value and the
+ *   fix; the run goes on (src/core/kernel/command-check.ts).
  */
 import type { z } from 'zod';
 import type { Cash, D, Px, Qty } from '../types/fixed.ts';
@@ -79,7 +82,12 @@ export interface MarketOrderSpec {
   readonly amount?: Cash;
   /** SELL: shares to sell. */
   readonly qty?: Qty;
-  /** Worst acceptable price (defaults: 1 - tick for buys, tick for sells). */
+  /**
+   * Worst acceptable price. Default: priced the way Polymarket's client prices a market order
+   * (py-clob-client `calculate_market_price`): the price of the book level where the size is reached,
+   * counting liquidity still available to you; a FAK the book cannot fill gets the worst displayed price,
+   * a FOK it cannot fill is denied (`no_match`), as the client refuses to send it.
+   */
   readonly worstPx?: Px;
   /** FOK (default) or FAK. */
   readonly tif?: 'FOK' | 'FAK';
@@ -120,8 +128,12 @@ export interface StrategyContext<P = unknown> {
   marketSell(spec: MarketOrderSpec): string;
   cancel(clientId: string): void;
   cancelAll(filter?: { market?: string; assetId?: string }): void;
-  /** Merge qty YES + qty NO of a binary market into qty dollars. */
-  merge(market: string, qty: Qty): void;
+  /**
+   * Merge qty YES + qty NO of a binary market (condition id) into qty dollars. Returns the merge's id
+   * (`m000001`, ...). It reaches the venue like an order (latency, in submission order with the commands
+   * before it) and is checked against the positions then: PositionsMerged, or OrderDenied with the reason.
+   */
+  merge(market: string, qty: Qty): string;
   /** Timer at an absolute time (ns); returns its id. */
   setTimer(name: string, atNs: bigint): number;
   /** Timer after a delay (ns). */

@@ -53,6 +53,20 @@ export interface MarketMeta {
   readonly acceptingOrders: boolean | null;
   readonly eventSlug: string | null;
   readonly tags: readonly string[];
+  /**
+   * Gamma `version`: 'v1' or 'v2' (a v2 market lists its outcome tokens in `positionIds`, a plain array,
+   * instead of the JSON-string `clobTokenIds`). Absent when the source does not say.
+   */
+  readonly version?: 'v1' | 'v2' | null | undefined;
+  /** When the market was created (Gamma `createdAt`, ISO-8601); dated fee rules read it. */
+  readonly createdAt?: string | null | undefined;
+  /**
+   * The market's own delay of marketable orders in ms, when its metadata gives one (Gamma `secondsDelay`,
+   * CLOB `seconds_delay`, in seconds: 3 on live sports markets). 0 or absent: no market-specific delay.
+   */
+  readonly takerDelayMs?: number | null | undefined;
+  /** The venue holds marketable orders of this market (CLOB `itode`), for the dated default delay. */
+  readonly takerDelayed?: boolean | null | undefined;
   /** Liquidity-reward program, only when the metadata lists one (max spread > 0). */
   readonly rewards?: MarketRewards | undefined;
 }

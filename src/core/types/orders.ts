@@ -44,9 +44,14 @@ export interface CancelAll {
   readonly assetId: string | null;
 }
 
-/** Merge `qty` YES + `qty` NO of a binary market into `qty` dollars. */
+/**
+ * Merge `qty` YES + `qty` NO of a binary market into `qty` dollars. It travels the command path like an
+ * order (latency, submission order) and is checked against the positions when it arrives.
+ */
 export interface MergePositions {
   readonly type: 'merge';
+  /** Unique per run, chosen by the strategy context (`m000001`, ...). */
+  readonly clientId: string;
   readonly market: string;
   readonly qty: Qty;
 }
@@ -109,9 +114,14 @@ export interface OrderCanceled extends OrderEventBase {
 
 export interface PositionsMerged extends OrderEventBase {
   readonly type: 'positions_merged';
+  /** The merge command's id. */
+  readonly clientId: string;
   readonly market: string;
   readonly qty: Qty;
+  /** Dollars received: qty x $1. */
   readonly cash: Cash;
+  /** Merge P&L: cash - the cost basis both legs released. */
+  readonly pnl: Cash;
 }
 
 export interface PositionSettled extends OrderEventBase {
@@ -129,6 +139,18 @@ export interface TradingHalted extends OrderEventBase {
   readonly rule: string;
   readonly reason: string;
 }
+
+/**
+ * Engine-internal notice from the paper exchange: a merge command reached the venue. The kernel checks it
+ * against the positions then and turns it into PositionsMerged or OrderDenied. Never shown to a strategy.
+ */
+export interface MergeArrived extends OrderEventBase {
+  readonly type: 'merge_arrived';
+  readonly cmd: MergePositions;
+}
+
+/** What the paper exchange emits: order events plus merge arrivals. */
+export type VenueEvent = OrderEvent | MergeArrived;
 
 export type OrderEvent =
   | OrderAccepted

@@ -6,6 +6,7 @@
  * - condition_id required (0x + 64 hex); tokens[{token_id, outcome}] in order; token ids all ""
  *   (legacy AMM markets, hydration window) -> tokens [] (see meta.ts).
  * - minimum_tick_size / minimum_order_size are JSON numbers -> exact Px/Qty through their decimal text.
+ * - seconds_delay (seconds; 3 on live sports markets) -> takerDelayMs when > 0 (absent otherwise).
  * - The CLOB object has no Gamma id, no event slug and no fee schedule (id/eventSlug/feeSchedule null);
  *   feesEnabled = `fees_enabled` when sent, else false (the legacy maker/taker_base_fee bps fields are
  *   obsolete and not read; prefer Gamma metadata for fees).
@@ -26,7 +27,7 @@ import type { MarketMeta } from '../../types/market.ts';
 import { conditionIdOf, fail, invalidType, isObject, optPxFromNumber, optQtyFromNumber } from './fields.ts';
 import { mapBook } from './book.ts';
 import { parseWith } from './mapper.ts';
-import { rewardsOf, tagsOf, zipTokens } from './meta.ts';
+import { rewardsOf, secondsDelayMs, tagsOf, zipTokens } from './meta.ts';
 import { reasonOf, Sink } from './sink.ts';
 
 const StrOrNum = z.union([z.string(), z.number()]);
@@ -45,6 +46,7 @@ export const ClobMarketSchema = z.object({
   closed: z.boolean().nullish(),
   accepting_orders: z.boolean().nullish(),
   tags: z.array(z.unknown()).nullish(),
+  seconds_delay: z.unknown().optional(),
   rewards: z.unknown().optional(),
 });
 
@@ -52,6 +54,7 @@ export function clobMarketMeta(obj: unknown, path = ''): MarketMeta {
   const w = parseWith(ClobMarketSchema, obj, path);
   const p = (k: string): string => (path === '' ? k : `${path}.${k}`);
   const tokens = w.tokens ?? null;
+  const delayMs = secondsDelayMs(w.seconds_delay, p('seconds_delay'));
   const rw = isObject(w.rewards) ? w.rewards : null;
   const rewards = rw === null ? undefined : rewardsOf(rw['max_spread'], rw['min_size'], rw['rates'], 'rewards_daily_rate');
   return {
@@ -76,6 +79,7 @@ export function clobMarketMeta(obj: unknown, path = ''): MarketMeta {
     acceptingOrders: w.accepting_orders ?? null,
     eventSlug: null,
     tags: tagsOf(w.tags, p('tags')),
+    ...(delayMs !== null ? { takerDelayMs: delayMs } : {}),
     ...(rewards !== undefined ? { rewards } : {}),
   };
 }

@@ -10,6 +10,10 @@
  * - feeSchedule {rate, exponent, takerOnly, rebateRate} -> FeeSchedule; absent/null -> null (markets
  *   before the *_fees_v2 regime: the fill engine must pick the fee regime by date).
  *   negRisk / feesEnabled absent -> false.
+ * - version 'v1' | 'v2' kept when given (anything else: invalid_field); a v2 market's tokens come from
+ *   `positionIds` (a plain array) when `clobTokenIds` is absent or empty. createdAt kept as given.
+ *   secondsDelay (seconds; 3 on live sports markets) -> takerDelayMs when > 0. These optional fields are
+ *   set only when the source has them.
  * - eventSlug = the enclosing event's slug (events[] response), else the market's embedded events[0].slug.
  *   tags = the market's tags, else the enclosing/embedded event's tag labels.
  * - rewardsMaxSpread (cents) / rewardsMinSize (shares) / clobRewards[].rewardsDailyRate -> `rewards`, only
@@ -27,9 +31,9 @@
 import { z } from 'zod';
 import type { MarketListed } from '../../types/events.ts';
 import type { MarketMeta } from '../../types/market.ts';
-import { conditionIdOf, fail, invalidType, isObject, optPxFromNumber, optQtyFromNumber } from './fields.ts';
+import { conditionIdOf, fail, invalidType, isObject, optPxFromNumber, optQtyFromNumber, show } from './fields.ts';
 import { parseWith } from './mapper.ts';
-import { GAMMA_FEE_KEYS, feeScheduleOf, listOf, rewardsOf, tagsOf, zipTokens } from './meta.ts';
+import { GAMMA_FEE_KEYS, feeScheduleOf, listOf, rewardsOf, secondsDelayMs, tagsOf, zipTokens } from './meta.ts';
 import { reasonOf, type Sink } from './sink.ts';
 
 const StrOrNum = z.union([z.string(), z.number()]);
@@ -41,6 +45,10 @@ export const GammaMarketSchema = z.object({
   question: z.string().nullish(),
   outcomes: z.unknown().optional(),
   clobTokenIds: z.unknown().optional(),
+  positionIds: z.unknown().optional(),
+  version: z.unknown().optional(),
+  createdAt: z.string().nullish(),
+  secondsDelay: z.unknown().optional(),
   orderPriceMinTickSize: StrOrNum.nullish(),
   orderMinSize: StrOrNum.nullish(),
   negRisk: z.boolean().nullish(),
@@ -69,13 +77,19 @@ export function gammaMarketMeta(obj: unknown, path = '', event: GammaEventContex
   const embedded = w.events?.[0] ?? null;
   const ev = event ?? (embedded ? { slug: embedded.slug ?? null, tags: embedded.tags } : null);
   const ownTags = tagsOf(w.tags, p('tags'));
+  const version = w.version === undefined || w.version === null ? null : versionOf(w.version, p('version'));
+  // a v2 market lists its tokens in positionIds (a plain array) instead of clobTokenIds
+  const ids = listOf(w.clobTokenIds, p('clobTokenIds'));
+  const tokenIds = ids !== null && ids.length > 0 ? ids : listOf(w.positionIds, p('positionIds'));
+  const idsPath = ids !== null && ids.length > 0 ? p('clobTokenIds') : p('positionIds');
+  const delayMs = secondsDelayMs(w.secondsDelay, p('secondsDelay'));
   const rewards = rewardsOf(w.rewardsMaxSpread, w.rewardsMinSize, w.clobRewards, 'rewardsDailyRate');
   return {
     conditionId: conditionIdOf(w.conditionId, p('conditionId')),
     id: w.id == null ? null : String(w.id),
     slug: w.slug ?? null,
     question: w.question ?? null,
-    tokens: zipTokens(listOf(w.clobTokenIds, p('clobTokenIds')), listOf(w.outcomes, p('outcomes')), p('clobTokenIds'), p('outcomes')),
+    tokens: zipTokens(tokenIds, listOf(w.outcomes, p('outcomes')), idsPath, p('outcomes')),
     tickSize: optPxFromNumber(w.orderPriceMinTickSize, p('orderPriceMinTickSize')),
     minOrderSize: optQtyFromNumber(w.orderMinSize, p('orderMinSize')),
     negRisk: w.negRisk ?? false,
@@ -87,8 +101,17 @@ export function gammaMarketMeta(obj: unknown, path = '', event: GammaEventContex
     acceptingOrders: w.acceptingOrders ?? null,
     eventSlug: ev?.slug ?? null,
     tags: ownTags.length > 0 || ev === null ? ownTags : tagsOf(ev.tags, p('events.tags')),
+    // optional fields appear only when the source gives them (older metadata stays byte-identical)
+    ...(version !== null ? { version } : {}),
+    ...(w.createdAt != null ? { createdAt: w.createdAt } : {}),
+    ...(delayMs !== null ? { takerDelayMs: delayMs } : {}),
     ...(rewards !== undefined ? { rewards } : {}),
   };
+}
+
+function versionOf(v: unknown, path: string): 'v1' | 'v2' {
+  if (v === 'v1' || v === 'v2') return v;
+  return fail('invalid_field', `${path}: ${show(v)} is not a market version ('v1' or 'v2')`);
 }
 
 /** Gamma market object -> MarketMeta, or `{error}` naming the field and value. Never throws. */

@@ -14,6 +14,13 @@ import type { FeeSchedule, MarketRewards, MarketToken } from '../../types/market
 import { D } from '../../types/fixed.ts';
 import { fail, invalidType, isObject, show, strOf, tokenIdOf } from './fields.ts';
 
+/** A per-market delay in seconds (Gamma secondsDelay, CLOB seconds_delay) -> ms; absent, null or 0 -> null. */
+export function secondsDelayMs(v: unknown, path: string): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return invalidType(path, 'number of seconds >= 0', v);
+  return v === 0 ? null : Math.round(v * 1000);
+}
+
 /** A list given as a real array or a JSON-encoded string; absent/null/"" -> null. */
 export function listOf(v: unknown, path: string): unknown[] | null {
   if (v === undefined || v === null || v === '') return null;
