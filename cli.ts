@@ -15,6 +15,7 @@ import { registerRecord } from './src/cli/record.ts';
 import { registerReplay } from './src/cli/replay.ts';
 import { registerReport } from './src/cli/report.ts';
 import { registerLive } from './src/cli/live.ts';
+import { registerImport } from './src/cli/import.ts';
 import { registerSweep } from './src/cli/sweep.ts';
 import { registerWorker } from './src/cli/worker.ts';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerMarkets(program);
   registerInspect(program);
   registerRecordings(program);
+  registerImport(program);
   registerExchange(program);
   registerSweep(program);
   registerWorker(program);

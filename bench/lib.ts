@@ -13,6 +13,7 @@
  * when node was started with --expose-gc (bench/index.ts does that for every case).
  * Limits: single-threaded wall time (hrtime); no statistical test between runs.
  */
+import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 export interface Measurement {
@@ -146,3 +147,34 @@ export function formatCase(r: CaseResult): string {
 }
 
 export const formatTable = (results: readonly CaseResult[]): string => results.map(formatCase).join('\n\n');
+
+/** What a bench child process (one subject, one run) reports over IPC. */
+export interface ChildResult {
+  events: number;
+  ms: number;
+  /** The child's process.resourceUsage().maxRSS, bytes: its own peak. */
+  maxRssBytes: number;
+  detail: string;
+}
+
+/** Runs `script args...` in a fresh child (without --expose-gc) and resolves with the ChildResult it sends. */
+export function runChildSubject(script: string, args: readonly string[]): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [...args], { execArgv: process.execArgv.filter((a) => a !== '--expose-gc'), stdio: 'inherit', serialization: 'advanced' });
+    let msg: { ok: true; result: ChildResult } | { ok: false; error: string } | null = null;
+    child.on('message', (m) => {
+      msg = m as typeof msg;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const m = msg as { ok: true; result: ChildResult } | { ok: false; error: string } | null;
+      if (m?.ok === true) resolve(m.result);
+      else reject(new Error(m?.ok === false ? `${args[0] ?? ''}: ${m.error}` : `${args[0] ?? ''}: child exited with ${signal ?? code}`));
+    });
+  });
+}
+
+/** A single-run Measurement from a child's result. */
+export const childMeasurement = (label: string, r: ChildResult): Measurement => ({
+  label, events: r.events, iterations: 1, medianMs: r.ms, minMs: r.ms, evPerSec: (r.events * 1000) / r.ms, nsPerEvent: (r.ms * 1e6) / r.events, rssPeakBytes: r.maxRssBytes,
+});

@@ -15,7 +15,9 @@ import { openDuck, sqlString } from '../src/io/duckdb.ts';
 import { readManifest, readRecording } from '../src/recorder/read.ts';
 import { join } from 'node:path';
 
-export interface ChildResult { events: number; ms: number; maxRssBytes: number; detail: string }
+import type { ChildResult } from './lib.ts';
+
+export type { ChildResult };
 
 const [subject, dir] = process.argv.slice(2);
 if (subject === undefined || dir === undefined) throw new Error('usage: replay-child.ts <subject> <recording dir>');

@@ -13,36 +13,14 @@
  * peak" is that process's maxRSS: the requirement is < 1 GiB for a 10M-message replay.
  * Limits: one run per subject (a 10M replay takes tens of seconds on 2 cores); no median.
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchRecording, benchRows } from '../gen-recording.ts';
-import { fmtInt, fmtMb, type CaseResult, type Measurement } from '../lib.ts';
-import type { ChildResult } from '../replay-child.ts';
+import { childMeasurement, fmtInt, fmtMb, runChildSubject, type CaseResult, type Measurement } from '../lib.ts';
 
 export const name = 'replay';
 
 const CHILD = fileURLToPath(new URL('../replay-child.ts', import.meta.url));
 const GIB = 1024 ** 3;
-
-function runChild(subject: string, dir: string): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [subject, dir], { execArgv: process.execArgv.filter((a) => a !== '--expose-gc'), stdio: 'inherit', serialization: 'advanced' });
-    let msg: { ok: true; result: ChildResult } | { ok: false; error: string } | null = null;
-    child.on('message', (m) => {
-      msg = m as typeof msg;
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      const m = msg as { ok: true; result: ChildResult } | { ok: false; error: string } | null;
-      if (m?.ok === true) resolve(m.result);
-      else reject(new Error(m?.ok === false ? `${subject}: ${m.error}` : `${subject}: child exited with ${signal ?? code}`));
-    });
-  });
-}
-
-const asMeasurement = (label: string, r: ChildResult): Measurement => ({
-  label, events: r.events, iterations: 1, medianMs: r.ms, minMs: r.ms, evPerSec: (r.events * 1000) / r.ms, nsPerEvent: (r.ms * 1e6) / r.events, rssPeakBytes: r.maxRssBytes,
-});
 
 export async function run(): Promise<CaseResult> {
   const rows = benchRows();
@@ -56,8 +34,8 @@ export async function run(): Promise<CaseResult> {
   ];
   const results: { key: string; m: Measurement; detail: string }[] = [];
   for (const [key, label] of subjects) {
-    const r = await runChild(key, dir);
-    results.push({ key, m: asMeasurement(label, r), detail: r.detail });
+    const r = await runChildSubject(CHILD, [key, dir]);
+    results.push({ key, m: childMeasurement(label, r), detail: r.detail });
   }
   const [floor, ...rest] = results as [(typeof results)[0], ...typeof results];
   const totalS = (performance.now() - t0) / 1000;

@@ -3,7 +3,9 @@
  *
  * Summary (default): time span, parts, sessions, counts by source / kind / normalized event type,
  * normalization errors by reason, markets from the manifest, connections, reconnects, gaps.
- * `--json` prints the same summary as JSON (bigint-free; ns times as strings).
+ * `--json` prints the same summary as JSON (bigint-free; ns times as strings). An imported recording
+ * (`poly import`) adds its provenance: source format, input files with sha256 and row counts, missing
+ * hours, filters, metadata source, ordering rule and the documented losses (`provenance` in --json).
  *
  * SQL (`--sql "SELECT ..."`): runs in an in-memory DuckDB where the recording is the view `raw`
  * (columns v, seq, recv_ns, source, conn, kind, meta, payload, plus `date` from the partition); the
@@ -27,6 +29,7 @@ import { isoFromNs, PARQUET_COLUMNS } from '../recorder/layout.ts';
 import { readManifest } from '../recorder/read.ts';
 import type { RecordingSummary } from '../recorder/summary.ts';
 import { summarizeRecording } from '../recorder/summary.ts';
+import { formatProvenance, provenanceOf } from '../import/provenance.ts';
 import { join } from 'node:path';
 import { CliError } from './errors.ts';
 
@@ -98,7 +101,10 @@ export async function runInspect(recording: string, opts: InspectOptions, out?: 
       await runSql(dir, opts.sql, format, limit, write);
     } else {
       const s = await summarizeRecording(dir);
-      await write(opts.json === true ? toJson(s) : formatSummary(s));
+      // an imported recording also shows where it came from (src/import/provenance.ts)
+      const prov = provenanceOf(await readManifest(dir));
+      if (opts.json === true) await write(toJson(prov === null ? s : { ...s, provenance: prov }));
+      else await write(prov === null ? formatSummary(s) : `${formatSummary(s)}\n${formatProvenance(prov)}\n`);
     }
   } catch (err) {
     return recordingCliError(err);

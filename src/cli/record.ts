@@ -115,7 +115,7 @@ const RawOpts = z.object({
   s3Endpoint: z.string().optional(),
 });
 
-const fmtBytes = (n: number): string =>
+export const fmtBytes = (n: number): string =>
   n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GiB` : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 const fmtAge = (ms: number | null): string => (ms === null ? '-' : ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`);
 const fmtElapsed = (ms: number): string => {

@@ -21,17 +21,25 @@ export interface Duck {
 }
 
 export interface DuckOptions {
+  /** Database file (default ':memory:'); a file lets large tables live on disk. */
+  path?: string;
   /** DuckDB worker threads (default: DuckDB's own, = cores). */
   threads?: number;
   /** e.g. '512MB'. */
   memoryLimit?: string;
+  /** Where DuckDB spills sorts/aggregates that exceed memoryLimit (default: DuckDB's own, `<db>.tmp`). */
+  tempDirectory?: string;
+  /** DuckDB's preserve_insertion_order (default true); false lets it stream and spill more freely. */
+  preserveInsertionOrder?: boolean;
 }
 
 export async function openDuck(opts: DuckOptions = {}): Promise<Duck> {
   const config: Record<string, string> = {};
   if (opts.threads !== undefined) config['threads'] = String(opts.threads);
   if (opts.memoryLimit !== undefined) config['memory_limit'] = opts.memoryLimit;
-  const instance = await DuckDBInstance.create(':memory:', config);
+  if (opts.tempDirectory !== undefined) config['temp_directory'] = opts.tempDirectory;
+  if (opts.preserveInsertionOrder !== undefined) config['preserve_insertion_order'] = String(opts.preserveInsertionOrder);
+  const instance = await DuckDBInstance.create(opts.path ?? ':memory:', config);
   const conn = await instance.connect();
   let closed = false;
   return {
