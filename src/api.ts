@@ -11,9 +11,12 @@ export { defineStrategy, isStrategyDefinition } from './core/strategy/api.ts';
 export { px, qty, usd } from './core/strategy/units.ts';
 export type {
   BookView,
+  GtcLimitOrderSpec,
+  GtdLimitOrderSpec,
   LimitOrderSpec,
   Logger,
-  MarketOrderSpec,
+  MarketBuySpec,
+  MarketSellSpec,
   OpenOrderInfo,
   PositionInfo,
   StrategyContext,

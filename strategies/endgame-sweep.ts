@@ -83,7 +83,7 @@ function create(ctx: StrategyContext<Params>) {
       const sweep = sweepLevelsCash(taken.levels(book, 'ask'), 'ask', left, cap);
       if (sweep.cost < MIN_MARKETABLE) continue;
       ctx.log.info('endgame: buying the favourite', { market: m.conditionId, outcome: t.outcome, bid: formatPx(bid), amount: formatCash(sweep.cost) });
-      s.inFlight = ctx.marketBuy({ assetId: t.tokenId, amount: sweep.cost, worstPx: cap, tif: 'FAK' });
+      s.inFlight = ctx.marketBuy({ assetId: t.tokenId, spend: sweep.cost, worstPx: cap, tif: 'FAK' });
       orderMarket.set(s.inFlight, m.conditionId);
       return;
     }

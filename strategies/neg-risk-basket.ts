@@ -120,7 +120,7 @@ function create(ctx: StrategyContext<Params>) {
     const plan = planBasket(outcomes, P.size, P.minEdge, cash < P.maxSpend ? cash : P.maxSpend);
     if (plan === null) return;
     ctx.log.info('neg-risk basket: buying every outcome', { event: slug, outcomes: plan.legs.length, sets: formatQty(plan.sets), cost: formatCash(plan.cost) });
-    st.pending = plan.legs.map((l) => ctx.marketBuy({ assetId: l.assetId, amount: l.cost, worstPx: l.worstPx, tif: P.tif }));
+    st.pending = plan.legs.map((l) => ctx.marketBuy({ assetId: l.assetId, spend: l.cost, worstPx: l.worstPx, tif: P.tif }));
     st.baskets += 1;
   }
 

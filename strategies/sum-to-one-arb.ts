@@ -143,7 +143,7 @@ function create(ctx: StrategyContext<Params>) {
     const plan = planPairs(legs[0]!, legs[1]!, feeTermsOf(m), P.size, P.minEdge, cap);
     if (plan === null) return;
     ctx.log.info('sum-to-one: buying pairs', { market: cid, pairs: formatQty(plan.pairs), cost: formatCash(plan.cost) });
-    const orders = [plan.yes, plan.no].map((leg) => ctx.marketBuy({ assetId: leg.assetId, amount: leg.cost, worstPx: leg.worstPx, tif: P.tif }));
+    const orders = [plan.yes, plan.no].map((leg) => ctx.marketBuy({ assetId: leg.assetId, spend: leg.cost, worstPx: leg.worstPx, tif: P.tif }));
     attempts.set(cid, { orders });
   }
 

@@ -14,6 +14,7 @@ import { formatCash } from '../core/types/fixed.ts';
 import { projectRelative } from '../io/paths.ts';
 import type { EngineSettings } from './config.ts';
 import { computeRunId, writeReportHtml, writeReports, type RunMeta, type WriteResult } from './reports-writer.ts';
+import { humanParams } from '../core/strategy/params.ts';
 import { describeFailure } from './strategy-errors.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
 
@@ -56,7 +57,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const files = renderReports({
     ...reportInputFromKernel(k, {
       strategyName: input.strategy.definition.name,
-      params: { given: input.paramsGiven, resolved: input.params },
+      params: { given: input.paramsGiven, resolved: humanParams(input.strategy.definition.params, input.params) },
       initialCash: input.settings.initialCash,
       equityIntervalNs: input.settings.equityIntervalNs,
       startNs,
@@ -72,7 +73,7 @@ export async function renderRun(input: RenderRunInput): Promise<RenderRunResult>
   const run: RunMeta = {
     recording: { path: input.runPaths?.recording ?? projectRelative(input.recording), id: basename(input.recording.replace(/[/\\]+$/, '')), digest: input.recordingDigest },
     strategy: { name: input.strategy.definition.name, file: input.runPaths?.strategy ?? projectRelative(input.strategyFile), sha256: input.strategy.sha256 },
-    params: { given: input.paramsGiven, resolved: input.params },
+    params: { given: input.paramsGiven, resolved: humanParams(input.strategy.definition.params, input.params) },
     seed: input.settings.seed,
     config,
   };

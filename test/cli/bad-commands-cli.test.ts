@@ -18,9 +18,9 @@ describe('poly replay with a strategy that sends bad numbers', () => {
     for (const f of ['orders.csv', 'fills.csv', 'positions.csv', 'equity.csv', 'summary.json', 'run.json']) expect(files).toContain(f);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { risk: { denials_by_rule: Record<string, number> }; strategy_error: unknown };
     expect(summary.strategy_error).toBeNull();
-    expect(summary.risk.denials_by_rule['invalid_order']).toBe(18);
+    expect(summary.risk.denials_by_rule['invalid_order']).toBe(22);
     // the CLI's summary line counts every denial (orders, the merge and the cancel)
-    expect(r.stdout).toMatch(/\b18 denials\b/);
+    expect(r.stdout).toMatch(/\b22 denials\b/);
     const orders = await readFile(join(out, 'orders.csv'), 'utf8');
     expect(orders).toContain("invalid_order: ctx.buy: px 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write parsePx('0.45') = 4500");
   });

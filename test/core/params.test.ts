@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { p, parseDurationNs } from '../../src/core/strategy/params.ts';
+import { humanParams, p, parseDurationNs } from '../../src/core/strategy/params.ts';
 
 describe('strategy parameter schemas', () => {
   const schema = z.object({ edge: p.px().prefault('0.01'), size: p.qty(), budget: p.usd(), n: p.int(), on: p.bool(), every: p.duration() });
@@ -29,5 +29,29 @@ describe('strategy parameter schemas', () => {
     expect(parseDurationNs('1h')).toBe(3_600_000_000_000n);
     expect(parseDurationNs('10')).toBe(10_000_000n);
     expect(parseDurationNs('-1s')).toBeNull();
+  });
+});
+
+describe('humanParams: parameters in the units people write them (run.json, summary.json)', () => {
+  const schema = z.object({
+    edge: p.px().prefault('0.02'),
+    size: p.qty().prefault('10'),
+    budget: p.usd().prefault('1000'),
+    window: p.duration().prefault('5m'),
+    levels: p.int().prefault('3'),
+    mode: z.enum(['a', 'b']).prefault('a'),
+    raw: z.bigint().optional(),
+  });
+
+  it('prints every p.* value as its exact text, keeps unit-less values, bigint as text', () => {
+    const v = schema.parse({ raw: 7n });
+    expect(v.size).toBe(10_000_000);
+    expect(humanParams(schema, v)).toEqual({ edge: '0.02', size: '10', budget: '1000', window: '5m', levels: 3, mode: 'a', raw: '7' });
+  });
+
+  it('round-trips: the printed text parses back to the same values', () => {
+    const v = schema.parse({ edge: '0.0137', size: '2.5', budget: '0.0000000001', window: '1500ms' });
+    const back = schema.parse(humanParams(schema, v));
+    expect(back).toEqual(v);
   });
 });

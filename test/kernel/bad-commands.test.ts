@@ -36,9 +36,13 @@ describe('bad numbers from a strategy', () => {
       "place invalid_order: ctx.sell: qty 2.5 is not a whole number of 1e-6 shares (Qty): write parseQty('2.5') = 2500000 for 2.5 shares",
       'place invalid_order: ctx.buy: assetId 123 (a number) must be a token id string, e.g. ctx.market(id).tokens[0].tokenId',
       'place invalid_order: ctx.buy: expireNs 1900000000000000000 (a number) must be a bigint of nanoseconds since the epoch, e.g. ctx.now() + 60_000_000_000n',
-      "place invalid_order: ctx.buy: tif \"IOC\" must be one of 'GTC', 'GTD', 'FOK', 'FAK'",
-      "place invalid_order: ctx.marketBuy: amount 5 (a number) must be a bigint of 1e-10 dollars (Cash), e.g. 5n * CASH_SCALE or decimalToCash(new D('5'))",
-      'place invalid_order: ctx.marketBuy: amount -1n must be more than 0 dollars',
+      "place invalid_order: ctx.buy: tif \"IOC\" must be one of 'GTC', 'GTD'",
+      "place invalid_order: ctx.buy: tif 'FOK' is for market orders: a limit order rests (GTC or GTD); to take liquidity now use ctx.marketBuy({ assetId, spend, worstPx, tif })",
+      'place invalid_order: ctx.buy: a GTD order needs expireNs, its expiry in ns since the epoch, e.g. ctx.now() + 60_000_000_000n',
+      "place invalid_order: ctx.sell: expireNs 5n is only for tif 'GTD' (this order is GTC, which never expires): add tif: 'GTD' or drop expireNs",
+      'place invalid_order: ctx.marketBuy: amount 50000000000n: the field is called spend (dollars, Cash)',
+      "place invalid_order: ctx.marketBuy: spend 5 (a number) must be a bigint of 1e-10 dollars (Cash), e.g. 5n * CASH_SCALE or decimalToCash(new D('5'))",
+      'place invalid_order: ctx.marketBuy: spend -1n must be more than 0 dollars',
       "place invalid_order: ctx.marketSell: qty 10n is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. parseQty('10') = 10000000",
       "place invalid_order: ctx.marketSell: worstPx 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write parsePx('0.45') = 4500",
       "merge invalid_order: ctx.merge: qty 10n is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. parseQty('10') = 10000000",
@@ -48,8 +52,8 @@ describe('bad numbers from a strategy', () => {
     expect(run.kernel.exchange.openOrders().map((o) => o.px)).toEqual([100]);
     // the reports render (bad values never reach them: the orders rows show what could be read)
     const files = renderReports(reportInputFromKernel(run.kernel, { strategyName: 'bad-numbers', params: {}, initialCash: 1000n * 10n ** 10n, equityIntervalNs: 60n * SEC, startNs: T0, endNs: T0 + 90n * SEC }));
-    expect(files['orders.csv'].split('\n').filter((l) => l.includes(',denied,'))).toHaveLength(16);
-    expect(JSON.parse(files['summary.json']).risk.denials_by_rule).toEqual({ invalid_order: 18 });
+    expect(files['orders.csv'].split('\n').filter((l) => l.includes(',denied,'))).toHaveLength(20);
+    expect(JSON.parse(files['summary.json']).risk.denials_by_rule).toEqual({ invalid_order: 22 });
   });
 
   const raw = (create: (ctx: StrategyContext) => StrategyHooks) =>

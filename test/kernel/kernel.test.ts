@@ -60,7 +60,7 @@ describe('TradingKernel', () => {
           if (sent || assetId !== YES) return;
           sent = true;
           // $15 of YES: 20 @0.50 would cost $10, then 10 @0.55 = $5.5 -> only 9.090909 shares fit in the last $5
-          ctx.marketBuy({ assetId: YES, amount: 15n * 10n ** 10n, tif: 'FAK' });
+          ctx.marketBuy({ assetId: YES, spend: 15n * 10n ** 10n, tif: 'FAK' });
           ctx.buy({ assetId: YES, px: parsePx('0.45')!, qty: parseQty('20')! });
         },
         onOrder(ev) { seen.push(ev.type); },
@@ -97,7 +97,7 @@ describe('TradingKernel', () => {
     const trace: string[] = [];
     const k = new TradingKernel(config((ctx) => ({
       onStart() { ctx.setTimer('at-2s', T0 + 2n * S); },
-      onTimer(t) { trace.push(`timer ${t.name} ${(ctx.now() - T0) / S}`); ctx.marketBuy({ assetId: YES, amount: 5n * 10n ** 10n }); },
+      onTimer(t) { trace.push(`timer ${t.name} ${(ctx.now() - T0) / S}`); ctx.marketBuy({ assetId: YES, spend: 5n * 10n ** 10n }); },
       onTrade(t) { trace.push(`trade ${(t.recvNs - T0) / S}`); },
       onFill(f) { trace.push(`fill ${(f.tsNs - T0) / 1_000_000n}ms`); },
     }), 250_000_000n));
@@ -169,7 +169,7 @@ describe('TradingKernel', () => {
           if (a !== YES || ctx.openOrders().length > 0 || k.journal.fills.length > 0) return;
           ctx.buy({ assetId: YES, px: parsePx('0.30')!, qty: parseQty('5')! });
           // $15 of YES at 0.50/0.55 is worth 29.090909 x mid 0.475 = $13.82: a $1.18 loss against a $1 limit
-          ctx.marketBuy({ assetId: YES, amount: 15n * 10n ** 10n, tif: 'FAK' });
+          ctx.marketBuy({ assetId: YES, spend: 15n * 10n ** 10n, tif: 'FAK' });
         },
       })),
       risk: { ...defaultRiskLimits, maxDailyLoss: 10n ** 10n },

@@ -57,8 +57,8 @@ function twoStep(yes: string, no: string, go: (ctx: StrategyContext) => void): T
       },
       onTimer() {
         if (ctx.now() !== T0 + SEC) return go(ctx);
-        ctx.marketBuy({ assetId: YES, amount: usd(yes), worstPx: px('0.47') });
-        ctx.marketBuy({ assetId: NO, amount: usd(no), worstPx: px('0.55') });
+        ctx.marketBuy({ assetId: YES, spend: usd(yes), worstPx: px('0.47') });
+        ctx.marketBuy({ assetId: NO, spend: usd(no), worstPx: px('0.55') });
       },
     }), constantLatency(50n * MS)),
     script(),
@@ -74,7 +74,7 @@ describe('merge through the command path (hand-computed)', () => {
     // (Before: the merge hit the portfolio at t, when YES was 10 < 15: denied.)
     let mergeId = '';
     const k = twoStep('4.7', '11', (ctx) => {
-      ctx.marketBuy({ assetId: YES, amount: usd('2.35'), worstPx: px('0.47') });
+      ctx.marketBuy({ assetId: YES, spend: usd('2.35'), worstPx: px('0.47') });
       mergeId = ctx.merge(m.conditionId, q('15'));
     });
     const merged = events(k, 'positions_merged');
@@ -163,7 +163,7 @@ describe('merge through the command path (randomized)', () => {
               onTimer() {
                 for (const act of sc.batches[batch++]![1]) {
                   const asset = 'yes' in act && !act.yes ? NO : YES;
-                  if (act.k === 'buy') sent.push({ id: ctx.marketBuy({ assetId: asset, amount: usd(String(act.dollars)), worstPx: px(asset === YES ? '0.47' : '0.55'), tif: 'FAK' }), kind: 'order', atNs: ctx.now() });
+                  if (act.k === 'buy') sent.push({ id: ctx.marketBuy({ assetId: asset, spend: usd(String(act.dollars)), worstPx: px(asset === YES ? '0.47' : '0.55'), tif: 'FAK' }), kind: 'order', atNs: ctx.now() });
                   else if (act.k === 'sell') {
                     const held = ctx.position(asset).qty;
                     if (held > 0) sent.push({ id: ctx.marketSell({ assetId: asset, qty: Math.min(held, q(String(act.shares))), worstPx: px(asset === YES ? '0.45' : '0.53'), tif: 'FAK' }), kind: 'order', atNs: ctx.now() });

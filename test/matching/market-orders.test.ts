@@ -98,7 +98,7 @@ function runCtx(act: (ctx: StrategyContext) => void, latencyNs = 0n, later: [str
             if (done) return;
             done = true;
             // hold 50 shares to sell: $30 / 0.60, half of the 0.60 ask
-            ctx.marketBuy({ assetId: YES77, amount: usd('30'), worstPx: px('0.60'), tif: 'FOK' });
+            ctx.marketBuy({ assetId: YES77, spend: usd('30'), worstPx: px('0.60'), tif: 'FOK' });
           },
           onOrder(ev) {
             events.push(ev);
@@ -150,13 +150,13 @@ describe('ctx.marketSell / marketBuy without worstPx: priced like py-clob-client
   });
 
   it('BUY $10: walks 0.60 x 50 left ($30 >= $10): the limit is 0.60', () => {
-    const r = runCtx((ctx) => ctx.marketBuy({ assetId: YES77, amount: usd('10') }));
+    const r = runCtx((ctx) => ctx.marketBuy({ assetId: YES77, spend: usd('10') }));
     const o = r.orders.find((x) => x.clientId === 'o000002')!;
     expect([o.px, o.status]).toEqual([px('0.60'), 'filled']); // before: 0.99
   });
 
   it('a FOK the book cannot fill at all is denied with the reason (the client refuses: no match)', () => {
-    const r = runCtx((ctx) => ctx.marketBuy({ assetId: YES77, amount: usd('500') }));
+    const r = runCtx((ctx) => ctx.marketBuy({ assetId: YES77, spend: usd('500') }));
     const o = r.orders.find((x) => x.clientId === 'o000002')!;
     // asks: 0.60 x (100 - 50 we bought) = $30 < $500
     expect(o.status).toBe('denied');

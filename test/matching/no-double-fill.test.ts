@@ -344,9 +344,9 @@ describe('the REST /books resync through the normalizer and the kernel', () => {
         name: 'resync-probe', params: z.object({}),
         create: (ctx) => ({
           onStart: () => void ctx.setTimer('buy', s.now),
-          onTimer: () => void ctx.marketBuy({ assetId: yes, amount: usd('142.68'), worstPx: px('0.58') }), // 246 x 0.58
+          onTimer: () => void ctx.marketBuy({ assetId: yes, spend: usd('142.68'), worstPx: px('0.58') }), // 246 x 0.58
           onBook: (_id, book) => {
-            if (ctx.now() === at && book.assetId === yes) ctx.marketBuy({ assetId: yes, amount: usd('99.76'), worstPx: px('0.58') }); // 172 more
+            if (ctx.now() === at && book.assetId === yes) ctx.marketBuy({ assetId: yes, spend: usd('99.76'), worstPx: px('0.58') }); // 172 more
           },
         }),
       }),

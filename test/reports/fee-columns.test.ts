@@ -20,7 +20,7 @@ const buyThenSell = defineStrategy({
       onBook() {
         if (sent) return;
         sent = true;
-        ctx.marketBuy({ assetId: YES, amount: usd('47'), worstPx: px('0.47') });
+        ctx.marketBuy({ assetId: YES, spend: usd('47'), worstPx: px('0.47') });
       },
       onFill(f) {
         if (f.side === 'BUY') ctx.marketSell({ assetId: YES, qty: q('50'), worstPx: px('0.45') });

@@ -17,7 +17,7 @@
 import { PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { PlaceOrder, TimeInForce } from '../types/orders.ts';
 
-const TIFS = ['GTC', 'GTD', 'FOK', 'FAK'] as const;
+const TIFS = ['GTC', 'GTD'] as const;
 const MARKET_TIFS = ['FOK', 'FAK'] as const;
 
 /** A value as a strategy author would recognise it: 0.45, 4500n, "0.45" (a string), NaN, missing. */
@@ -81,32 +81,36 @@ function firstProblem(verb: string, checks: readonly (string | null)[]): string 
   return p === undefined || p === null ? null : `ctx.${verb}: ${p}`;
 }
 
-/** ctx.buy / ctx.sell spec. */
+/** ctx.buy / ctx.sell spec: a resting order, GTC (no expiry) or GTD (expireNs required). */
 export function checkLimitSpec(verb: 'buy' | 'sell', spec: unknown): string | null {
   if (!isObject(spec)) return `ctx.${verb}: the order must be an object { assetId, px, qty, tif?, postOnly?, expireNs? }, got ${shown(spec)}`;
   const { assetId, px, qty, tif, postOnly, expireNs } = spec;
+  const market = verb === 'buy' ? 'marketBuy({ assetId, spend, worstPx, tif })' : 'marketSell({ assetId, qty, worstPx, tif })';
   return firstProblem(verb, [
     checkToken('assetId', assetId),
     checkPx('px', px),
     checkQty('qty', qty),
-    checkOneOf('tif', tif, TIFS),
+    tif === 'FOK' || tif === 'FAK' ? `tif '${tif}' is for market orders: a limit order rests (GTC or GTD); to take liquidity now use ctx.${market}` : checkOneOf('tif', tif, TIFS),
     postOnly === undefined || typeof postOnly === 'boolean' ? null : `postOnly ${shown(postOnly)} must be true or false`,
+    tif === 'GTD' && expireNs === undefined ? `a GTD order needs expireNs, its expiry in ns since the epoch, e.g. ctx.now() + 60_000_000_000n` : null,
+    tif !== 'GTD' && expireNs !== undefined ? `expireNs ${typed(expireNs)} is only for tif 'GTD' (this order is GTC, which never expires): add tif: 'GTD' or drop expireNs` : null,
     expireNs === undefined || typeof expireNs === 'bigint'
       ? null
       : `expireNs ${typed(expireNs)} must be a bigint of nanoseconds since the epoch, e.g. ctx.now() + 60_000_000_000n`,
   ]);
 }
 
-/** ctx.marketBuy (amount in dollars) / ctx.marketSell (qty in shares) spec. */
+/** ctx.marketBuy (spend, in dollars) / ctx.marketSell (qty, in shares) spec. */
 export function checkMarketSpec(verb: 'marketBuy' | 'marketSell', spec: unknown): string | null {
-  if (!isObject(spec)) return `ctx.${verb}: the order must be an object { assetId, ${verb === 'marketBuy' ? 'amount' : 'qty'}, worstPx?, tif? }, got ${shown(spec)}`;
-  const { assetId, amount, qty, worstPx, tif } = spec;
+  if (!isObject(spec)) return `ctx.${verb}: the order must be an object { assetId, ${verb === 'marketBuy' ? 'spend' : 'qty'}, worstPx?, tif? }, got ${shown(spec)}`;
+  const { assetId, spend, amount, qty, worstPx, tif } = spec;
   const buy = verb === 'marketBuy';
   return firstProblem(verb, [
     checkToken('assetId', assetId),
-    buy ? checkCash('amount', amount) : checkQty('qty', qty),
-    buy && qty !== undefined ? `qty ${shown(qty)}: a market BUY is sized in dollars (amount), not shares` : null,
-    !buy && amount !== undefined ? `amount ${shown(amount)}: a market SELL is sized in shares (qty), not dollars` : null,
+    amount !== undefined ? `amount ${shown(amount)}: the field is called ${buy ? 'spend (dollars, Cash)' : 'qty (shares, Qty) on a SELL'}` : null,
+    buy ? checkCash('spend', spend) : checkQty('qty', qty),
+    buy && qty !== undefined ? `qty ${shown(qty)}: a market BUY is sized in dollars (spend), not shares` : null,
+    !buy && spend !== undefined ? `spend ${shown(spend)}: a market SELL is sized in shares (qty), not dollars` : null,
     worstPx === undefined ? null : checkPx('worstPx', worstPx),
     checkOneOf('tif', tif, MARKET_TIFS),
   ]);
@@ -151,7 +155,7 @@ export function readablePlace(clientId: string, side: 'BUY' | 'SELL', spec: unkn
     tif: typeof tif === 'string' && allowed.includes(tif) ? (tif as TimeInForce) : market ? 'FOK' : 'GTC',
     px: checkPx('px', pxField) === null ? (pxField as Px) : 0,
     qty: checkQty('qty', o['qty']) === null ? (o['qty'] as Qty) : null,
-    amount: checkCash('amount', o['amount']) === null ? (o['amount'] as Cash) : null,
+    amount: checkCash('spend', o['spend']) === null ? (o['spend'] as Cash) : null,
     postOnly: o['postOnly'] === true,
     expireNs: typeof o['expireNs'] === 'bigint' ? o['expireNs'] : null,
   };

@@ -48,7 +48,7 @@ import { TopOfBookRecorder } from '../reports/series.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
 import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, readablePlace, shown } from './command-check.ts';
-import type { BookView, LimitOrderSpec, MarketOrderSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
+import type { BookView, LimitOrderSpec, MarketBuySpec, MarketSellSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { FeedState, MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
@@ -611,7 +611,7 @@ export class TradingKernel {
    * the level that fills the size; see PaperExchange.quoteMarketable). A FOK the book cannot fill is
    * refused here, as the client refuses to send it ('no_match').
    */
-  private marketOrder(side: 'BUY' | 'SELL', spec: MarketOrderSpec): string {
+  private marketOrder(side: 'BUY' | 'SELL', spec: MarketBuySpec | MarketSellSpec): string {
     const clientId = this.nextClientId();
     const problem = checkMarketSpec(side === 'BUY' ? 'marketBuy' : 'marketSell', spec);
     if (problem !== null) {
@@ -619,7 +619,9 @@ export class TradingKernel {
       return clientId;
     }
     const tif = spec.tif ?? 'FOK';
-    const size = side === 'BUY' ? { amount: spec.amount ?? 0n } : { qty: spec.qty ?? 0 };
+    const spend = 'spend' in spec ? spec.spend : null;
+    const shares = 'qty' in spec ? spec.qty : null;
+    const size = spend !== null ? { amount: spend } : { qty: shares ?? 0 };
     let px = spec.worstPx;
     let refusal: string | null = null;
     if (px === undefined) {
@@ -631,8 +633,8 @@ export class TradingKernel {
       }
     }
     const cmd: PlaceOrder = {
-      type: 'place', clientId, assetId: spec.assetId, side, tif, px, qty: side === 'SELL' ? (spec.qty ?? 0) : null,
-      amount: side === 'BUY' ? (spec.amount ?? 0n) : null, postOnly: false, expireNs: null,
+      type: 'place', clientId, assetId: spec.assetId, side, tif, px, qty: side === 'SELL' ? (shares ?? 0) : null,
+      amount: side === 'BUY' ? (spend ?? 0n) : null, postOnly: false, expireNs: null,
     };
     if (refusal === null) this.command(cmd);
     else this.refuse(cmd, 'no_match', refusal);

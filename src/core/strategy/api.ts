@@ -65,32 +65,57 @@ export interface OpenOrderInfo {
   readonly postOnly: boolean;
 }
 
-export interface LimitOrderSpec {
+interface LimitOrderBase {
+  /** Token id (ctx.market(id).tokens[i].tokenId). */
   readonly assetId: string;
+  /** Limit price in ticks (Px, integer 1e-4 dollars, 1..9999), on the market's tick grid (else the venue rejects it). */
   readonly px: Px;
+  /** Shares (Qty, integer 1e-6 shares, > 0). */
   readonly qty: Qty;
-  /** Default GTC. */
-  readonly tif?: 'GTC' | 'GTD' | 'FOK' | 'FAK';
+  /** Rejected by the venue instead of taking liquidity when it would cross. Default false. */
   readonly postOnly?: boolean;
-  /** GTD only: expiry time, ns since epoch. */
-  readonly expireNs?: bigint;
 }
 
-export interface MarketOrderSpec {
+/** A resting limit order that stays until filled or cancelled (the default time in force). */
+export interface GtcLimitOrderSpec extends LimitOrderBase {
+  readonly tif?: 'GTC';
+  readonly expireNs?: never;
+}
+
+/** A resting limit order that expires at `expireNs` (ns since the epoch); the expiry is required. */
+export interface GtdLimitOrderSpec extends LimitOrderBase {
+  readonly tif: 'GTD';
+  readonly expireNs: bigint;
+}
+
+/**
+ * ctx.buy / ctx.sell: a limit order rests (GTC or GTD). Immediate-or-cancel orders are market orders
+ * (ctx.marketBuy / ctx.marketSell with tif FOK or FAK); a limit spec with tif FOK/FAK, a GTD without
+ * expireNs or a GTC with one is denied (rule invalid_order) with a reason that names the fix.
+ */
+export type LimitOrderSpec = GtcLimitOrderSpec | GtdLimitOrderSpec;
+
+interface MarketOrderBase {
   readonly assetId: string;
-  /** BUY: dollars to spend. */
-  readonly amount?: Cash;
-  /** SELL: shares to sell. */
-  readonly qty?: Qty;
   /**
-   * Worst acceptable price. Default: priced the way Polymarket's client prices a market order
+   * Worst acceptable price (ticks). Default: priced the way Polymarket's client prices a market order
    * (py-clob-client `calculate_market_price`): the price of the book level where the size is reached,
    * counting liquidity still available to you; a FAK the book cannot fill gets the worst displayed price,
    * a FOK it cannot fill is denied (`no_match`), as the client refuses to send it.
    */
   readonly worstPx?: Px;
-  /** FOK (default) or FAK. */
+  /** FOK (default: all or nothing) or FAK (fill what is there, cancel the rest). */
   readonly tif?: 'FOK' | 'FAK';
+}
+
+/** ctx.marketBuy: a BUY sized in dollars to spend (Cash, > 0), as Polymarket's market BUY is. */
+export interface MarketBuySpec extends MarketOrderBase {
+  readonly spend: Cash;
+}
+
+/** ctx.marketSell: a SELL sized in shares (Qty, > 0). */
+export interface MarketSellSpec extends MarketOrderBase {
+  readonly qty: Qty;
 }
 
 export interface Logger {
@@ -124,8 +149,8 @@ export interface StrategyContext<P = unknown> {
   canTrade(assetId: string): boolean;
   buy(spec: LimitOrderSpec): string;
   sell(spec: LimitOrderSpec): string;
-  marketBuy(spec: MarketOrderSpec): string;
-  marketSell(spec: MarketOrderSpec): string;
+  marketBuy(spec: MarketBuySpec): string;
+  marketSell(spec: MarketSellSpec): string;
   cancel(clientId: string): void;
   cancelAll(filter?: { market?: string; assetId?: string }): void;
   /**

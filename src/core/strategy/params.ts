@@ -6,7 +6,7 @@
  * Defaults: use zod 4's `.prefault('0.01')` (the default is parsed like user input); `.default()` would skip parsing.
  */
 import { z } from 'zod';
-import { parseCash, parsePx, parseQty, type Cash, type Px, type Qty } from '../types/fixed.ts';
+import { formatCash, formatPx, formatQty, parseCash, parsePx, parseQty, type Cash, type Px, type Qty } from '../types/fixed.ts';
 
 const text = z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? String(v) : v.trim()));
 
@@ -118,3 +118,25 @@ export const p = {
   bool: tagged('bool', boolParam),
   duration: tagged('duration', durationParam),
 };
+
+/**
+ * Parameter values as people write them, for reports (run.json, summary.json) and printed output: a `p.*`
+ * parameter is shown in its unit as exact text ('0.41', '10', '1000', '5m'), so `"size": "10"`, not
+ * 10000000; a value whose schema has no unit (a z.enum, a plain z.number) is kept as it is (bigint as text).
+ * The text is what `--param k=v` accepts, so a printed parameter set can be given back unchanged.
+ */
+export function humanParams(schema: unknown, values: unknown): unknown {
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) return typeof values === 'bigint' ? values.toString() : values;
+  const shape = (schema as { shape?: Record<string, unknown> } | null)?.shape ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values as Record<string, unknown>)) out[k] = humanValue(paramUnit(shape[k]), v);
+  return out;
+}
+
+function humanValue(unit: ParamUnit | null, v: unknown): unknown {
+  if (unit === 'px' && typeof v === 'number') return formatPx(v);
+  if (unit === 'qty' && typeof v === 'number') return formatQty(v);
+  if (unit === 'usd' && typeof v === 'bigint') return formatCash(v);
+  if (unit === 'duration' && typeof v === 'bigint') return formatDurationNs(v);
+  return typeof v === 'bigint' ? v.toString() : v;
+}
