@@ -22,8 +22,9 @@
  *   can come later (or earlier) than that.
  * - Taker fees (withheld in shares on a buy) eat part of the few cents of edge: at 0.97 with the 0.07
  *   crypto rate, 0.07 x 0.03 = 0.2 cents per share.
- * - In replay the recorded book keeps showing asks we already bought; the strategy subtracts its own
- *   fills (lib/taken.ts, the paper exchange's rule), so it never counts the same asks twice.
+ * - In replay the recorded book keeps showing asks we already bought; the strategy plans on
+ *   `ctx.available` (displayed minus our own taker fills, the paper exchange's own overlay), so it never
+ *   counts the same asks twice.
  */
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from 'poly';
@@ -32,8 +33,7 @@ import { formatCash, formatPx, notional, type Cash } from 'poly';
 import type { MarketResolved } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
-import { MIN_MARKETABLE, endDateNs, floorToTick, tickOf } from './lib/helpers.ts';
-import { TakenLiquidity, sweepLevelsCash } from './lib/taken.ts';
+import { MIN_MARKETABLE, endDateNs, floorToTick, sweepLevelsCash, tickOf } from './lib/helpers.ts';
 
 const params = z.object({
   window: p.duration().prefault('5m'),
@@ -53,7 +53,6 @@ function create(ctx: StrategyContext<Params>) {
   const P = ctx.params;
   const state = new Map<string, MarketState>();
   const orderMarket = new Map<string, string>();
-  const taken = new TakenLiquidity();
 
   function stateOf(m: MarketMeta): MarketState | undefined {
     let s = state.get(m.conditionId);
@@ -80,7 +79,7 @@ function create(ctx: StrategyContext<Params>) {
       const bid = book?.bestBid() ?? null;
       if (book === undefined || bid === null || bid < P.threshold || !ctx.canTrade(t.tokenId)) continue;
       const cap = floorToTick(P.maxPx, tickOf(book, m));
-      const sweep = sweepLevelsCash(taken.levels(book, 'ask'), 'ask', left, cap);
+      const sweep = sweepLevelsCash(ctx.available(t.tokenId, 'ask'), 'ask', left, cap);
       if (sweep.cost < MIN_MARKETABLE) continue;
       ctx.log.info('endgame: buying the favourite', { market: m.conditionId, outcome: t.outcome, bid: formatPx(bid), amount: formatCash(sweep.cost) });
       s.inFlight = ctx.marketBuy({ assetId: t.tokenId, spend: sweep.cost, worstPx: cap, tif: 'FAK' });
@@ -93,8 +92,7 @@ function create(ctx: StrategyContext<Params>) {
     onStart() {
       for (const m of ctx.markets()) stateOf(m);
     },
-    onBook(assetId: string, book: BookView) {
-      taken.onBook(book);
+    onBook(assetId: string, _book: BookView) {
       const m = ctx.market(assetId);
       if (m !== undefined) consider(m);
     },
@@ -107,10 +105,7 @@ function create(ctx: StrategyContext<Params>) {
       const cid = clientId === null ? undefined : orderMarket.get(clientId);
       const s = cid === undefined ? undefined : state.get(cid);
       if (s === undefined || clientId === null) return;
-      if (ev.type === 'order_filled') {
-        s.spent += notional(ev.px, ev.qty);
-        taken.onFill(ev);
-      }
+      if (ev.type === 'order_filled') s.spent += notional(ev.px, ev.qty);
       const done = (ev.type === 'order_filled' && ev.leavesQty === 0) || ev.type === 'order_canceled' || ev.type === 'order_rejected' || ev.type === 'order_denied';
       if (done && s.inFlight === clientId) {
         s.inFlight = null;

@@ -62,7 +62,7 @@ export interface MakerQuotes {
 
 /** Where to quote, given the YES book, the net inventory (shares, 1e-6) and the parameters. */
 export function makerPrices(book: BookView, tick: number, net: number, P: Pick<Params, 'halfSpread' | 'skewPerShare'>): MakerQuotes {
-  const mid = book.mid();
+  const mid = book.midDollars();
   if (mid === null) return { bid: null, ask: null };
   const skew = new D(net).div(QTY_SCALE).mul(P.skewPerShare).div(PX_SCALE);
   const half = new D(P.halfSpread).div(PX_SCALE);

@@ -6,9 +6,9 @@
  * If the set can be bought for less, the difference is locked in (minus fees), whoever wins.
  *
  * What it does, on every book update of a market in such an event:
- * - For each outcome, the cost of buying `size` YES shares from the displayed asks (walking the depth,
- *   i.e. the VWAP for that size, minus what our own earlier fills took), and the shares that arrive after
- *   the taker fee (paid in shares, rounded up).
+ * - For each outcome, the cost of buying `size` YES shares from the asks still available to us (walking the
+ *   depth, i.e. the VWAP for that size; `ctx.available`: displayed minus what our own earlier fills took),
+ *   and the shares that arrive after the taker fee (paid in shares; `ctx.takerFee`, the engine's own fee).
  * - Buys only if total cost <= (1 - minEdge) x the number of complete sets received (the smallest leg),
  *   every leg has the depth, and every leg is worth the venue's $1 minimum. The set is shrunk to fit
  *   `maxSpend` and the cash available.
@@ -31,12 +31,11 @@
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext } from 'poly';
 import { p } from 'poly';
-import { PX_ONE, formatCash, formatQty, notional, type Cash, type Qty } from 'poly';
+import { PX_ONE, formatCash, formatQty, notional, type Cash, type Px, type Qty } from 'poly';
 import type { Level, MarketListed } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
-import { MIN_MARKETABLE, feeTermsOf, floorToLot, planBuy, type BuyPlan } from './lib/helpers.ts';
-import { TakenLiquidity } from './lib/taken.ts';
+import { MIN_MARKETABLE, floorToLot, planBuy, type BuyFeeShares, type BuyPlan } from './lib/helpers.ts';
 
 const params = z.object({
   size: p.qty().prefault('10'),
@@ -59,7 +58,7 @@ export interface BasketPlan {
 
 /** Plans `size` YES of every outcome; null when a leg is too thin or the set is not cheap enough. */
 export function planBasket(
-  outcomes: readonly { readonly meta: MarketMeta; readonly assetId: string; readonly asks: readonly Level[] }[],
+  outcomes: readonly { readonly assetId: string; readonly asks: readonly Level[]; readonly fee: BuyFeeShares }[],
   size: Qty,
   minEdge: number,
   cashCap: Cash,
@@ -67,7 +66,7 @@ export function planBasket(
   const plan = (n: Qty): BuyPlan[] | null => {
     const legs: BuyPlan[] = [];
     for (const o of outcomes) {
-      const leg = planBuy(o.assetId, o.asks, n, feeTermsOf(o.meta));
+      const leg = planBuy(o.assetId, o.asks, n, o.fee);
       if (leg === null) return null;
       legs.push(leg);
     }
@@ -97,7 +96,6 @@ interface EventState {
 
 function create(ctx: StrategyContext<Params>) {
   const P = ctx.params;
-  const taken = new TakenLiquidity();
   const events = new Map<string, EventState>();
 
   const eventOf = (m: MarketMeta | undefined): string | null =>
@@ -114,7 +112,7 @@ function create(ctx: StrategyContext<Params>) {
       const assetId = meta.tokens[0]!.tokenId;
       const book = ctx.book(assetId);
       if (book === undefined || !book.valid || !ctx.canTrade(assetId)) return;
-      outcomes.push({ meta, assetId, asks: taken.levels(book, 'ask') });
+      outcomes.push({ assetId, asks: ctx.available(assetId, 'ask'), fee: (px: Px, q: Qty) => ctx.takerFee(assetId, 'BUY', px, q).feeQty });
     }
     const cash = ctx.cash();
     const plan = planBasket(outcomes, P.size, P.minEdge, cash < P.maxSpend ? cash : P.maxSpend);
@@ -136,8 +134,7 @@ function create(ctx: StrategyContext<Params>) {
   }
 
   return {
-    onBook(assetId: string, book: BookView) {
-      taken.onBook(book);
+    onBook(assetId: string, _book: BookView) {
       const slug = eventOf(ctx.market(assetId));
       if (slug !== null) consider(slug);
     },
@@ -145,8 +142,7 @@ function create(ctx: StrategyContext<Params>) {
       const slug = eventOf(ev.meta);
       if (slug !== null) consider(slug);
     },
-    onOrder(ev: OrderEvent) {
-      if (ev.type === 'order_filled') taken.onFill(ev);
+    onOrder(_ev: OrderEvent) {
       checkDone();
     },
   };

@@ -32,22 +32,21 @@
  *   crossed or stale books (data-quality moments), which a paper fill may flatter. Treat its results
  *   as a data check first, a strategy second. The same walk is useful across markets (neg-risk baskets).
  * - In replay the recorded book does not react to our orders: it keeps showing shares we already
- *   bought. The strategy subtracts its own taker fills from the displayed levels (lib/taken.ts, the
- *   paper exchange's rule), so it never counts the same shares twice.
- * - Taker fees come from the market's feeSchedule; a fee-enabled market without one is planned with
- *   the highest published curve (conservative). Venue size/amount decimal rules are not applied.
+ *   bought. The strategy plans on `ctx.available` (displayed minus our own taker fills, the paper
+ *   exchange's own overlay), so it never counts the same shares twice.
+ * - Taker fees are the engine's own (`ctx.feeTerms` for the marginal screen, `ctx.takerFee` per level for
+ *   the exact plan): what the paper exchange will charge. Venue size/amount decimal rules are not applied.
  * - Latency: the orders act on the book as it is when they arrive; if it moved, FAK may fill less
  *   (and one leg more than the other), FOK may be killed.
  */
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from 'poly';
 import { p } from 'poly';
-import { D, PX_ONE, formatCash, formatQty, notional, type Cash, type Qty } from 'poly';
+import { D, PX_ONE, formatCash, formatQty, notional, type Cash, type FeeTerms, type Px, type Qty } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
 import type { Level } from 'poly';
-import { MIN_MARKETABLE, feeFraction, feeTermsOf, floorToLot, planBuy, type BuyPlan, type FeeTerms } from './lib/helpers.ts';
-import { TakenLiquidity } from './lib/taken.ts';
+import { MIN_MARKETABLE, feeFraction, floorToLot, planBuy, type BuyFeeShares, type BuyPlan } from './lib/helpers.ts';
 
 const params = z.object({
   size: p.qty().prefault('100'),
@@ -71,8 +70,8 @@ export interface PairPlan {
  * (1 - minEdge) per merged pair (fee shares included), then check the exact plan. Null = no trade.
  */
 export function planPairs(
-  yesLeg: { assetId: string; asks: readonly Level[] },
-  noLeg: { assetId: string; asks: readonly Level[] },
+  yesLeg: { assetId: string; asks: readonly Level[]; fee: BuyFeeShares },
+  noLeg: { assetId: string; asks: readonly Level[]; fee: BuyFeeShares },
   fees: FeeTerms | null,
   maxPairs: Qty,
   minEdge: number,
@@ -106,8 +105,8 @@ export function planPairs(
   }
   const qty = floorToLot(taken);
   if (qty <= 0) return null;
-  const y = planBuy(yesLeg.assetId, yes, qty, fees);
-  const n = planBuy(noLeg.assetId, no, qty, fees);
+  const y = planBuy(yesLeg.assetId, yes, qty, yesLeg.fee);
+  const n = planBuy(noLeg.assetId, no, qty, noLeg.fee);
   if (y === null || n === null) return null;
   const pairs = Math.min(y.netQty, n.netQty);
   const cost = y.cost + n.cost;
@@ -124,7 +123,6 @@ function create(ctx: StrategyContext<Params>) {
   const P = ctx.params;
   const attempts = new Map<string, Attempt>();
   const nextTryNs = new Map<string, bigint>();
-  const taken = new TakenLiquidity();
 
   const binary = (m: MarketMeta | undefined): m is MarketMeta => m !== undefined && m.tokens.length === 2;
 
@@ -134,13 +132,11 @@ function create(ctx: StrategyContext<Params>) {
     const yesId = m.tokens[0]!.tokenId, noId = m.tokens[1]!.tokenId;
     const yb = ctx.book(yesId), nb = ctx.book(noId);
     if (yb === undefined || nb === undefined || !yb.valid || !ctx.canTrade(yesId) || !ctx.canTrade(noId)) return;
-    taken.onBook(yb);
-    taken.onBook(nb);
     const cash = ctx.cash();
     const cap = cash < P.maxSpend ? cash : P.maxSpend;
     if (cap <= 0n) return;
-    const legs = [yb, nb].map((b) => ({ assetId: b.assetId, asks: taken.levels(b, 'ask') }));
-    const plan = planPairs(legs[0]!, legs[1]!, feeTermsOf(m), P.size, P.minEdge, cap);
+    const legs = [yesId, noId].map((id) => ({ assetId: id, asks: ctx.available(id, 'ask'), fee: (px: Px, q: Qty) => ctx.takerFee(id, 'BUY', px, q).feeQty }));
+    const plan = planPairs(legs[0]!, legs[1]!, ctx.feeTerms(yesId), P.size, P.minEdge, cap);
     if (plan === null) return;
     ctx.log.info('sum-to-one: buying pairs', { market: cid, pairs: formatQty(plan.pairs), cost: formatCash(plan.cost) });
     const orders = [plan.yes, plan.no].map((leg) => ctx.marketBuy({ assetId: leg.assetId, spend: leg.cost, worstPx: leg.worstPx, tif: P.tif }));
@@ -163,8 +159,7 @@ function create(ctx: StrategyContext<Params>) {
   }
 
   return {
-    onBook(assetId: string, book: BookView) {
-      taken.onBook(book);
+    onBook(assetId: string, _book: BookView) {
       const m = ctx.market(assetId);
       if (binary(m)) consider(m);
     },
@@ -173,7 +168,6 @@ function create(ctx: StrategyContext<Params>) {
       if (binary(m)) consider(m);
     },
     onOrder(ev: OrderEvent) {
-      if (ev.type === 'order_filled') taken.onFill(ev);
       if (ev.type === 'positions_merged') ctx.log.info('sum-to-one: merged', { market: ev.market, qty: formatQty(ev.qty) });
       if (attempts.size > 0) settleAttempts();
     },

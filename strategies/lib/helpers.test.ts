@@ -5,11 +5,9 @@ import { L2Book } from '../../src/core/book/l2.ts';
 import { takerFee, type FeeTerms as EngineTerms } from '../../src/core/matching/fees.ts';
 import { D, type Px } from '../../src/core/types/fixed.ts';
 import type { Level } from '../../src/core/types/events.ts';
-import type { OrderFilled } from '../../src/core/types/orders.ts';
 import noop from '../noop.ts';
-import { SEC, WireScript, binaryMarket, CRYPTO_FEES, noId, px, q, runScript, usd, yesId } from '../../test/strategies/helpers.ts';
-import { WORST_CASE_FEES, buyFeeSharesBound, ceilToTick, clampPx, endDateNs, feeTermsOf, floorToLot, floorToTick, isoToNs, planBuy } from './helpers.ts';
-import { TakenLiquidity, sweepLevels, sweepLevelsCash } from './taken.ts';
+import { SEC, WireScript, binaryMarket, noId, px, q, runScript, usd, yesId } from '../../test/strategies/helpers.ts';
+import { ceilToTick, clampPx, endDateNs, floorToLot, floorToTick, isoToNs, planBuy, sweepLevels, sweepLevelsCash } from './helpers.ts';
 
 const SEED = { seed: 20260601, numRuns: 300 };
 
@@ -47,72 +45,28 @@ describe('ticks and lots', () => {
   });
 });
 
-describe('fee bound', () => {
-  const engineTerms = (t: { rate: D; exponent: D }): EngineTerms => ({ rate: t.rate, exponent: t.exponent, rebateRate: new D(0), source: 'test' });
+describe('planBuy', () => {
+  const terms: EngineTerms = { rate: new D('0.07'), exponent: new D(1), rebateRate: new D(0), source: 'test' };
+  const engineFee = (p: Px, n: number) => takerFee(terms, 'BUY', p, n).feeQty;
 
-  it('is never below the shares the paper exchange withholds, and at most a rounding step above (property)', () => {
-    const schedules = [WORST_CASE_FEES, { rate: new D('0.25'), exponent: new D(2) }, { rate: new D('0.03'), exponent: new D(1) }];
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 1, max: 5_000_000_000 }), fc.constantFrom(...schedules), (p: Px, qty, t) => {
-        const engine = takerFee(engineTerms(t), 'BUY', p, qty).feeQty;
-        const bound = buyFeeSharesBound(t, p, qty);
-        expect(bound).toBeGreaterThanOrEqual(engine);
-        // The dollar fee is rounded up instead of half-up: at most $0.00001 more, i.e. 1e-5 / price shares
-        // = 1e5 / p micro-shares (p in 1e-4 units); the share rounding adds at most one more micro-share.
-        expect(bound - engine).toBeLessThanOrEqual(Math.ceil(1e5 / p) + 1);
-      }),
-      SEED,
-    );
-  });
-
-  it('follows the market schedule; a fee-enabled market without one is planned at the worst published curve', () => {
-    expect(feeTermsOf(binaryMarket({ n: 1 }))).toBeNull();
-    expect(feeTermsOf(binaryMarket({ n: 1, fees: { ...CRYPTO_FEES, rate: '0' } }))).toBeNull();
-    expect(feeTermsOf(binaryMarket({ n: 1, fees: CRYPTO_FEES }))!.rate.toString()).toBe('0.07');
-    expect(feeTermsOf({ ...binaryMarket({ n: 1 }), feesEnabled: true })).toBe(WORST_CASE_FEES);
-    // 100 shares at 0.50, 0.07 x 0.25 = $1.75 -> 3.5 shares
-    expect(buyFeeSharesBound(WORST_CASE_FEES, px('0.5'), q('100'))).toBe(q('3.5'));
-  });
-
-  it('planBuy walks the depth and reports cost, worst price and shares after fees', () => {
+  it('walks the depth and reports cost, worst price and shares after the fee it is given, level by level', () => {
     const asks: Level[] = [{ px: px('0.40'), qty: q('10') }, { px: px('0.50'), qty: q('10') }];
-    const plan = planBuy('t', asks, q('15'), WORST_CASE_FEES)!;
+    const plan = planBuy('t', asks, q('15'), engineFee)!;
     expect(plan.cost).toBe(usd('6.5'));
     expect(plan.worstPx).toBe(px('0.50'));
-    // fees: 10 x 0.07 x 0.24 = 0.168 -> 0.42 sh; 5 x 0.07 x 0.25 = 0.0875 -> 0.175 sh
+    // the engine's fee per level: 10 x 0.07 x 0.24 = $0.168 -> 0.42 sh; 5 x 0.07 x 0.25 = $0.0875 -> 0.175 sh
     expect(plan.netQty).toBe(q('15') - q('0.42') - q('0.175'));
-    expect(planBuy('t', asks, q('21'), null)).toBeNull();
+    expect(planBuy('t', asks, q('15'), () => 0)!.netQty).toBe(q('15'));
+    expect(planBuy('t', asks, q('21'), () => 0)).toBeNull();
   });
 });
 
-describe('TakenLiquidity and ladder sweeps', () => {
+describe('ladder sweeps', () => {
   const book = (asks: Level[]) => {
     const b = new L2Book('t');
     b.applySnapshot([], asks, px('0.01'));
     return b;
   };
-  const fill = (p: string, n: string, liquidity: 'taker' | 'maker' = 'taker'): OrderFilled => ({
-    type: 'order_filled', tsNs: 0n, fillId: 'f', clientId: 'c', assetId: 't', side: 'BUY', px: px(p), qty: q(n),
-    liquidity, feeCash: 0n, feeQty: 0, rebateCash: 0n, leavesQty: 0,
-  });
-
-  it('hides what we took until the level shrinks below it or goes; growth is new liquidity', () => {
-    const b = book([{ px: px('0.40'), qty: q('50') }, { px: px('0.41'), qty: q('20') }]);
-    const t = new TakenLiquidity();
-    t.onFill(fill('0.40', '30'));
-    t.onFill(fill('0.41', '5', 'maker')); // a maker fill took nothing from the displayed asks
-    expect(t.levels(b, 'ask')).toEqual([{ px: px('0.40'), qty: q('20') }, { px: px('0.41'), qty: q('20') }]);
-    b.applySnapshot([], [{ px: px('0.40'), qty: q('10') }, { px: px('0.41'), qty: q('20') }]);
-    t.onBook(b);
-    expect(t.at('t', 'ask', px('0.40'))).toBe(q('10'));
-    b.applySnapshot([], [{ px: px('0.40'), qty: q('25') }, { px: px('0.41'), qty: q('20') }]);
-    t.onBook(b);
-    expect(t.levels(b, 'ask')[0]).toEqual({ px: px('0.40'), qty: q('15') });
-    b.applySnapshot([], [{ px: px('0.41'), qty: q('20') }]);
-    t.onBook(b);
-    b.applySnapshot([], [{ px: px('0.40'), qty: q('25') }, { px: px('0.41'), qty: q('20') }]);
-    expect(t.levels(b, 'ask')[0]).toEqual({ px: px('0.40'), qty: q('25') });
-  });
 
   it('sweepLevels / sweepLevelsCash agree with the book module on an untouched book (property)', () => {
     const ladder = fc.uniqueArray(fc.integer({ min: 1, max: 9999 }), { minLength: 1, maxLength: 6 }).chain((pxs) =>

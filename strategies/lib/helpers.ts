@@ -1,22 +1,19 @@
 /**
- * Small helpers shared by the bundled strategies: tick rounding, the market's end time, and a
- * conservative estimate of Polymarket's taker fee on a BUY. Pure: no clock, no I/O, no floats for money.
+ * Small helpers shared by the bundled strategies: tick rounding, the market's end time, ladder walks and
+ * buy plans. Pure: no clock, no I/O, no floats for money.
  *
  * Invariants
  * - Prices are Px (1e-4 integer ticks), sizes Qty (1e-6 shares), dollars Cash (bigint 1e-10 $).
- * - `buyFeeSharesBound` is never below what the paper exchange withholds: the exchange rounds the
- *   dollar fee half-up at 5 decimals and the shares half-even at 1e-6; this rounds both UP. So a plan
- *   that is profitable with this bound is profitable with the real fee (given the same fills).
- * - `feeTermsOf` uses the market's own `feeSchedule` when it has one. A fee-enabled market without a
- *   schedule gets the highest published curve (0.07 x p(1-p)), which is above every known regime
- *   (the Jan-2026 0.25 x (p(1-p))^2 curve included), so the estimate stays on the safe side.
+ * - Nothing here guesses the venue: fees come from the engine (`ctx.takerFee` / `ctx.feeTerms`, the exact
+ *   FeeModel the paper exchange charges, dated regimes included) and the liquidity still available to us
+ *   from `ctx.available` (displayed minus our own taker fills, the exchange's overlay). The helpers take
+ *   them as arguments.
  * Known limits
  * - `endDateNs` reads ISO-8601 text (`2026-01-30T21:00:00Z`, an optional fraction, `Z` or a +hh:mm
  *   offset, or a bare date = midnight UTC); anything else gives null (the strategy then ignores the end).
  * - A non-integer fee exponent is evaluated by decimal.js at 60 digits (not exact, still rounded up).
  */
-import type { BookView } from 'poly';
-import { sweepLevels } from './taken.ts';
+import type { BookSide, BookView, FeeTerms } from 'poly';
 import { D, PX_ONE, PX_SCALE, QTY_SCALE, type Cash, type Px, type Qty } from 'poly';
 import type { Level } from 'poly';
 import type { MarketMeta } from 'poly';
@@ -82,35 +79,10 @@ export function endDateNs(meta: MarketMeta | undefined): bigint | null {
   return meta?.endDate == null ? null : isoToNs(meta.endDate);
 }
 
-export interface FeeTerms {
-  readonly rate: D;
-  readonly exponent: D;
-}
+/** Shares withheld as the fee when a taker BUY fills `qty` at `px`: `(px, q) => ctx.takerFee(assetId, 'BUY', px, q).feeQty`. */
+export type BuyFeeShares = (px: Px, qty: Qty) => Qty;
 
-/** Highest published taker curve: crypto, 0.07 x p(1-p). */
-export const WORST_CASE_FEES: FeeTerms = { rate: new D('0.07'), exponent: new D(1) };
-
-/** Taker fee terms to plan with (see header); null = fee-free. */
-export function feeTermsOf(meta: MarketMeta | undefined): FeeTerms | null {
-  if (meta === undefined) return WORST_CASE_FEES;
-  const s = meta.feeSchedule;
-  if (s !== null) {
-    const rate = new D(s.rate);
-    return rate.isZero() ? null : { rate, exponent: new D(s.exponent) };
-  }
-  return meta.feesEnabled ? WORST_CASE_FEES : null;
-}
-
-/** Shares withheld as the fee when a taker BUY fills `qty` at `px`, rounded up (>= the exchange's). */
-export function buyFeeSharesBound(t: FeeTerms | null, px: Px, qty: Qty): Qty {
-  if (t === null || qty <= 0 || px <= 0) return 0;
-  const p = new D(px).div(PX_SCALE);
-  const fee = new D(qty).div(QTY_SCALE).mul(t.rate).mul(p.mul(new D(1).sub(p)).pow(t.exponent)).toDecimalPlaces(5, D.ROUND_CEIL);
-  if (fee.isZero()) return 0;
-  return Math.min(qty, fee.div(p).mul(QTY_SCALE).toDecimalPlaces(0, D.ROUND_CEIL).toNumber());
-}
-
-/** Fee shares per share bought at px (a fraction, for quick marginal checks; not rounded). */
+/** Fee shares per share bought at px under `t` (ctx.feeTerms): a fraction for quick marginal checks, not rounded. */
 export function feeFraction(t: FeeTerms | null, px: Px): D {
   if (t === null || px <= 0) return new D(0);
   const p = new D(px).div(PX_SCALE);
@@ -125,18 +97,64 @@ export interface BuyPlan {
   readonly cost: Cash;
   /** Price of the last level touched: the worst price to allow. */
   readonly worstPx: Px;
-  /** Shares received after the fee (a lower bound). */
+  /** Shares received after the fee (the engine's fee per level, as each level fills on its own). */
   readonly netQty: Qty;
   readonly fills: readonly Level[];
 }
 
-/** Plans buying `qty` shares from `asks` (best first, e.g. TakenLiquidity.levels); null when too thin. */
-export function planBuy(assetId: string, asks: readonly Level[], qty: Qty, fees: FeeTerms | null): BuyPlan | null {
+/** Plans buying `qty` shares from `asks` (best first, e.g. ctx.available(assetId, 'ask')); null when too thin. */
+export function planBuy(assetId: string, asks: readonly Level[], qty: Qty, feeShares: BuyFeeShares): BuyPlan | null {
   if (qty <= 0) return null;
   const s = sweepLevels(asks, 'ask', qty);
   const last = s.fills[s.fills.length - 1];
   if (!s.complete || last === undefined) return null;
   let feeQty = 0;
-  for (const f of s.fills) feeQty += buyFeeSharesBound(fees, f.px, f.qty);
+  for (const f of s.fills) feeQty += feeShares(f.px, f.qty);
   return { assetId, qty, cost: s.cost, worstPx: last.px, netQty: qty - feeQty, fills: s.fills };
+}
+
+/** The result of walking a ladder (same meaning as BookView.sweep). */
+export interface LadderSweep {
+  readonly filledQty: Qty;
+  readonly cost: Cash;
+  readonly fills: Level[];
+  readonly complete: boolean;
+}
+
+const beyond = (side: BookSide, px: Px, limit: Px | undefined): boolean => limit !== undefined && (side === 'ask' ? px > limit : px < limit);
+
+/** Takes up to `qty` shares from `levels` (best first), each level at its own price, up to `limitPx`. */
+export function sweepLevels(levels: readonly Level[], side: BookSide, qty: Qty, limitPx?: Px): LadderSweep {
+  let left = qty;
+  let cost = 0n;
+  const fills: Level[] = [];
+  for (const l of levels) {
+    if (left <= 0 || beyond(side, l.px, limitPx)) break;
+    const take = Math.min(l.qty, left);
+    fills.push({ px: l.px, qty: take });
+    cost += BigInt(l.px) * BigInt(take);
+    left -= take;
+  }
+  return { filledQty: qty - left, cost, fills, complete: left === 0 };
+}
+
+/**
+ * Spends up to `cash` on `levels` (best first), shares floored to 1e-6 at the last level, as the paper
+ * exchange fills a dollar-sized BUY. `complete` = the budget, not the depth or the limit, ended the walk.
+ */
+export function sweepLevelsCash(levels: readonly Level[], side: BookSide, cash: Cash, limitPx?: Px): LadderSweep {
+  let left = cash;
+  let filled = 0;
+  const fills: Level[] = [];
+  for (const l of levels) {
+    if (beyond(side, l.px, limitPx) || l.px <= 0) break;
+    const afford = left / BigInt(l.px);
+    const take = Number(afford < BigInt(l.qty) ? afford : BigInt(l.qty));
+    if (take <= 0) return { filledQty: filled, cost: cash - left, fills, complete: true };
+    fills.push({ px: l.px, qty: take });
+    left -= BigInt(l.px) * BigInt(take);
+    filled += take;
+    if (take < l.qty) return { filledQty: filled, cost: cash - left, fills, complete: true };
+  }
+  return { filledQty: filled, cost: cash - left, fills, complete: left === 0n };
 }

@@ -42,7 +42,8 @@ describe('BinaryBook', () => {
     expect(no.bestAsk()).toBe(px('0.51'));
     expect(no.bestAskQty()).toBe(qty('10'));
     expect(no.qtyAt('ask', px('0.52'))).toBe(qty('20'));
-    expect(no.mid()?.toString()).toBe('0.5');
+    expect(no.midDollars()?.toString()).toBe('0.5');
+    expect(no.mid()).toBe(5000);
     expect(no.spread()).toBe(200);
     expect(no.tickSize).toBe(100);
     expect(no.valid).toBe(true);

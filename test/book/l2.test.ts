@@ -61,13 +61,19 @@ describe('L2Book snapshot and reads', () => {
     expect([...b.levels('ask')].map((l) => l.px)).toEqual([5000, 5100, 5300]);
   });
 
-  it('computes mid in dollars, spread in ticks, and null for one-sided books', () => {
+  it('computes mid in ticks (half ticks exact), the exact dollar mid, spread in ticks, and null for one-sided books', () => {
     const b = sample();
-    expect(b.mid()?.toString()).toBe('0.495');
+    expect(b.mid()).toBe(4950);
+    expect(b.midDollars()?.toString()).toBe('0.495');
+    const half = new L2Book('h');
+    half.applySnapshot([L('0.4901', '1')], [L('0.4902', '1')]);
+    expect(half.mid()).toBe(4901.5);
+    expect(half.midDollars()?.toString()).toBe('0.49015');
     expect(b.spread()).toBe(100);
     const one = new L2Book('x');
     one.applySnapshot([L('0.3', '1')], []);
     expect(one.mid()).toBeNull();
+    expect(one.midDollars()).toBeNull();
     expect(one.spread()).toBeNull();
     expect(one.bestAsk()).toBeNull();
     expect(one.bestAskQty()).toBe(0);

@@ -248,8 +248,8 @@ describe('book properties', () => {
         expect(no.bestBidQty()).toBe(yes.bestAskQty());
         expect(no.isCrossed()).toBe(yes.isCrossed());
         expect(no.spread()).toBe(yes.spread());
-        const ym = yes.mid();
-        expect(no.mid()?.toString() ?? null).toBe(ym === null ? null : ym.neg().plus(1).toString());
+        const ym = yes.midDollars();
+        expect(no.midDollars()?.toString() ?? null).toBe(ym === null ? null : ym.neg().plus(1).toString());
         for (const side of ['bid', 'ask'] as const) {
           for (const l of ref.depth(side, Infinity)) expect(no.qtyAt(mirrorSide(side), mirrorPx(l.px))).toBe(l.qty);
           // Taking from the NO side = taking the same YES levels at complementary prices.

@@ -41,8 +41,8 @@ describe('portfolio marked at the real book mid', () => {
     feed(snap(1n, '0.45', '0.46')); // YES mid 0.455, NO book = 1 - YES: bid 0.54 ask 0.55, mid 0.545
     portfolio.onFill(fill({ assetId: YES, side: 'BUY', px: px('0.4'), qty: qty('10') }));
     portfolio.onFill(fill({ assetId: NO, side: 'BUY', px: px('0.5'), qty: qty('2.000001') }));
-    const marks = (id: string) => books.book(id)?.mid() ?? null;
-    expect(books.book(NO)!.mid()!.eq('0.545')).toBe(true);
+    const marks = (id: string) => books.book(id)?.midDollars() ?? null;
+    expect(books.book(NO)!.midDollars()!.eq('0.545')).toBe(true);
     // YES 10 * 0.455 = 4.55 (cost 4); NO 2.000001 * 0.545 = 1.090000545 (cost 1.0000005)
     expect(portfolio.unrealized(marks)).toBe(usd('0.55') + usd('0.0900000450'));
     expect(portfolio.equity(marks)).toBe(usd('100') - usd('4') - usd('1.0000005') + usd('4.55') + usd('1.090000545'));

@@ -4,8 +4,10 @@
  *
  * Invariants and conventions
  * - Prices are Px (integer 1e-4), sizes Qty (integer 1e-6 shares), cost Cash (bigint 1e-10 $), exact.
- *   `mid()` and `vwap()` return Decimal DOLLARS per share (e.g. 0.505), exact: mid has at most 5
- *   decimals; vwap is cost / shares rounded by D's 60 significant digits (monotone rounding).
+ *   `mid()` is in ticks like every other price: (bestBid + bestAsk) / 2, a number that is an integer or
+ *   ends in .5 (a half tick, exact in a double: 4950.5 = 0.49505 $). `midDollars()` is the same value as
+ *   an exact Decimal in dollars (at most 5 decimals), for arithmetic in dollars and for marks; `vwap()`
+ *   returns Decimal DOLLARS per share, vwap is cost / shares rounded by D's 60 significant digits (monotone rounding).
  * - `sweep('ask', ...)` is what a taker BUY consumes, `sweep('bid', ...)` what a taker SELL consumes.
  *   Levels are walked best first and each level fills at its own price (makers fill at their limit;
  *   price improvement goes to the taker). `limitPx` stops the walk at the first level worse than it
@@ -60,8 +62,10 @@ export interface BookReader {
   depth(side: BookSide, n: number): Level[];
   /** All levels best first, lazily. Do not mutate the book while iterating. */
   levels(side: BookSide): IterableIterator<Level>;
-  /** (bestBid + bestAsk) / 2 in dollars, null unless both sides have a level. */
-  mid(): D | null;
+  /** (bestBid + bestAsk) / 2 in ticks (Px units; an integer or a half tick such as 4950.5), null unless both sides have a level. */
+  mid(): number | null;
+  /** The mid as an exact Decimal in dollars (0.49505), null unless both sides have a level. */
+  midDollars(): D | null;
   /** bestAsk - bestBid in Px (<= 0 when crossed), null unless both sides have a level. */
   spread(): Px | null;
   /** Both sides present and bestBid >= bestAsk (a data-quality problem, never thrown). */
@@ -180,7 +184,13 @@ export abstract class BookReadBase implements BookReader {
     for (let r = 0; r < s.count; r++) yield { px: s.pxAt(r), qty: s.qtyAt(r) };
   }
 
-  mid(): D | null {
+  mid(): number | null {
+    const b = this.bestBid();
+    const a = this.bestAsk();
+    return b === null || a === null ? null : (b + a) / 2;
+  }
+
+  midDollars(): D | null {
     const b = this.bestBid();
     const a = this.bestAsk();
     return b === null || a === null ? null : new D(b + a).div(2 * PX_SCALE);

@@ -37,6 +37,7 @@ import { BookRegistry } from '../book/index.ts';
 import { Kernel } from '../bus.ts';
 import type { Timer } from '../timers.ts';
 import { PaperExchange, type FillEngineConfig } from '../matching/index.ts';
+import { takerFee } from '../matching/fees.ts';
 import { normalizeRecord } from '../normalize/index.ts';
 import { OutageTracker, type Outage } from '../outages.ts';
 import { EconomicsTracker, type RewardsTerms } from '../economics/index.ts';
@@ -47,7 +48,7 @@ import { QualityTimeline } from '../reports/quality-timeline.ts';
 import { TopOfBookRecorder } from '../reports/series.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
-import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, readablePlace, shown } from './command-check.ts';
+import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, checkPx, checkQty, readablePlace, shown } from './command-check.ts';
 import type { BookView, LimitOrderSpec, MarketBuySpec, MarketSellSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { FeedState, MarketEvent } from '../types/events.ts';
@@ -233,7 +234,7 @@ export class TradingKernel {
 
   /** Mark of a token for P&L: the book's mid, exact (may be a half tick); null when no two-sided book. */
   markOf(assetId: string): D | null {
-    return this.books.book(assetId)?.mid() ?? null;
+    return this.books.book(assetId)?.midDollars() ?? null;
   }
 
   /** The book's mid now, else the mid of the token's last two-sided top of book (null when it never had one). */
@@ -675,6 +676,14 @@ export class TradingKernel {
       market: (id) => k.market(id),
       pairOf: (assetId) => k.pairs.get(assetId),
       book: (assetId): BookView | undefined => k.books.book(assetId),
+      available: (assetId, side) => k.exchange.availableLevels(assetId, side),
+      feeTerms: (assetId) => k.exchange.feeTermsAt(assetId, k.now()),
+      takerFee: (assetId, side, px, qty) => {
+        // a query, not a command: a bad value stops the strategy with this message (as timers do)
+        const problem = checkPx('px', px) ?? checkQty('qty', qty) ?? (side === 'BUY' || side === 'SELL' ? null : `side ${shown(side)} must be 'BUY' or 'SELL'`);
+        if (problem !== null) throw new TypeError(`ctx.takerFee: ${problem}`);
+        return takerFee(k.exchange.feeTermsAt(assetId, k.now()), side, px, qty);
+      },
       position,
       positions: () => k.portfolio.positions().map((p) => position(p.assetId)),
       cash: () => k.portfolio.cash(),

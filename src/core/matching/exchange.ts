@@ -103,7 +103,7 @@ import type { BookDelta, BookSide, BookSnapshot, Level, MarketEvent, MarketResol
 import type { MarketMeta } from '../types/market.ts';
 import type { CancelAll, CancelOrder, CancelReason, Liquidity, MergePositions, OrderEvent, OrderFilled, PlaceOrder, TimeInForce, VenueEvent } from '../types/orders.ts';
 import type { Rng } from '../rng.ts';
-import type { FeeModel } from './fees.ts';
+import type { FeeModel, FeeTerms } from './fees.ts';
 import { makerRebate, takerFee } from './fees.ts';
 import type { LatencyModel } from './latency.ts';
 import { DEFAULT_PRINT_WINDOW_NS, PrintAttribution } from './attribution.ts';
@@ -560,6 +560,29 @@ export class PaperExchange {
     const c = this.canonicalOf(assetId);
     const [cs, cp] = this.toCanon(c.mirrored, side, px);
     return this.overlay.consumed(levelKey(c.canon, cs, cp));
+  }
+
+  /**
+   * One side of a token's book as this exchange would fill against it now: displayed levels best first,
+   * minus what our own taker fills consumed (the overlay, in the unified YES/NO terms), empty ones skipped.
+   * [] when the token has no valid book. Read-only (the strategy context's `available`).
+   */
+  availableLevels(assetId: string, side: BookSide): Level[] {
+    const view = this.lookup(assetId);
+    if (view === undefined || !view.valid) return [];
+    const { canon, mirrored } = this.canonicalOf(assetId);
+    const out: Level[] = [];
+    for (const lv of view.levels(side)) {
+      const [cs, cp] = this.toCanon(mirrored, side, lv.px);
+      const avail = lv.qty - this.overlay.consumed(levelKey(canon, cs, cp));
+      if (avail > 0) out.push({ px: lv.px, qty: avail });
+    }
+    return out;
+  }
+
+  /** The fee terms a taker fill of this token at `nowNs` is charged with (the configured FeeModel); null = fee-free. */
+  feeTermsAt(assetId: string, nowNs: bigint): FeeTerms | null {
+    return this.config.fees.terms(this.markets(assetId), nowNs);
   }
 
   // ---------------------------------------------------------------- canonical terms

@@ -27,7 +27,7 @@
  * - A position's cost basis is 0 whenever its quantity is 0 (a BUY whose shares were all withheld realizes its cost).
  *
  * Marks
- * - A mark is a Px (integer 1e-4 ticks), a D holding a price in dollars (e.g. BookView.mid() = 0.50005), or null.
+ * - A mark is a Px (integer 1e-4 ticks), a D holding a price in dollars (e.g. BookView.midDollars() = 0.50005), or null.
  *   Px marks are exact in Cash (px*qty). A half-tick mid times a 1e-6 share count can have 11 decimals, one more
  *   than Cash holds: each position's value is rounded half-even at 1e-10 (error <= 0.5e-10 $ per position).
  *   `valuationExact` returns the unrounded D.

@@ -25,24 +25,56 @@ import type { BestBidAsk, FeedState, Level, MarketListed, MarketResolved, Refere
 import type { MarketMeta } from '../types/market.ts';
 import type { OrderEvent, OrderFilled, TimeInForce } from '../types/orders.ts';
 import type { Rng } from '../rng.ts';
+import type { FeeTerms } from '../matching/fees.ts';
 
-/** Read-only view of one token's book (YES and NO views of a binary market are mirrors of one book). */
+/**
+ * Read-only view of one token's book (YES and NO views of a binary market are mirrors of one book).
+ * Units: prices Px (integer 1e-4 dollar ticks), sizes Qty (integer 1e-6 shares), cost Cash (bigint 1e-10 $).
+ * Costs: the best-level reads are O(1); `depth`/`levels`/`vwap`/`sweep*` walk levels best first (O(levels
+ * walked)). The view is live: read it inside the hook, do not keep values across hooks expecting them to move.
+ * It shows the DISPLAYED book; what is left for you after your own taker fills is `ctx.available`.
+ */
 export interface BookView {
   readonly assetId: string;
+  /** The token's tick in Px (100 = 0.01), null until the venue sent one. */
   readonly tickSize: Px | null;
+  /** False while the book is awaiting a snapshot (after a feed loss or a crossed update); orders are then refused. */
   readonly valid: boolean;
+  /** Best bid in Px; null when the bid side is empty. O(1). */
   bestBid(): Px | null;
+  /** Best ask in Px; null when the ask side is empty. O(1). */
   bestAsk(): Px | null;
+  /** Shares at the best bid (0 when empty). O(1). */
   bestBidQty(): Qty;
+  /** Shares at the best ask (0 when empty). O(1). */
   bestAskQty(): Qty;
+  /** Displayed shares at one price on one side (0 when no level). O(log levels). */
   qtyAt(side: BookSide, px: Px): Qty;
+  /** Up to n levels best first (a new array). O(n). */
   depth(side: BookSide, n: number): Level[];
+  /** All levels best first, lazily (do not keep the iterator across hooks). */
   levels(side: BookSide): IterableIterator<Level>;
-  mid(): D | null;
+  /**
+   * (bestBid + bestAsk) / 2 in ticks, like every other price: an integer or a half tick (4950.5 = $0.49505),
+   * exact in a number. Not a valid order price when it is a half tick: round it to the tick first
+   * (floor for a bid, ceil for an ask). null unless both sides have a level. O(1).
+   */
+  mid(): number | null;
+  /** The same mid as an exact Decimal in DOLLARS (0.49505), for dollar arithmetic; null unless both sides have a level. O(1). */
+  midDollars(): D | null;
+  /** bestAsk - bestBid in Px (<= 0 when crossed); null unless both sides have a level. O(1). */
   spread(): Px | null;
+  /** Both sides present and bestBid >= bestAsk (a data-quality problem; never thrown). O(1). */
   isCrossed(): boolean;
+  /** Average price in DOLLARS per share of taking `qty` from `side` (what is there when thinner); null when empty. O(levels walked). */
   vwap(side: BookSide, qty: Qty): D | null;
+  /**
+   * Walks `side` best first taking up to `qty` shares, each level at its own price, stopping at `limitPx`:
+   * what a taker BUY (side 'ask') or SELL (side 'bid') of that size would take from the DISPLAYED book.
+   * `complete` = the whole qty was there. Never mutates. O(levels walked).
+   */
   sweep(side: BookSide, qty: Qty, limitPx?: Px): { filledQty: Qty; cost: Cash; fills: Level[]; complete: boolean };
+  /** As `sweep`, spending up to `cash` dollars (shares floored to 1e-6 at the last level), as a dollar-sized market BUY fills. */
   sweepCash(side: BookSide, cash: Cash, limitPx?: Px): { filledQty: Qty; cost: Cash; fills: Level[]; complete: boolean };
 }
 
@@ -129,29 +161,70 @@ export interface TimerInfo {
   readonly atNs: bigint;
 }
 
+/**
+ * What a strategy can read and do. Every method is cheap unless noted; none blocks. Reads reflect the state
+ * after the event being handled (books, positions, cash, open orders as the venue last told us: a command
+ * sent in this hook shows up only when its events arrive). Commands return an id at once and never throw
+ * on a bad value: they become an OrderDenied (rule invalid_order) with a reason.
+ */
 export interface StrategyContext<P = unknown> {
+  /** The validated parameters (`params` schema output: p.px() -> Px, p.qty() -> Qty, p.usd() -> Cash, p.duration() -> bigint ns). */
   readonly params: P;
+  /** The run's seeded random source (the only randomness a strategy may use). */
   readonly rng: Rng;
+  /** Lines to strategy.log.jsonl beside the reports (and stderr with --verbose), stamped with virtual time and record seq. */
   readonly log: Logger;
+  /** Time of the event being handled, ns since the epoch (virtual in replay, wall in live). */
   now(): bigint;
-  /** Markets known to the run (from the recording's manifest, REST metadata and new_market announcements). */
+  /** Markets known to the run (from the recording's manifest, REST metadata and new_market announcements). A new array: O(markets). */
   markets(): readonly MarketMeta[];
-  /** Market of a token id or condition id. */
+  /** Market of a token id or condition id; undefined when unknown. */
   market(id: string): MarketMeta | undefined;
-  /** The other token of a binary market. */
+  /** The other token of a binary market; undefined when unknown or not binary. */
   pairOf(assetId: string): string | undefined;
+  /** The token's book view; undefined when no book was ever seen for it. */
   book(assetId: string): BookView | undefined;
+  /**
+   * One side of the token's book as the paper exchange would fill you against it NOW: displayed levels best
+   * first minus what your own taker fills already took (the exchange's consumed-liquidity overlay; in replay
+   * the recorded book does not react to paper orders), empty levels skipped. YES and NO share liquidity (a
+   * BUY of NO at 0.40 takes the YES bid at 0.60). side 'ask' = what a BUY takes, 'bid' = what a SELL takes.
+   * [] when the token has no valid book. A new array: O(levels).
+   */
+  available(assetId: string, side: BookSide): Level[];
+  /**
+   * The exact fee terms the paper exchange charges a taker fill of this token now (the run's FeeModel: the
+   * dated Polymarket regime in force at ctx.now(), the market's feeSchedule where authoritative; --fees
+   * none gives null). null = fee-free. `source` names where they came from ('market' or the regime).
+   */
+  feeTerms(assetId: string): FeeTerms | null;
+  /**
+   * The fee of one taker fill of `qty` shares at `px` of this token now, exactly as the exchange computes it:
+   * a BUY pays in shares (`feeQty`, withheld from the shares received), a SELL in dollars (`feeCash`). Each
+   * fill (one per book level) is rounded on its own: sum over the levels you plan to take.
+   */
+  takerFee(assetId: string, side: Side, px: Px, qty: Qty): { feeCash: Cash; feeQty: Qty };
+  /** Your position in a token (qty 0, avgCost null when flat or never traded). */
   position(assetId: string): PositionInfo;
+  /** Every token you have held during the run. O(positions). */
   positions(): readonly PositionInfo[];
+  /** Cash now (Cash, bigint 1e-10 $): initial cash + proceeds - costs - fees + merges + settlements. */
   cash(): Cash;
+  /** Your resting orders as the venue last confirmed them (all tokens, or one). A new array: O(open orders). */
   openOrders(assetId?: string): readonly OpenOrderInfo[];
-  /** Is trading allowed right now (not halted by risk, book fresh)? */
+  /** Is trading allowed right now: not halted by risk, the strategy not stopped, the token's book fresh? */
   canTrade(assetId: string): boolean;
+  /** A resting BUY (GTC, or GTD with expireNs). Returns its clientId (o000001, ...); the outcome arrives in onOrder. */
   buy(spec: LimitOrderSpec): string;
+  /** A resting SELL of shares you hold (GTC, or GTD with expireNs). Returns its clientId. */
   sell(spec: LimitOrderSpec): string;
+  /** A market BUY spending `spend` dollars (FOK default, or FAK). Returns its clientId; an unfillable FOK is denied (no_match). */
   marketBuy(spec: MarketBuySpec): string;
+  /** A market SELL of `qty` shares (FOK default, or FAK). Returns its clientId. */
   marketSell(spec: MarketSellSpec): string;
+  /** Cancels one order by clientId (after the cancel latency); an unknown or finished id gets a cancel rejection event. */
   cancel(clientId: string): void;
+  /** Cancels every open order, or those of one market (condition id) or token. */
   cancelAll(filter?: { market?: string; assetId?: string }): void;
   /**
    * Merge qty YES + qty NO of a binary market (condition id) into qty dollars. Returns the merge's id
@@ -159,10 +232,11 @@ export interface StrategyContext<P = unknown> {
    * before it) and is checked against the positions then: PositionsMerged, or OrderDenied with the reason.
    */
   merge(market: string, qty: Qty): string;
-  /** Timer at an absolute time (ns); returns its id. */
+  /** Timer at an absolute time (ns since the epoch; a past time fires at once); returns its id. onTimer receives it. */
   setTimer(name: string, atNs: bigint): number;
-  /** Timer after a delay (ns). */
+  /** Timer after a delay (ns, bigint; negative = now); returns its id. */
   setTimeout(name: string, delayNs: bigint): number;
+  /** Cancels a timer by id (a fired or unknown id is ignored). */
   cancelTimer(id: number): void;
 }
 
