@@ -3,6 +3,7 @@
  * and a small stderr progress bar for long replays.
  */
 import type { Command } from 'commander';
+import { queueModelNames } from '../core/matching/index.ts';
 import { isoFromNs, nsFromIso } from '../core/time.ts';
 import { CliError } from './errors.ts';
 
@@ -24,7 +25,7 @@ export function addEngineOptions(cmd: Command, queueFlag = '--queue'): Command {
     .option('--seed <n>', 'seed of every random draw (latency, queue model, ctx.rng)', '1')
     .option('--latency <d|min..max>', 'order entry latency: constant (50ms) or uniform range (20ms..80ms)', '0')
     .option('--cancel-latency <d|min..max>', 'cancel latency (default: same as --latency)')
-    .option(`${queueFlag} <model>`, 'queue model: conservative | probabilistic | prob-power3 | prob-log', 'conservative')
+    .option(`${queueFlag} <model>`, `queue model: ${queueModelNames()}`, 'conservative')
     .option('--fees <model>', "taker fees: 'polymarket' (market schedule + dated regimes) or 'none'", 'polymarket')
     .option('--taker-delay <auto|off|d>', "hold marketable orders before matching: 'auto' (the market's metadata and the dated rule), 'off', or a fixed delay for every market (250ms)", 'auto')
     .option('--feed-loss <rule>', "resting orders on a market-data disconnect: 'cancel' or 'keep'", 'cancel')

@@ -10,8 +10,8 @@ import type { RewardsTerms } from '../core/economics/index.ts';
 import { PolyError } from '../core/errors.ts';
 import type { KernelConfig } from '../core/kernel/trading-kernel.ts';
 import {
-  conservativeQueue, constantLatency, constantTakerDelay, logProbability, noFees, noTakerDelay, polymarketFees, polymarketTakerDelay, powerProbability,
-  probabilisticQueue, uniformLatency, type FillEngineConfig,
+  constantLatency, constantTakerDelay, noFees, noTakerDelay, polymarketFees, polymarketTakerDelay, queueModelNamed, queueModelNames, uniformLatency,
+  type FillEngineConfig,
 } from '../core/matching/index.ts';
 import { RiskLimitsSchema, defaultRiskLimits, type RiskLimits } from '../core/risk/risk.ts';
 import { parseDurationNs } from '../core/strategy/params.ts';
@@ -146,17 +146,9 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
   const printWindowText = flags.printWindow ?? '500ms';
   const equityText = flags.equityInterval ?? '1m';
 
-  const queue =
-    queueText === 'conservative'
-      ? conservativeQueue
-      : queueText === 'probabilistic' || queueText === 'prob-power2'
-        ? probabilisticQueue(powerProbability(2), 'power2')
-        : queueText === 'prob-power3'
-          ? probabilisticQueue(powerProbability(3), 'power3')
-          : queueText === 'prob-log'
-            ? probabilisticQueue(logProbability, 'log')
-            : null;
-  if (queue === null) throw new PolyError('usage', `--queue '${queueText}' is not a queue model: use conservative, probabilistic (= prob-power2), prob-power3 or prob-log`);
+  const queueEntry = queueModelNamed(queueText);
+  if (queueEntry === undefined) throw new PolyError('usage', `--queue '${queueText}' is not a queue model: use ${queueModelNames(', ')}`);
+  const queue = queueEntry.make();
   if (feesText !== 'polymarket' && feesText !== 'none') throw new PolyError('usage', `--fees '${feesText}' must be 'polymarket' (the market's schedule and the dated fee regimes) or 'none'`);
   if (feedLoss !== 'cancel' && feedLoss !== 'keep') throw new PolyError('usage', `--feed-loss '${feedLoss}' must be 'cancel' or 'keep'`);
 
