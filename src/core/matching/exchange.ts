@@ -100,7 +100,7 @@
  * - No market impact: recorded prints and book changes are what they were, whatever we did.
  * - Size precision rules of the venue (2 dp shares, amount decimals) and balance checks are not applied
  *   here (balances are risk's job).
- * - The token pairing (`pairOf`) must be known before orders of that market arrive.
+ * - The token pairing (market registry) must be known before orders of that market arrive.
  * - Which shares of a level are ahead of us is an estimate from an L2 book (queue.ts); a print whose
  *   decrease arrives more than the print window later is not paired with it (attribution.ts).
  */
@@ -108,6 +108,7 @@ import type { Cash, Px, Qty } from '../types/fixed.ts';
 import { CASH_SCALE, PX_ONE } from '../types/fixed.ts';
 import type { BookSide, MarketEvent, MarketResolved, Side, TickSizeChanged } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
+import { MarketRegistry } from '../markets/registry.ts';
 import type { CancelAll, CancelOrder, CancelReason, MergePositions, OrderEvent, PlaceOrder, TimeInForce, VenueEvent } from '../types/orders.ts';
 import type { Rng } from '../rng.ts';
 import type { FeeModel } from './fees.ts';
@@ -187,22 +188,39 @@ export class PaperExchange {
   private readonly live = new Map<string, OrderRec>();
   private readonly seen = new Set<string>();
   private readonly resolved = new Set<string>();
-  private readonly tickStale = new Set<string>();
-  private readonly snapEpoch = new Map<string, number>();
-  private readonly canonCache = new Map<string, Canonical>();
+  /** Markets, pairs, canonical tokens and book freshness: the shared market registry, or this exchange's own. */
+  private readonly reg: MarketRegistry;
+  private readonly ownsMarkets: boolean;
+  private readonly metaOf: (assetId: string) => MarketMeta | undefined;
+  /** With a registry of its own: where pairs come from (looked up when a token is first used). */
+  private readonly pairSource: ((assetId: string) => string | undefined) | null;
   /** The event beforeMarketEvent prepared (onMarketEvent must get the same one). */
   private prepared: MarketEvent | null = null;
-  private lossCount = 0;
   private counts = { rejected: 0, cancelsIgnored: 0 };
   private readonly validation: ValidationContext;
 
+  /**
+   * `markets`: the shared MarketRegistry (its owner, the kernel, feeds it before onMarketEvent), or a metadata
+   * lookup plus `pairOf`, for an exchange with a registry of its own that onMarketEvent feeds (tests, tools).
+   */
   constructor(
     private readonly config: FillEngineConfig,
     books: BookLookup,
-    private readonly markets: (assetId: string) => MarketMeta | undefined,
-    private readonly pairOf: (assetId: string) => string | undefined,
+    markets: MarketRegistry | ((assetId: string) => MarketMeta | undefined),
+    pairOf?: (assetId: string) => string | undefined,
   ) {
     this.lookup = typeof books === 'function' ? books : (id) => books.book(id);
+    if (markets instanceof MarketRegistry) {
+      this.reg = markets;
+      this.ownsMarkets = false;
+      this.metaOf = (id) => markets.marketOf(id);
+      this.pairSource = null;
+    } else {
+      this.reg = new MarketRegistry();
+      this.ownsMarkets = true;
+      this.metaOf = markets;
+      this.pairSource = pairOf ?? null;
+    }
     this.minSize = config.defaultMinOrderSize ?? DEFAULT_MIN_SIZE;
     this.minNotional = config.minMarketableNotional ?? CASH_SCALE;
     this.inFlight = new InFlight(config.latency, config.rng);
@@ -316,13 +334,17 @@ export class PaperExchange {
   onMarketEvent(ev: MarketEvent, nowNs: bigint): OrderEvent[] {
     if (this.prepared !== ev) throw new Error(`paper exchange: onMarketEvent(${ev.type}) without beforeMarketEvent first (see the driving contract)`);
     this.prepared = null;
+    if (this.ownsMarkets) {
+      if (ev.type === 'tick_size_changed') this.canonicalOf(ev.assetId); // learn its pair first
+      this.reg.onBookEvent(ev, this.lookup);
+    }
     const out: OrderEvent[] = [];
     switch (ev.type) {
       case 'book_snapshot':
-        this.onBook([ev.assetId], nowNs, true, out);
+        this.onBook([ev.assetId], nowNs, out);
         break;
       case 'book_delta':
-        this.onBook(ev.changes.map((c) => c.assetId), nowNs, false, out);
+        this.onBook(ev.changes.map((c) => c.assetId), nowNs, out);
         break;
       case 'trade':
         this.core.onTrade(ev, nowNs, out);
@@ -342,17 +364,14 @@ export class PaperExchange {
     return out;
   }
 
-  private onBook(assetIds: readonly string[], t: bigint, snapshot: boolean, out: VenueEvent[]): void {
+  private onBook(assetIds: readonly string[], t: bigint, out: VenueEvent[]): void {
     const canons: string[] = [];
     for (const a of assetIds) {
       const c = this.canonicalOf(a).canon;
       if (!canons.includes(c)) canons.push(c);
     }
     for (const canon of canons) {
-      if (snapshot) {
-        this.tickStale.delete(canon);
-        this.snapEpoch.set(canon, this.lossCount);
-      }
+      // a snapshot ended any wait (market registry); a stale book drives nothing
       if (this.isStale(canon)) continue;
       this.core.onBook(canon, t, out);
     }
@@ -360,10 +379,8 @@ export class PaperExchange {
 
   private onTickSize(ev: TickSizeChanged, t: bigint, out: VenueEvent[]): void {
     const { canon } = this.canonicalOf(ev.assetId);
-    // A duplicate (the pair token's copy, or a resend) leaves the book valid: nothing to resync.
-    const view = this.lookup(ev.assetId);
-    // The overlay is kept: the next snapshot decays it like any refresh (see overlay.ts).
-    if (view === undefined || !view.valid) this.tickStale.add(canon);
+    // The market registry marked the book as waiting for a snapshot if the change invalidated it (a duplicate
+    // does not). The overlay is kept: the next snapshot decays it like any refresh (see overlay.ts).
     const tick = ev.newTick;
     for (const rec of [...this.live.values()]) {
       if ((rec.status !== 'resting' && rec.status !== 'held') || rec.canon !== canon) continue;
@@ -375,7 +392,7 @@ export class PaperExchange {
   private onResolved(ev: MarketResolved, t: bigint, out: VenueEvent[]): void {
     const ids = new Set(ev.assetIds);
     for (const id of ev.assetIds) {
-      const pair = this.pairOf(id);
+      const pair = this.reg.pairOf(id) ?? this.pairSource?.(id);
       if (pair !== undefined) ids.add(pair);
     }
     for (const id of ids) this.resolved.add(id);
@@ -389,7 +406,7 @@ export class PaperExchange {
   }
 
   private onFeedLoss(t: bigint, out: VenueEvent[]): void {
-    this.lossCount++;
+    // every book now waits for a snapshot (market registry)
     if ((this.config.feedLoss ?? 'cancel') === 'keep') return;
     for (const rec of [...this.live.values()]) {
       if (rec.status === 'resting' || rec.status === 'held') this.core.cancel(rec, 'feed_lost', t, out);
@@ -446,19 +463,18 @@ export class PaperExchange {
 
   // ---------------------------------------------------------------- canonical terms and staleness
 
-  /** Canonical token of a pair; cached once the pairing is known (a known pairing never changes). */
+  /** Canonical terms of a token (market registry); with a registry of its own, a pair is looked up once first needed. */
   private canonicalOf(assetId: string): Canonical {
-    const hit = this.canonCache.get(assetId);
-    if (hit !== undefined) return hit;
-    const pair = this.pairOf(assetId);
-    const c = pair === undefined || pair === assetId || assetId < pair ? { canon: assetId, mirrored: false } : { canon: pair, mirrored: true };
-    if (pair !== undefined) this.canonCache.set(assetId, c);
-    return c;
+    if (this.pairSource !== null && this.reg.pairOf(assetId) === undefined) {
+      const pair = this.pairSource(assetId);
+      if (pair !== undefined && pair !== assetId) this.reg.pair(assetId, pair);
+    }
+    return this.reg.canonicalOf(assetId);
   }
 
+  /** The book waits for a snapshot (after a feed loss, or a tick-size change that invalidated it). */
   private isStale(canon: string): boolean {
-    if (this.tickStale.has(canon)) return true;
-    return this.lossCount > 0 && (this.snapEpoch.get(canon) ?? -1) < this.lossCount;
+    return this.reg.isAwaitingSnapshot(canon);
   }
 
   // ---------------------------------------------------------------- arrival and release
@@ -473,7 +489,7 @@ export class PaperExchange {
     const canon = this.canonicalOf(c.assetId);
     rec.canon = canon.canon;
     rec.mirrored = canon.mirrored;
-    rec.meta = this.markets(c.assetId);
+    rec.meta = this.metaOf(c.assetId);
     const problem = validateOrder(rec, t, this.validation);
     if (problem !== null) {
       this.core.finish(rec);
@@ -497,7 +513,7 @@ export class PaperExchange {
     const view = this.lookup(rec.cmd.assetId);
     if (this.resolved.has(rec.cmd.assetId)) return this.core.cancel(rec, 'market_resolved', t, out);
     if (view === undefined || !view.valid || this.isStale(rec.canon)) {
-      const reason: CancelReason = this.tickStale.has(rec.canon) || (view !== undefined && !view.valid) ? 'tick_size_changed' : 'feed_lost';
+      const reason: CancelReason = this.reg.tickWait(rec.canon) !== null || (view !== undefined && !view.valid) ? 'tick_size_changed' : 'feed_lost';
       return this.core.cancel(rec, reason, t, out);
     }
     this.core.execute(rec, t, out);
