@@ -3,36 +3,34 @@
  * and a small stderr progress bar for long replays.
  */
 import type { Command } from 'commander';
-import { isoFromNs, nsFromIso } from '../core/time.ts';
-import { CliError } from './errors.ts';
+import { queueModelNames } from '../core/matching/index.ts';
+import { isoFromNs } from '../core/time.ts';
+import { parseTime } from '../core/units.ts';
+import { ENGINE_FLAGS, defaultShown } from '../engine/defaults.ts';
+import { unitOption } from './flags.ts';
 
 /** commander helper for repeatable flags. */
 export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-/** --from / --to: an ISO-8601 UTC time -> ns (undefined when absent). */
+/** --from / --to: an ISO-8601 UTC time -> ns (undefined when absent), by the one time parser. */
 export function timeFlag(text: string | undefined, flag: string): bigint | undefined {
-  if (text === undefined) return undefined;
-  const ns = nsFromIso(text);
-  if (ns === null) throw new CliError(`${flag} '${text}' is not an ISO-8601 UTC time (e.g. 2025-12-11T11:05:00Z)`);
-  return ns;
+  return text === undefined ? undefined : parseTime(text, flag);
 }
 
-/** `queueFlag`: the queue model's flag name (poly sweep uses --queue-model: its --queue is the Redis queue). */
+/**
+ * Adds the engine flags from THE table (src/engine/defaults.ts): no commander defaults (a default passed by
+ * commander looks typed and would beat a --risk file), the default shown in the help text instead, and each
+ * value checked by its unit's parser as commander reads it. `queueFlag`: the queue model's flag name (poly
+ * sweep uses --queue-model: its --queue is the Redis queue).
+ */
 export function addEngineOptions(cmd: Command, queueFlag = '--queue'): Command {
-  return cmd
-    .option('--cash <dollars>', 'starting cash', '1000')
-    .option('--seed <n>', 'seed of every random draw (latency, queue model, ctx.rng)', '1')
-    .option('--latency <d|min..max>', 'order entry latency: constant (50ms) or uniform range (20ms..80ms)', '0')
-    .option('--cancel-latency <d|min..max>', 'cancel latency (default: same as --latency)')
-    .option(`${queueFlag} <model>`, 'queue model: conservative | probabilistic | prob-power3 | prob-log', 'conservative')
-    .option('--fees <model>', "taker fees: 'polymarket' (market schedule + dated regimes) or 'none'", 'polymarket')
-    .option('--taker-delay <auto|off|d>', "hold marketable orders before matching: 'auto' (the market's metadata and the dated rule), 'off', or a fixed delay for every market (250ms)", 'auto')
-    .option('--feed-loss <rule>', "resting orders on a market-data disconnect: 'cancel' or 'keep'", 'cancel')
-    .option('--print-window <d>', 'a level decrease and a trade print at that level within this time are one trade', '500ms')
-    .option('--risk <file.json>', 'risk limits (JSON; see README)')
-    .option('--stale-after <d>', 'no new orders on a book older than this', '60s')
-    .option('--equity-interval <d>', 'equity sampling interval (virtual time)', '1m')
-    .option('--rewards <file.json>', 'liquidity-reward programs for the economics estimate: [{market, rewards_max_spread (cents), rewards_min_size, rate_per_day}]');
+  for (const f of ENGINE_FLAGS) {
+    const name = f.key === 'queue' ? queueFlag : f.flag;
+    const help = f.key === 'queue' ? `queue model: ${queueModelNames()}` : f.help;
+    if (f.unit === null) cmd.option(`${name} ${f.arg}`, `${help} (default: ${defaultShown(f)})`);
+    else unitOption(cmd, `${name} ${f.arg}`, `${help} (default: ${defaultShown(f)})`, f.unit);
+  }
+  return cmd;
 }
 
 /**

@@ -18,6 +18,8 @@ import type { RawRecord } from '../core/types/raw.ts';
 import { ExchangeError, startExchange, type Exchange } from '../sim/exchange.ts';
 import { loadScenario, ScenarioError, type ParsedScenario } from '../sim/scenario.ts';
 import { CliError } from './errors.ts';
+import { parseCount } from '../core/units.ts';
+import { applyUnitFlags } from './flags.ts';
 
 const OptsSchema = z.object({
   scenario: z.string().min(1).optional(),
@@ -36,10 +38,7 @@ function parseSpeed(text: string): number | 'max' {
   return Number.parseFloat(text);
 }
 
-function parsePort(text: string): number {
-  if (!/^\d+$/.test(text) || Number.parseInt(text, 10) > 65535) throw new CliError(`--port must be an integer in 0..65535 (got '${text}')`);
-  return Number.parseInt(text, 10);
-}
+const parsePort = (text: string): number => parseCount(text, '--port', 0, 65535);
 
 async function openRecording(dir: string): Promise<AsyncIterable<RawRecord>> {
   const s = await stat(dir).catch(() => null);
@@ -107,7 +106,7 @@ export async function runExchange(raw: unknown): Promise<void> {
 }
 
 export function registerExchange(program: Command): void {
-  program
+  const cmd = program
     .command('exchange')
     .description('run the local Polymarket-compatible exchange simulator (127.0.0.1 only)')
     .option('--scenario <file>', 'scenario JSON (markets, timed frames, faults); examples in src/sim/scenarios/')
@@ -117,4 +116,5 @@ export function registerExchange(program: Command): void {
     .option('--host <host>', 'bind address; only 127.0.0.1 is allowed', '127.0.0.1')
     .option('--paused', 'do not start the feed until POST /_sim/start')
     .action(async (opts: unknown) => runExchange(opts));
+  applyUnitFlags(cmd);
 }

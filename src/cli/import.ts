@@ -12,13 +12,15 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { defaultCacheDir } from '../import/cache.ts';
 import { ImportError } from '../import/errors.ts';
-import { PMXT_V2_BASE_URL, parseTimeArg } from '../import/hours.ts';
+import { PMXT_V2_BASE_URL } from '../import/hours.ts';
+import { parseCount, parseTime } from '../core/units.ts';
 import { importJsonl } from '../import/jsonl.ts';
 import { importPmxt, type ImportEvent, type HourBoundary } from '../import/pmxt.ts';
 import { RecordingError } from '../recorder/errors.ts';
 import { DEFAULT_CLOB_URL } from '../sources/clob.ts';
 import { DEFAULT_GAMMA_URL } from '../sources/gamma.ts';
 import { CliError } from './errors.ts';
+import { applyUnitFlags } from './flags.ts';
 import { fmtBytes, parseSize, url } from './record.ts';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -122,19 +124,16 @@ const PmxtOpts = z.object({
   quiet: z.boolean().optional(),
 });
 
+/** --from / --to -> epoch ms, by the one time parser (src/core/units.ts). */
 function timeFlag(name: string, v: string | undefined): number | null {
-  if (v === undefined) return null;
-  const ms = parseTimeArg(v);
-  if (ms === null) throw new CliError(`${name}: '${v}' is not an ISO-8601 UTC time (e.g. 2026-05-01T13 or 2026-05-01T13:30:00Z)`, 2);
-  return ms;
+  return v === undefined ? null : Number(parseTime(v, name) / 1_000_000n);
 }
 
 export async function runImportPmxt(inputs: readonly string[], raw: unknown): Promise<string> {
   const o = PmxtOpts.parse(raw);
   const boundary = o.hourBoundary;
   if (boundary !== 'continuous' && boundary !== 'reconnect') throw new CliError(`--hour-boundary must be continuous or reconnect (got '${boundary}')`, 2);
-  const threads = Number(o.threads);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new CliError(`--threads must be a whole number 1..64 (got '${o.threads}')`, 2);
+  const threads = parseCount(o.threads, '--threads', 1, 64);
   const memBytes = parseSize(o.memory, '--memory');
   if (memBytes < 64 * 1024 * 1024) throw new CliError('--memory must be at least 64MiB', 2);
   const bar = new ProgressBar(process.stderr.isTTY === true && o.quiet !== true);
@@ -208,8 +207,8 @@ export function registerImport(program: Command): void {
     .requiredOption('--out <dir>', 'new recording directory, e.g. recordings/btc-hour')
     .option('--market <id...>', 'market slug, condition id (0x…) or token id; repeatable (default: every market in the files)')
     .option('--series <name>', 'a rolling series (btc-updown-15m: every round in the range) or a slug prefix; repeatable', collect)
-    .option('--from <iso>', 'start of the receive-time range, UTC (e.g. 2026-05-01T13)')
-    .option('--to <iso>', 'end of the range (exclusive)')
+    .option('--from <time>', 'start of the receive-time range, UTC (e.g. 2026-05-01T13)')
+    .option('--to <time>', 'end of the range (exclusive)')
     .option('--meta <file>', 'market metadata JSON (Gamma or CLOB market objects, or a recording manifest.json) instead of Gamma/CLOB')
     .option('--cache <dir>', `download and metadata cache (default ${defaultCacheDir()})`)
     .option('--base-url <url>', 'PMXT archive base URL for --from/--to', PMXT_V2_BASE_URL)
@@ -226,6 +225,7 @@ export function registerImport(program: Command): void {
     .action(async (inputs: string[], opts: unknown) => {
       process.stdout.write(await runImportPmxt(inputs, opts));
     });
+  applyUnitFlags(imp.commands.find((c) => c.name() === 'pmxt')!);
   imp
     .command('jsonl')
     .description('import JSON-lines captures of other collectors (one frame per line with its receive time; see README)')

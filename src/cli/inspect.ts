@@ -32,6 +32,8 @@ import { summarizeRecording } from '../recorder/summary.ts';
 import { formatProvenance, provenanceOf } from '../import/provenance.ts';
 import { join } from 'node:path';
 import { CliError } from './errors.ts';
+import { parseCount } from '../core/units.ts';
+import { applyUnitFlags } from './flags.ts';
 
 export interface InspectOptions {
   json?: boolean;
@@ -67,7 +69,7 @@ export function recordingCliError(err: unknown): never {
 }
 
 export function registerInspect(program: Command): void {
-  program
+  const cmd = program
     .command('inspect')
     .description(
       'summarize a recording, or query it with --sql (the recording is the view `raw`: v, seq, recv_ns, source, conn, kind, meta, payload, date)',
@@ -76,10 +78,11 @@ export function registerInspect(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--csv', 'CSV output (with --sql)')
     .option('--sql <query>', 'run SQL against the view `raw` (read_parquet works too) and print the result')
-    .option('--limit <rows>', `rows to print with --sql (0 = all; default ${TABLE_ROWS} for the table, all for --csv/--json)`)
+    .option('--limit <n>', `rows to print with --sql (0 = all; default ${TABLE_ROWS} for the table, all for --csv/--json)`)
     .action(async (recording: string, opts: InspectOptions) => {
       await runInspect(recording, opts, stdoutOut);
     });
+  applyUnitFlags(cmd);
 }
 
 /**
@@ -90,14 +93,13 @@ export async function runInspect(recording: string, opts: InspectOptions, out?: 
   if (opts.json === true && opts.csv === true) throw new CliError('--json and --csv cannot be used together');
   if (opts.csv === true && opts.sql === undefined) throw new CliError('--csv needs --sql (the summary prints as text or --json)');
   if (opts.limit !== undefined && opts.sql === undefined) throw new CliError('--limit applies to --sql output');
-  if (opts.limit !== undefined && !/^\d{1,12}$/.test(opts.limit)) throw new CliError(`--limit '${opts.limit}' must be a number of rows (0 = all)`);
   let collected = '';
   const write: Out = out ?? (async (t) => void (collected += t));
   const dir = await resolveRecordingDir(recording);
   try {
     if (opts.sql !== undefined) {
       const format = opts.json === true ? 'json' : opts.csv === true ? 'csv' : 'table';
-      const limit = opts.limit === undefined ? (format === 'table' ? TABLE_ROWS : 0) : Number(opts.limit);
+      const limit = opts.limit === undefined ? (format === 'table' ? TABLE_ROWS : 0) : parseCount(opts.limit, '--limit');
       await runSql(dir, opts.sql, format, limit, write);
     } else {
       const s = await summarizeRecording(dir);

@@ -23,7 +23,9 @@ import { FeedError } from '../sources/feed.ts';
 import { RecordingError } from '../recorder/errors.ts';
 import { CliError } from './errors.ts';
 import { addEngineOptions } from './engine-options.ts';
-import { parseDuration, url } from './record.ts';
+import { parseCount, parseDurationMs } from '../core/units.ts';
+import { applyUnitFlags } from './flags.ts';
+import { url } from './record.ts';
 
 interface LiveFlags extends EngineFlags {
   paper?: boolean;
@@ -70,8 +72,8 @@ export function registerLive(program: Command): void {
     .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
     .option('--params <file.json>', 'strategy parameters as a JSON object (--param wins)')
     .option('--out <dir>', 'report directory (default reports/live-<start time>)')
-    .option('--duration <d>', 'stop by itself after this long (e.g. 10m); default: until Ctrl-C')
-    .option('--report-every <d>', 'rewrite the reports this often (0 = only at the end)', '30s')
+    .option('--duration <duration>', 'stop by itself after this long (e.g. 10m); default: until Ctrl-C')
+    .option('--report-every <duration>', 'rewrite the reports this often (0 = only at the end)', '30s')
     .option('--metrics-port <n>', 'serve /metrics (Prometheus) and /health on 127.0.0.1:N (0 = any free port)')
     .option('--ws-url <url>', 'market WebSocket URL')
     .option('--clob-url <url>', 'CLOB REST base URL')
@@ -90,6 +92,7 @@ resting paper orders are cancelled (default) or kept.
 Stop with Ctrl-C (or --duration): the feed stops, open paper orders are cancelled, positions are marked
 at mid, reports and run.json are written, the recording (--record) is closed. Exit code 0.`,
   );
+  applyUnitFlags(cmd);
   cmd.action(async (flags: LiveFlags) => {
     if (flags.paper !== true) throw new CliError(PAPER_ONLY_MESSAGE, 'usage');
     if (flags.strategy === undefined) throw new CliError('--strategy <file> is required (e.g. --strategy strategies/market-maker.ts)', 'usage');
@@ -97,13 +100,12 @@ at mid, reports and run.json are written, the recording (--record) is closed. Ex
     const series = flags.series.flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== '');
     if (markets.length === 0 && series.length === 0) throw new CliError('--market <slug|condition|token> or --series NAME is required (repeatable)', 'usage');
     const rtds = (flags.rtds ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-    const durationMs = flags.duration === undefined ? null : parseDuration(flags.duration, '--duration');
+    const durationMs = flags.duration === undefined ? null : parseDurationMs(flags.duration, '--duration');
     if (durationMs === 0) throw new CliError('--duration must be longer than 0', 'usage');
-    const reportEveryMs = parseDuration(flags.reportEvery, '--report-every');
+    const reportEveryMs = parseDurationMs(flags.reportEvery, '--report-every');
     let metricsPort: number | null = null;
     if (flags.metricsPort !== undefined) {
-      if (!/^\d{1,5}$/.test(flags.metricsPort) || Number(flags.metricsPort) > 65535) throw new CliError(`--metrics-port '${flags.metricsPort}' must be a port number (0 = any free port)`, 'usage');
-      metricsPort = Number(flags.metricsPort);
+      metricsPort = parseCount(flags.metricsPort, '--metrics-port', 0, 65535);
     }
     const wsUrl = urlFlag('--ws-url', flags.wsUrl, ['ws:', 'wss:']);
     const rtdsUrl = urlFlag('--rtds-url', flags.rtdsUrl, ['ws:', 'wss:']);

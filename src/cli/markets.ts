@@ -20,6 +20,7 @@ import { ClobClient, DEFAULT_CLOB_URL } from '../sources/clob.ts';
 import { DEFAULT_GAMMA_URL, GammaClient, ResolveError, resolveMarket, type MarketFilter } from '../sources/gamma.ts';
 import { HttpError } from '../sources/http.ts';
 import { CliError } from './errors.ts';
+import { applyUnitFlags } from './flags.ts';
 
 const decimal = (flag: string) =>
   z
@@ -163,17 +164,17 @@ export async function runMarkets(query: string | undefined, raw: unknown, out: (
 }
 
 export function registerMarkets(program: Command): void {
-  program
+  const cmd = program
     .command('markets')
     .description('discover markets over Gamma, or resolve identifiers to market metadata')
     .argument('[query...]', 'words that must occur in the question or slug (every word; quotes not needed)')
     .option('--active', 'only active, open markets')
     .option('--closed', 'only closed markets')
     .option('--tag <id>', 'Gamma tag id')
-    .option('--end-after <iso>', 'end date on or after (UTC)')
-    .option('--end-before <iso>', 'end date on or before (UTC)')
-    .option('--min-volume <n>', 'minimum volume (USD)')
-    .option('--min-liquidity <n>', 'minimum liquidity (USD)')
+    .option('--end-after <time>', 'end date on or after (UTC)')
+    .option('--end-before <time>', 'end date on or before (UTC)')
+    .option('--min-volume <dollars>', 'minimum volume (USD)')
+    .option('--min-liquidity <dollars>', 'minimum liquidity (USD)')
     .option('--limit <n>', 'print at most N markets (0 = all)', '50')
     .option('--keyset', 'use keyset pagination (/markets/keyset) instead of offset')
     .option('--json', 'print a JSON array of MarketMeta')
@@ -181,4 +182,5 @@ export function registerMarkets(program: Command): void {
     .option('--gamma-url <url>', 'Gamma REST base URL', DEFAULT_GAMMA_URL)
     .option('--clob-url <url>', 'CLOB REST base URL (fallback for --resolve)', DEFAULT_CLOB_URL)
     .action(async (words: string[], opts: unknown) => runMarkets(words.length > 0 ? words.join(' ') : undefined, opts));
+  applyUnitFlags(cmd);
 }

@@ -38,44 +38,16 @@ import { DEFAULT_MARKET_WS_URL } from '../sources/market-ws.ts';
 import { DEFAULT_RTDS_URL } from '../sources/rtds.ts';
 import { DEFAULT_ALL_POLL_MS, parseShard, type ShardSpec } from '../sources/all-markets.ts';
 import { CliError } from './errors.ts';
+import { parseCount, parseDurationMs, parseSize as parseSizeFlag } from '../core/units.ts';
+import { applyUnitFlags } from './flags.ts';
 
 /** Signals this soon after the first one are the same stop request (`timeout` signals the child and its group). */
 export const SIGNAL_DEDUP_MS = 1_000;
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-
-/** "60s" -> 60000. Units ms, s, m, h, d; a bare 0 is allowed. */
-export const DurationSchema = z
-  .string()
-  .trim()
-  .regex(/^(\d+(?:\.\d+)?)(ms|s|m|h|d)$|^0$/i, 'expected a duration such as 500ms, 60s, 10m, 1h')
-  .transform((s) => {
-    if (s === '0') return 0;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/i.exec(s) as RegExpExecArray;
-    return Math.round(Number(m[1]) * (DURATION_UNITS[(m[2] as string).toLowerCase()] ?? 1));
-  })
-  .refine((n) => Number.isSafeInteger(n), 'duration too large');
-
-/** "256MiB" -> 268435456. Units B, KB, MB, GB (1000) and KiB, MiB, GiB (1024); bare integers are bytes. */
-export const SizeSchema = z
-  .string()
-  .trim()
-  .regex(/^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?$/i, 'expected a size such as 256MiB, 1GiB, 64KB or a byte count')
-  .transform((s) => {
-    const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s) as RegExpExecArray;
-    return Math.round(Number(m[1]) * (SIZE_UNITS[(m[2] ?? '').toLowerCase() || 'b'] ?? 1));
-  })
-  .refine((n) => Number.isSafeInteger(n) && n > 0, 'size must be positive');
-
-function flag<T>(schema: z.ZodType<T>, name: string, value: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new CliError(`${name}: ${r.error.issues[0]?.message ?? 'invalid value'} (got '${value}')`, 'usage');
-  return r.data;
-}
-
-export const parseDuration = (text: string, name = 'duration'): number => flag(DurationSchema, name, text);
-export const parseSize = (text: string, name = 'size'): number => flag(SizeSchema, name, text);
+/** Duration flag -> whole milliseconds, by the one duration parser (src/core/units.ts). */
+export const parseDuration = (text: string, name = 'duration'): number => parseDurationMs(text, name);
+/** Size flag -> bytes, by the one size parser (src/core/units.ts). */
+export const parseSize = (text: string, name = 'size'): number => parseSizeFlag(text, name);
 
 /** A base-URL flag: must parse and use one of `schemes` ('ws:', 'https:', ...); one-line error otherwise. */
 export function url(name: string, value: string, schemes: readonly string[]): string {
@@ -167,7 +139,7 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
     if (pollMs < 1000) throw new CliError('--all-poll must be at least 1s (each poll lists every active market)', 2);
     all = { shard, pollMs };
   }
-  const flushMs = flag(z.string().trim().regex(/^\d+$/, 'expected whole milliseconds 1..1000').transform(Number).refine((n) => n >= 1 && n <= 1000, 'expected 1..1000 ms'), '--flush-ms', o.flushMs);
+  const flushMs = parseCount(o.flushMs, '--flush-ms', 1, 1000);
   const rotateMs = parseDuration(o.rotate, '--rotate');
   if (rotateMs <= 0) throw new CliError('--rotate must be longer than 0', 'usage');
   const opts = {
@@ -321,7 +293,7 @@ export async function runRecord(raw: unknown, argv: readonly string[] = process.
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function registerRecord(program: Command): void {
-  program
+  const cmd = program
     .command('record')
     .description('capture raw market data (market WS, REST snapshots, RTDS) into a Parquet recording')
     .option('--market <id...>', 'market slug, condition id (0x…) or token id; repeatable')
@@ -330,22 +302,23 @@ export function registerRecord(program: Command): void {
     .option('--rtds <symbols>', 'also record RTDS crypto_prices for these symbols, e.g. btcusdt,ethusdt')
     .option('--all', 'record every active market listed on Gamma, following new ones as they are listed')
     .option('--shard <i/N>', 'with --all: this recorder takes the markets with sha256(condition id) mod N = i (0-based)')
-    .option('--all-poll <dur>', 'with --all: how often to list the active markets', `${DEFAULT_ALL_POLL_MS / 60_000}m`)
-    .option('--snapshot-interval <dur>', 'REST /books reconciliation period (0 = only after each connect)', '60s')
+    .option('--all-poll <duration>', 'with --all: how often to list the active markets', `${DEFAULT_ALL_POLL_MS / 60_000}m`)
+    .option('--snapshot-interval <duration>', 'REST /books reconciliation period (0 = only after each connect)', '60s')
     .option('--ws-url <url>', 'market WebSocket URL', DEFAULT_MARKET_WS_URL)
     .option('--clob-url <url>', 'CLOB REST base URL', DEFAULT_CLOB_URL)
     .option('--gamma-url <url>', 'Gamma REST base URL', DEFAULT_GAMMA_URL)
     .option('--rtds-url <url>', 'RTDS WebSocket URL', DEFAULT_RTDS_URL)
     .option('--flush-ms <n>', 'spool flush interval in ms (bounds the loss on a crash), 1..1000', '200')
-    .option('--rotate <dur>', 'start a new Parquet part every period', '1h')
+    .option('--rotate <duration>', 'start a new Parquet part every period', '1h')
     .option('--rotate-size <size>', 'start a new Parquet part after this many spool bytes', '64MiB')
-    .option('--duration <dur>', 'stop by itself after this long, e.g. 10m')
-    .option('--ping-interval <dur>', 'market WS heartbeat period', '10s')
-    .option('--stale-after <dur>', 'reconnect when nothing (data or PONG) arrives for this long', '30s')
+    .option('--duration <duration>', 'stop by itself after this long, e.g. 10m')
+    .option('--ping-interval <duration>', 'market WS heartbeat period', '10s')
+    .option('--stale-after <duration>', 'reconnect when nothing (data or PONG) arrives for this long', '30s')
     .option('--log <file>', 'append JSON-lines logs to FILE (default: stderr when it is not a terminal)')
     .option('--quiet', 'no status line, no summary; only warnings and errors')
     .option('--append', 'record a new session into an existing recording (a spool left by a crash is recovered first)')
     .option('--upload <s3://bucket/prefix/NAME>', 'also upload each sealed Parquet part (and the manifest) to S3-compatible storage')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint for --upload (default: AWS_ENDPOINT_URL or AWS)')
     .action(async (opts: unknown) => runRecord(opts));
+  applyUnitFlags(cmd);
 }

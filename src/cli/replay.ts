@@ -23,6 +23,7 @@ import { timeGuardWarning } from '../engine/run-warnings.ts';
 import { STRATEGY_LOG_FILE, StrategyLog } from '../engine/strategy-log.ts';
 import { CliError } from './errors.ts';
 import { addEngineOptions, collect, progressBar, timeFlag } from './engine-options.ts';
+import { applyUnitFlags } from './flags.ts';
 import { configureS3, isS3Url } from '../sweep/s3.ts';
 import { localRecording } from '../sweep/storage.ts';
 
@@ -50,8 +51,8 @@ export function registerReplay(program: Command): void {
     .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
     .option('--params <file.json>', 'strategy parameters as a JSON object (--param wins)')
     .option('--speed <n|max>', 'pace: 1 = recorded speed, 10 = ten times faster, max = no waiting', 'max')
-    .option('--from <iso>', 'start at this receive time (inclusive, UTC)')
-    .option('--to <iso>', 'stop at this receive time (exclusive, UTC)')
+    .option('--from <time>', 'start at this receive time (inclusive, UTC)')
+    .option('--to <time>', 'stop at this receive time (exclusive, UTC)')
     .option('--market <slug|condition|token>', 'only this market (repeatable)', collect, [])
     .option('--out <dir>', 'report directory (default reports/<run-id>)')
     .option('--check <golden-dir>', 'compare the reports byte-for-byte with this directory; exit 1 on any difference')
@@ -59,6 +60,7 @@ export function registerReplay(program: Command): void {
     .option('--verbose', "also print the strategy's ctx.log lines on stderr (they always go to strategy.log.jsonl beside the reports)")
     .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// recordings (default: AWS_ENDPOINT_URL or AWS)');
   addEngineOptions(cmd);
+  applyUnitFlags(cmd);
   cmd.action(async (recording: string, flags: ReplayFlags) => runReplay(recording, flags));
 }
 

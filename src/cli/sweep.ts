@@ -15,7 +15,9 @@ import { OBJECTIVES, type Objective } from '../sweep/results.ts';
 import { configureS3, isS3Url } from '../sweep/s3.ts';
 import { openStore } from '../sweep/store.ts';
 import { runSweep, SweepInterrupted, type Executor } from '../sweep/sweep.ts';
+import { parseCount } from '../core/units.ts';
 import { addEngineOptions, collect, timeFlag } from './engine-options.ts';
+import { applyUnitFlags } from './flags.ts';
 import { CliError } from './errors.ts';
 
 interface SweepFlags extends Omit<EngineFlags, 'queue'> {
@@ -42,9 +44,9 @@ interface SweepFlags extends Omit<EngineFlags, 'queue'> {
   progress: boolean;
 }
 
+/** A count >= 1 (the one count parser, src/core/units.ts). */
 export function positiveInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) throw new CliError(`${flag} '${text}' must be a whole number >= 1`);
-  return Number(text);
+  return parseCount(text, flag, 1);
 }
 
 export function registerSweep(program: Command): void {
@@ -63,8 +65,8 @@ export function registerSweep(program: Command): void {
     .option('--train <window>', 'walk-forward train window: a duration (6h, 1d) or a count of recordings (3rec)')
     .option('--test <window>', 'walk-forward test window, same kind as --train')
     .option('--step <window>', 'walk-forward step between folds (default: --test)')
-    .option('--from <iso>', 'start every run at this receive time (inclusive, UTC)')
-    .option('--to <iso>', 'stop every run at this receive time (exclusive, UTC)')
+    .option('--from <time>', 'start every run at this receive time (inclusive, UTC)')
+    .option('--to <time>', 'stop every run at this receive time (exclusive, UTC)')
     .option('--market <slug|condition|token>', 'only this market (repeatable)', collect, [])
     .option('--top <n>', 'leaderboard rows on stdout', '10')
     .option('--queue <redis://host:port>', 'run on poly workers through this Redis (BullMQ) instead of local threads')
@@ -73,6 +75,7 @@ export function registerSweep(program: Command): void {
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL or AWS)')
     .option('--no-progress', 'no progress line on stderr');
   addEngineOptions(cmd, '--queue-model');
+  applyUnitFlags(cmd);
   cmd.action(async (recordings: string[], flags: SweepFlags) => {
     configureS3({ endpoint: flags.s3Endpoint });
     if (flags.queue !== undefined && !/^rediss?:\/\//.test(flags.queue)) {

@@ -6,9 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { parseDurationNs } from '../core/strategy/params.ts';
+import { parseDurationMs } from '../core/units.ts';
 import { configureS3 } from '../sweep/s3.ts';
 import { CliError } from './errors.ts';
+import { applyUnitFlags } from './flags.ts';
 import { positiveInt } from './sweep.ts';
 
 interface WorkerFlags {
@@ -24,21 +25,21 @@ interface WorkerFlags {
 }
 
 function ms(text: string, flag: string): number {
-  const ns = parseDurationNs(text);
-  if (ns === null || ns < 1_000_000n) throw new CliError(`${flag} '${text}' is not a duration of at least 1ms (e.g. 30s)`);
-  return Number(ns / 1_000_000n);
+  const v = parseDurationMs(text, flag);
+  if (v < 1) throw new CliError(`${flag} '${text}' must be at least 1ms (e.g. 30s)`);
+  return v;
 }
 
 export function registerWorker(program: Command): void {
-  program
+  const cmd = program
     .command('worker')
     .description('take sweep runs from a Redis (BullMQ) queue and run them here; start one per machine')
     .option('--queue <redis://host:port>', 'the Redis the sweeps use')
     .option('--queue-name <name>', 'BullMQ queue name', 'poly-sweep')
     .option('--threads <n>', 'runs at a time on this machine (default: the number of cores)')
     .option('--name <name>', 'worker name in --status (default: host-pid)')
-    .option('--lock-duration <d>', 'a run whose worker is silent this long is taken back (see README)', '30s')
-    .option('--stalled-interval <d>', 'how often this worker looks for runs of dead workers', '15s')
+    .option('--lock-duration <duration>', 'a run whose worker is silent this long is taken back (see README)', '30s')
+    .option('--stalled-interval <duration>', 'how often this worker looks for runs of dead workers', '15s')
     .option('--max-stalled <n>', 'times a run may lose its worker before it counts as failed', '2')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL or AWS)')
     .option('--quiet', 'no log lines on stderr')
@@ -78,4 +79,5 @@ export function registerWorker(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
     });
+  applyUnitFlags(cmd);
 }

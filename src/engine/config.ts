@@ -10,12 +10,14 @@ import type { RewardsTerms } from '../core/economics/index.ts';
 import { PolyError } from '../core/errors.ts';
 import type { KernelConfig } from '../core/kernel/trading-kernel.ts';
 import {
-  conservativeQueue, constantLatency, constantTakerDelay, logProbability, noFees, noTakerDelay, polymarketFees, polymarketTakerDelay, powerProbability,
-  probabilisticQueue, uniformLatency, type FillEngineConfig,
+  constantLatency, constantTakerDelay, noFees, noTakerDelay, polymarketFees, polymarketTakerDelay, queueModelNamed, queueModelNames, uniformLatency,
+  type FillEngineConfig,
 } from '../core/matching/index.ts';
 import { RiskLimitsSchema, defaultRiskLimits, type RiskLimits } from '../core/risk/risk.ts';
-import { parseDurationNs } from '../core/strategy/params.ts';
-import { CASH_DECIMALS, D, parseQty, type Cash } from '../core/types/fixed.ts';
+import { D, parseQty, type Cash } from '../core/types/fixed.ts';
+import { parseCount, parseDollars, parseDuration } from '../core/units.ts';
+import { ENGINE_FLAGS, engineDefault } from './defaults.ts';
+import { checkFlagValue } from './flag-units.ts';
 import type { MarketMeta } from '../core/types/market.ts';
 
 export interface EngineFlags {
@@ -54,23 +56,7 @@ export interface EngineSettings {
   readonly described: Record<string, string>;
 }
 
-function cashFrom(text: string, flag: string): Cash {
-  const m = /^(\d+)(?:\.(\d{1,10}))?$/.exec(text.trim());
-  if (m === null) throw new PolyError('usage', `${flag} '${text}' is not a dollar amount (e.g. 1000 or 250.50)`);
-  return BigInt(m[1]! + (m[2] ?? '').padEnd(CASH_DECIMALS, '0'));
-}
-
-function durationFrom(text: string, flag: string): bigint {
-  const v = parseDurationNs(text);
-  if (v === null) throw new PolyError('usage', `${flag} '${text}' is not a duration (e.g. 0, 50ms, 2s)`);
-  return v;
-}
-
-function takerDelayFrom(text: string): bigint {
-  const v = parseDurationNs(text);
-  if (v === null) throw new PolyError('usage', `--taker-delay '${text}' is not a duration, 'auto' or 'off' (e.g. auto, off, 250ms)`);
-  return v;
-}
+const durationFrom = (text: string, flag: string): bigint => parseDuration(text, flag);
 
 /** "50ms" = constant; "20ms..80ms" = uniform between (seeded). */
 function latencyFrom(entry: string, cancel: string | undefined) {
@@ -135,32 +121,33 @@ export function resolveRewards(entries: readonly RewardsEntry[], markets: readon
   return out;
 }
 
+/**
+ * Flags (strings, as typed; absent = not given) -> settings. Defaults come from THE table (defaults.ts);
+ * precedence: a flag given > the --risk file's value (staleAfter) > the default.
+ */
 export async function engineSettings(flags: EngineFlags): Promise<EngineSettings> {
-  const cashText = flags.cash ?? '1000';
-  const seedText = flags.seed ?? '1';
-  if (!/^\d{1,15}$/.test(seedText)) throw new PolyError('usage', `--seed '${seedText}' must be a non-negative integer`);
-  const latencyText = flags.latency ?? '0';
-  const queueText = flags.queue ?? 'conservative';
-  const feesText = flags.fees ?? 'polymarket';
-  const feedLoss = flags.feedLoss ?? 'cancel';
-  const printWindowText = flags.printWindow ?? '500ms';
-  const equityText = flags.equityInterval ?? '1m';
+  // every flag given is read by its unit's one parser first (the table's declaration: ranges, words)
+  for (const f of ENGINE_FLAGS) {
+    const v = flags[f.key];
+    if (f.unit !== null && v !== undefined) checkFlagValue(f.unit, f.flag, v);
+  }
+  const cashText = flags.cash ?? engineDefault('cash');
+  const seedText = flags.seed ?? engineDefault('seed');
+  const seed = parseCount(seedText, '--seed', 0, 999_999_999_999_999);
+  const latencyText = flags.latency ?? engineDefault('latency');
+  const queueText = flags.queue ?? engineDefault('queue');
+  const feesText = flags.fees ?? engineDefault('fees');
+  const feedLoss = flags.feedLoss ?? engineDefault('feedLoss');
+  const printWindowText = flags.printWindow ?? engineDefault('printWindow');
+  const equityText = flags.equityInterval ?? engineDefault('equityInterval');
 
-  const queue =
-    queueText === 'conservative'
-      ? conservativeQueue
-      : queueText === 'probabilistic' || queueText === 'prob-power2'
-        ? probabilisticQueue(powerProbability(2), 'power2')
-        : queueText === 'prob-power3'
-          ? probabilisticQueue(powerProbability(3), 'power3')
-          : queueText === 'prob-log'
-            ? probabilisticQueue(logProbability, 'log')
-            : null;
-  if (queue === null) throw new PolyError('usage', `--queue '${queueText}' is not a queue model: use conservative, probabilistic (= prob-power2), prob-power3 or prob-log`);
+  const queueEntry = queueModelNamed(queueText);
+  if (queueEntry === undefined) throw new PolyError('usage', `--queue '${queueText}' is not a queue model: use ${queueModelNames(', ')}`);
+  const queue = queueEntry.make();
   if (feesText !== 'polymarket' && feesText !== 'none') throw new PolyError('usage', `--fees '${feesText}' must be 'polymarket' (the market's schedule and the dated fee regimes) or 'none'`);
   if (feedLoss !== 'cancel' && feedLoss !== 'keep') throw new PolyError('usage', `--feed-loss '${feedLoss}' must be 'cancel' or 'keep'`);
 
-  let risk: RiskLimits = defaultRiskLimits;
+  let risk: RiskLimits = { ...defaultRiskLimits, staleAfterNs: durationFrom(engineDefault('staleAfter'), '--stale-after') };
   let riskText = 'default';
   if (flags.risk !== undefined) {
     let raw: unknown;
@@ -179,9 +166,9 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
   }
   if (flags.staleAfter !== undefined) risk = { ...risk, staleAfterNs: durationFrom(flags.staleAfter, '--stale-after') };
 
-  const takerDelayText = flags.takerDelay ?? 'auto';
+  const takerDelayText = flags.takerDelay ?? engineDefault('takerDelay');
   const takerDelay =
-    takerDelayText === 'auto' ? polymarketTakerDelay() : takerDelayText === 'off' ? noTakerDelay : constantTakerDelay(takerDelayFrom(takerDelayText));
+    takerDelayText === 'auto' ? polymarketTakerDelay() : takerDelayText === 'off' ? noTakerDelay : constantTakerDelay(durationFrom(takerDelayText, '--taker-delay'));
   const printWindowNs = durationFrom(printWindowText, '--print-window');
   const equityIntervalNs = durationFrom(equityText, '--equity-interval');
   if (equityIntervalNs <= 0n) throw new PolyError('usage', `--equity-interval must be positive`);
@@ -196,8 +183,8 @@ export async function engineSettings(flags: EngineFlags): Promise<EngineSettings
     takerDelay,
   };
   return {
-    initialCash: cashFrom(cashText, '--cash'),
-    seed: Number(seedText),
+    initialCash: parseDollars(cashText, '--cash'),
+    seed,
     fill,
     risk,
     equityIntervalNs,

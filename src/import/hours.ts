@@ -13,7 +13,7 @@
  * - `parseTimeArg` accepts ISO-8601 UTC (`2026-05-01`, `2026-05-01T13`, `2026-05-01T13:30`, with seconds,
  *   fractions and `Z`/`+00:00`) and returns epoch ms; a fraction below 1 ms is truncated. null when not one.
  */
-import { nsFromIso } from '../core/time.ts';
+import { parseTime } from '../core/units.ts';
 
 export const HOUR_MS = 3_600_000;
 export const PMXT_V2_BASE_URL = 'https://r2v2.pmxt.dev';
@@ -57,11 +57,12 @@ export function hoursInRange(fromMs: number, toMs: number): number[] {
 
 /** ISO-8601 UTC text -> epoch ms (see header), or null. */
 export function parseTimeArg(text: string): number | null {
-  const t = text.trim();
-  const withMinutes = /^\d{4}-\d{2}-\d{2}T\d{2}(Z|[+-]00:?00)?$/.test(t) ? t.replace(/^(\d{4}-\d{2}-\d{2}T\d{2})/, '$1:00') : t;
-  const ns = nsFromIso(withMinutes);
-  if (ns === null) return null;
-  return Number(ns / 1_000_000n);
+  // the one time parser of every flag (src/core/units.ts)
+  try {
+    return Number(parseTime(text, 'time') / 1_000_000n);
+  } catch {
+    return null;
+  }
 }
 
 /** ISO text of an epoch-ms instant, for people and provenance (millisecond precision). */

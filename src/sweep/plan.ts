@@ -21,7 +21,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CliError } from '../core/errors.ts';
-import { parseDurationNs } from '../core/strategy/params.ts';
+import { parseDuration } from '../core/units.ts';
 import { isoFromNs } from '../core/time.ts';
 import { digestOfManifest, readManifest } from '../recorder/read.ts';
 import { RecordingError } from '../recorder/errors.ts';
@@ -165,8 +165,14 @@ export function parseWalk(train: string, test: string, step: string | undefined)
     return { kind: 'recordings', train: a, test: b, step: c };
   }
   const dur = (t: string, flag: string): bigint => {
-    if (!/[a-z]$/.test(t.trim())) throw new CliError(`${flag} '${t}' needs a unit: a duration (30m, 6h, 1d) or a count of recordings (3rec)`);
-    const v = parseDurationNs(t);
+    if (!/[a-z]$/i.test(t.trim())) throw new CliError(`${flag} '${t}' needs a unit: a duration (30m, 6h, 1d) or a count of recordings (3rec)`);
+    // the one duration parser (src/core/units.ts), with the walk-forward's own wording for what else it takes
+    let v: bigint | null;
+    try {
+      v = parseDuration(t, flag);
+    } catch {
+      v = null;
+    }
     if (v === null || v <= 0n) throw new CliError(`${flag} '${t}' is not a positive duration (30m, 6h, 1d) or a count of recordings (3rec)`);
     return v;
   };

@@ -76,7 +76,7 @@ describe('poly inspect', () => {
     const exact = await poly('inspect', dir, '--limit', '4', '--sql', 'SELECT i FROM range(4) t(i)');
     expect(exact.stdout.trimEnd().split('\n').at(-1)).toBe('(4 rows)');
     const bad = await poly('inspect', dir, '--limit', 'ten', '--sql', 'SELECT 1');
-    expect([bad.code, bad.stderr]).toEqual([2, "poly: --limit 'ten' must be a number of rows (0 = all)\n"]);
+    expect([bad.code, bad.stderr]).toEqual([2, "poly: --limit 'ten' is not a whole number >= 0 (e.g. 10)\n"]);
   });
 
   it('bad SQL and a missing recording exit 2 with one line', async () => {

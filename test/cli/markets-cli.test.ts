@@ -76,8 +76,8 @@ describe('poly markets', () => {
     const both = await polyIn('markets', '--active', '--closed', ...urls);
     const down = await polyIn('markets', '--gamma-url', `http://127.0.0.1:${port}/gamma`);
     expect([badNum.code, badDate.code, both.code]).toEqual([2, 2, 2]);
-    expect(badNum.stderr).toBe('poly: --min-volume expects a non-negative number such as 1000 or 2.5\n');
-    expect(badDate.stderr).toContain('--end-after expects an ISO-8601 UTC date');
+    expect(badNum.stderr).toBe("poly: --min-volume 'lots' is not a dollar amount (e.g. 1000 or 250.50)\n");
+    expect(badDate.stderr).toBe("poly: --end-after 'yesterday' is not an ISO-8601 UTC time (e.g. 2026-05-01, 2026-05-01T13 or 2026-05-01T13:30:00Z)\n");
     expect(both.stderr).toContain('--active and --closed exclude each other');
     expect(down.code).toBe(1);
     expect(down.stderr).toBe(`poly: cannot reach Gamma at http://127.0.0.1:${port}/gamma/markets?limit=100&offset=0 (ECONNREFUSED) after 3 attempts; check --gamma-url and the network\n`);

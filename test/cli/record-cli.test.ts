@@ -41,10 +41,11 @@ describe('duration and size parsing', () => {
   it('parses units exactly and names the flag on bad input', () => {
     expect(['500ms', '60s', '10m', '1h', '1d', '1.5s', '0'].map((d) => parseDuration(d))).toEqual([500, 60_000, 600_000, 3_600_000, 86_400_000, 1500, 0]);
     expect(['256MiB', '1GiB', '64KB', '1048576', '2 mb', '1.5KiB'].map((s) => parseSize(s))).toEqual([268_435_456, 1_073_741_824, 64_000, 1_048_576, 2_000_000, 1536]);
-    expect(() => parseDuration('10', '--duration')).toThrow("--duration: expected a duration such as 500ms, 60s, 10m, 1h (got '10')");
-    expect(() => parseDuration('-1s')).toThrow(/expected a duration/);
-    expect(() => parseSize('0', '--rotate-size')).toThrow(/--rotate-size: size must be positive/);
-    expect(() => parseSize('12 parsecs')).toThrow(/expected a size/);
+    // one parser per unit (src/core/units.ts): a bare number is no duration, whatever the command
+    expect(() => parseDuration('10', '--duration')).toThrow("--duration '10' is not a duration (e.g. 0, 500ms, 1.5s, 10m, 1h)");
+    expect(() => parseDuration('-1s')).toThrow(/is not a duration/);
+    expect(() => parseSize('0', '--rotate-size')).toThrow("--rotate-size '0' is not a size of whole bytes above 0 (e.g. 256MiB, 1GiB, 64KB or a byte count)");
+    expect(() => parseSize('12 parsecs')).toThrow(/is not a size/);
   });
 
   it('renders a status line with rate, connections and ages', () => {
@@ -148,7 +149,7 @@ describe('poly record failures: one line, non-zero exit, nothing destroyed', () 
     expect(bad.stderr).toContain("poly: 'what?' is not a market identifier");
     const dur = await polyIn('record', '--market', 'market-1', '--duration', 'soon', '--out', out, ...urls);
     expect(dur.code).toBe(2);
-    expect(dur.stderr).toBe("poly: --duration: expected a duration such as 500ms, 60s, 10m, 1h (got 'soon')\n");
+    expect(dur.stderr).toBe("poly: --duration 'soon' is not a duration (e.g. 0, 500ms, 1.5s, 10m, 1h)\n");
     const none = await polyIn('record', '--out', out, ...urls);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('nothing to record');

@@ -183,7 +183,7 @@ describe('poly import pmxt | inspect | replay (the CLI, spawned)', () => {
       // bad input: one line, exit 2, before any work
       const bad = await polyIn('import', 'pmxt', '--from', 'yesterday', '--to', '2026-05-01T11', '--out', join(dir, 'x'));
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toBe("poly: --from: 'yesterday' is not an ISO-8601 UTC time (e.g. 2026-05-01T13 or 2026-05-01T13:30:00Z)\n");
+      expect(bad.stderr).toBe("poly: --from 'yesterday' is not an ISO-8601 UTC time (e.g. 2026-05-01, 2026-05-01T13 or 2026-05-01T13:30:00Z)\n");
       const nothing = await polyIn('import', 'pmxt', '--out', join(dir, 'x'));
       expect(nothing.code).toBe(2);
       expect(nothing.stderr).toBe('poly: nothing to import: pass PMXT files, directories or URLs, or --from and --to to fetch the hours from --base-url\n');

@@ -50,6 +50,8 @@ export const QUALITY: DataQuality = {
   reconnects: 1,
   crossedBooks: 0,
   bookMismatches: 0,
+  mirrorMismatches: 0,
+  pairConflicts: 0,
   firstRecvNs: at(0),
   lastRecvNs: at(180),
 };

@@ -103,7 +103,7 @@ describe('renderReports: a hand-built run', () => {
     expect(s.strategy_error).toBeNull();
     expect(s.data_quality).toEqual({
       records: 12, events: 20, by_type: { book_delta: 13, book_snapshot: 2, trade: 5 }, normalization_errors: 1,
-      errors_by_reason: { bad_json: 1 }, disconnects: 1, reconnects: 1, crossed_books: 0, book_mismatches: 0, first_record_at: iso(0), last_record_at: iso(180),
+      errors_by_reason: { bad_json: 1 }, disconnects: 1, reconnects: 1, crossed_books: 0, book_mismatches: 0, mirror_mismatches: 0, pair_conflicts: 0, first_record_at: iso(0), last_record_at: iso(180),
       timeline_events: 0, timeline_omitted: {},
     });
   });

@@ -2,11 +2,15 @@
  * BookRegistry: every book of a run, keyed by token id, fed with normalized MarketEvents.
  *
  * Routing
- * - Binary pairs come from MarketMeta (`addMarket`, or a `market_meta` event): tokens[0] is YES,
- *   tokens[1] NO, and both route into ONE BinaryBook (liquidity is never counted twice). Tokens without
- *   a known pairing get a standalone L2Book, created by their first snapshot (or tick-size change).
+ * - Binary pairs are the market registry's (src/core/markets/registry.ts: the one owner of markets and
+ *   pairings; shared with the kernel, or private when the registry is built from a market list): a
+ *   market learned through `addMarket` or a `market_meta` event goes to the market registry, and when
+ *   it pairs tokens[0] (YES) with tokens[1] (NO) both route into ONE BinaryBook (liquidity is never
+ *   counted twice). Tokens without a known pairing get a standalone L2Book, created by their first
+ *   snapshot (or tick-size change).
  * - A pairing that arrives after standalone books exist adopts the YES book's state (else the NO
- *   book's, mirrored); a token already paired differently is left alone and counted in `pairConflicts`.
+ *   book's, mirrored); a token already paired differently is left alone (the market registry counts it
+ *   in `pairConflicts`).
  * - Books are created with `requireSnapshot`: level sets for a token with no snapshot yet, or after
  *   a tick-size change, are dropped and counted in `ignoredSets` (PROTOCOL.md §1.6).
  *
@@ -24,7 +28,8 @@
  * with bestBid >= bestAsk; `topMismatch` = level changes after which the venue's reported best_bid /
  * best_ask ("0" / "1" meaning an empty side) differ from ours; `mirrorMismatch` = the two tokens of
  * a binary market disagreeing (twin snapshots with the same exchange timestamp, or the two legs of
- * one price_change setting one level to different sizes; the later one wins).
+ * one price_change setting one level to different sizes; the later one wins), also reported to the
+ * market registry, which owns the book-vs-venue figures of the run's reports.
  *
  * Known limits: books are never dropped (a resolved market's book stays readable); markets with more
  * or fewer than two tokens get standalone books per token.
@@ -33,6 +38,7 @@ import type { BookDelta, BookSnapshot, MarketEvent, TickSizeChanged } from '../t
 import type { Px } from '../types/fixed.ts';
 import { PX_ONE } from '../types/fixed.ts';
 import type { MarketMeta } from '../types/market.ts';
+import { MarketRegistry } from '../markets/registry.ts';
 import { BinaryBook } from './binary.ts';
 import { L2Book } from './l2.ts';
 import { mirrorSide } from './mirror.ts';
@@ -77,25 +83,33 @@ export class BookRegistry {
   private nTick = 0;
   private nCrossed = 0;
   private nTopMismatch = 0;
-  private nPairConflicts = 0;
+  /** The market registry (shared with the kernel, or this registry's own). */
+  readonly markets: MarketRegistry;
 
-  constructor(markets: Iterable<MarketMeta> = []) {
-    for (const m of markets) this.addMarket(m);
+  /** `markets`: a shared MarketRegistry, or market metadata for a registry of its own. */
+  constructor(markets: Iterable<MarketMeta> | MarketRegistry = []) {
+    if (markets instanceof MarketRegistry) {
+      this.markets = markets;
+      for (const m of markets.all()) this.addMarket(m);
+    } else {
+      this.markets = new MarketRegistry();
+      for (const m of markets) this.addMarket(m);
+    }
   }
 
-  /** Learns a market's pairing (binary = exactly two tokens). Returns the ids whose view changed. */
+  /** Learns a market (into the market registry) and routes its pair into one book. Returns the ids whose view changed. */
   addMarket(meta: MarketMeta): string[] {
+    this.markets.add(meta);
     const [t0, t1] = meta.tokens;
     if (meta.tokens.length !== 2 || t0 === undefined || t1 === undefined || t0.tokenId === t1.tokenId) return [];
     const yes = t0.tokenId;
     const no = t1.tokenId;
+    const yn = this.markets.yesNo(yes);
+    // paired otherwise (a conflict, counted by the market registry) or not at all: nothing to route
+    if (yn === undefined || yn[0] !== yes || yn[1] !== no) return [];
     const ey = this.entries.get(yes);
     const en = this.entries.get(no);
-    if (ey?.binary != null && ey.binary === en?.binary && ey.binary.yesAssetId === yes) return [];
-    if (ey?.binary != null || en?.binary != null) {
-      this.nPairConflicts++;
-      return [];
-    }
+    if (ey?.binary != null || en?.binary != null) return [];
     const tickSize = validTick(meta.tickSize) ?? ey?.core.tickSize ?? en?.core.tickSize ?? null;
     const bin = new BinaryBook(yes, no, { requireSnapshot: true, tickSize });
     const seed = ey?.core.valid === true ? ey.core : en?.core.valid === true ? en.core : undefined;
@@ -118,7 +132,7 @@ export class BookRegistry {
     return this.entries.get(assetId)?.binary ?? undefined;
   }
 
-  /** The other token of a known binary market. */
+  /** The other token of a known binary market (the market registry's pairing, once its book is routed). */
   pairOf(assetId: string): string | undefined {
     return this.entries.get(assetId)?.binary?.pairOf(assetId);
   }
@@ -140,7 +154,7 @@ export class BookRegistry {
       crossed: this.nCrossed,
       topMismatch: this.nTopMismatch,
       mirrorMismatch,
-      pairConflicts: this.nPairConflicts,
+      pairConflicts: this.markets.pairConflicts,
     };
   }
 
@@ -173,8 +187,13 @@ export class BookRegistry {
   private onSnapshot(ev: BookSnapshot): [string, Entry] {
     const e = this.entry(ev.assetId);
     const tick = validTick(ev.tickSize);
-    if (e.binary !== null) e.binary.applySnapshot(ev.assetId, ev.bids, ev.asks, tick, ev.exchMs);
-    else e.core.applySnapshot(ev.bids, ev.asks, tick);
+    if (e.binary !== null) {
+      const before = e.binary.mirrorMismatch;
+      e.binary.applySnapshot(ev.assetId, ev.bids, ev.asks, tick, ev.exchMs);
+      if (e.binary.mirrorMismatch !== before) this.markets.noteMirrorMismatch(e.binary.mirrorMismatch - before);
+    } else {
+      e.core.applySnapshot(ev.bids, ev.asks, tick);
+    }
     this.nSnapshots++;
     return [ev.assetId, e];
   }
@@ -212,7 +231,10 @@ export class BookRegistry {
             legs.set(bin, m);
           }
           const prev = m.get(key);
-          if (prev !== undefined && prev.fromNo !== fromNo && prev.qty !== c.qty) bin.recordMirrorMismatch();
+          if (prev !== undefined && prev.fromNo !== fromNo && prev.qty !== c.qty) {
+            bin.recordMirrorMismatch();
+            this.markets.noteMirrorMismatch();
+          }
           m.set(key, { qty: c.qty, fromNo });
         }
         bin.setLevel(c.assetId, c.side, c.px, c.qty);

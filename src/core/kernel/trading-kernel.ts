@@ -1,7 +1,7 @@
 /**
  * TradingKernel: the one pipeline that replay and live share.
  *
- *   raw record -> normalizer -> books -> risk (freshness) -> paper exchange -> portfolio -> strategy hooks
+ *   raw record -> normalizer -> books -> market registry (freshness) -> paper exchange -> portfolio -> strategy hooks
  *   strategy commands -> checks (command-check.ts) -> risk check -> paper exchange (after latency) -> order
  *   events -> portfolio -> strategy
  *
@@ -9,8 +9,12 @@
  * data items (key: recvNs, source rank, seq), order events its derived events. On top of the bus rule:
  * 1. `onRecord(r)` fires every timer due at or before r.recvNs first (timers due at t fire before data
  *    at t), then handles r's normalized events in their order within the record (sub 0, 1, ...).
- * 2. For one market event: data-quality counters, market metadata, the paper exchange's look at the sizes
- *    before the change (beforeMarketEvent: print attribution), books, risk freshness, paper exchange
+ * 0. One MarketRegistry (src/core/markets/registry.ts) owns markets, YES/NO pairs, canonical tokens, book
+ *    freshness and the book-vs-venue checks; the books, risk, the paper exchange and the portfolio are built
+ *    on it and read it, none keeps a copy.
+ * 2. For one market event: data-quality counters, market metadata (into the registry), the paper exchange's
+ *    look at the sizes before the change (beforeMarketEvent: print attribution), books, the registry's
+ *    book freshness (once, read by risk and the exchange alike), paper exchange
  *    (fills of resting orders on this event), portfolio (settlement), then strategy hooks: onBook once
  *    per changed token in the order the book registry reports them, then the event-specific hook.
  * 3. Order events update the journal and the portfolio at once (so the next command sees them), and reach
@@ -34,6 +38,7 @@
  * wall-clock timer driver; replay feeds recorded records. Same inputs, same outputs, byte for byte.
  */
 import { BookRegistry } from '../book/index.ts';
+import { MarketRegistry } from '../markets/registry.ts';
 import { Kernel } from '../bus.ts';
 import type { Timer } from '../timers.ts';
 import { PaperExchange, type FillEngineConfig } from '../matching/index.ts';
@@ -94,8 +99,12 @@ export interface DataQuality {
   /** Connection opens that were redials (attempt > 1) of a data connection. */
   reconnects: number;
   crossedBooks: number;
-  /** Times the venue's stated best bid / ask disagreed with our book right after its update (observe.ts). */
-  bookMismatches: number;
+  /** Times the venue's stated best bid / ask disagreed with our book right after its update (observe.ts; counted by the market registry). */
+  readonly bookMismatches: number;
+  /** Times the two tokens of a binary market disagreed (market registry, from the books' checks). */
+  readonly mirrorMismatches: number;
+  /** Markets whose tokens were already paired otherwise (market registry; the first pairing stays). */
+  readonly pairConflicts: number;
   firstRecvNs: bigint | null;
   lastRecvNs: bigint | null;
 }
@@ -114,11 +123,13 @@ function nsArg(call: string, field: string, v: unknown): bigint {
 
 export class TradingKernel {
   readonly journal: RunJournal;
-  readonly books = new BookRegistry();
+  /** The one owner of markets, pairs, canonical tokens, book freshness and the book-vs-venue checks. */
+  readonly markets = new MarketRegistry();
+  readonly books = new BookRegistry(this.markets);
   readonly portfolio: Portfolio;
   readonly risk: RiskEngine;
   readonly exchange: PaperExchange;
-  readonly quality: DataQuality = {
+  readonly quality: DataQuality = ((markets: MarketRegistry) => ({
     records: 0,
     events: 0,
     byType: {},
@@ -127,10 +138,19 @@ export class TradingKernel {
     disconnects: 0,
     reconnects: 0,
     crossedBooks: 0,
-    bookMismatches: 0,
+    // the book-vs-venue checks are the market registry's: read, never copied
+    get bookMismatches() {
+      return markets.checks.topMismatches;
+    },
+    get mirrorMismatches() {
+      return markets.checks.mirrorMismatches;
+    },
+    get pairConflicts() {
+      return markets.checks.pairConflicts;
+    },
     firstRecvNs: null,
     lastRecvNs: null,
-  };
+  }))(this.markets);
 
   /** Bounded top-of-book series per token (price panel). */
   readonly tops = new TopOfBookRecorder();
@@ -142,9 +162,6 @@ export class TradingKernel {
   private rewardsTimer = false;
   private finished = false;
   private exchangeTimer: { id: number; atNs: bigint } | null = null;
-  private readonly markets = new Map<string, MarketMeta>();
-  private readonly byCondition = new Map<string, MarketMeta>();
-  private readonly pairs = new Map<string, string>();
   private readonly hooks: StrategyHooks;
   private strategyStopped = false;
   private lastSeq: number | null = null;
@@ -161,16 +178,11 @@ export class TradingKernel {
     const master = seededRng(config.seed);
     this.rng = master.fork();
     for (const m of config.markets) this.addMarket(m);
-    this.portfolio = new Portfolio({ initialCash: config.initialCash, markets: (id) => this.markets.get(id) });
+    this.portfolio = new Portfolio({ initialCash: config.initialCash, markets: (id) => this.markets.market(id) });
     this.economics = new EconomicsTracker({ fees: config.fill.fees, market: (id) => this.market(id), ...(config.rewards !== undefined ? { rewards: config.rewards } : {}) });
     for (const m of config.markets) this.economics.addMarket(m);
-    this.risk = new RiskEngine(config.risk);
-    this.exchange = new PaperExchange(
-      { ...config.fill, rng: master.fork() },
-      (assetId: string) => this.books.book(assetId),
-      (assetId: string) => this.markets.get(assetId),
-      (assetId: string) => this.pairs.get(assetId),
-    );
+    this.risk = new RiskEngine(config.risk, this.markets);
+    this.exchange = new PaperExchange({ ...config.fill, rng: master.fork() }, (assetId: string) => this.books.book(assetId), this.markets);
     this.hooks = config.strategy.create(this.makeContext());
   }
 
@@ -221,15 +233,15 @@ export class TradingKernel {
 
   /** A market the live feed learned about outside the records (series round, newly listed market); known ones are kept. */
   learnMarket(meta: MarketMeta): void {
-    if (!this.byCondition.has(meta.conditionId)) this.addMarket(meta);
+    if (!this.markets.hasCondition(meta.conditionId)) this.addMarket(meta);
   }
 
   market(id: string): MarketMeta | undefined {
-    return this.markets.get(id) ?? this.byCondition.get(id);
+    return this.markets.market(id);
   }
 
   allMarkets(): MarketMeta[] {
-    return [...this.byCondition.values()];
+    return this.markets.all();
   }
 
   /** Mark of a token for P&L: the book's mid, exact (may be a half tick); null when no two-sided book. */
@@ -284,13 +296,7 @@ export class TradingKernel {
   }
 
   private addMarket(meta: MarketMeta): void {
-    this.byCondition.set(meta.conditionId, meta);
-    for (const t of meta.tokens) this.markets.set(t.tokenId, meta);
-    if (meta.tokens.length === 2) {
-      const a = meta.tokens[0]!, b = meta.tokens[1]!;
-      this.pairs.set(a.tokenId, b.tokenId);
-      this.pairs.set(b.tokenId, a.tokenId);
-    }
+    this.markets.add(meta);
     this.books.addMarket(meta);
   }
 
@@ -311,7 +317,7 @@ export class TradingKernel {
         }
         break;
       case 'market_meta':
-        if (!this.byCondition.has(ev.meta.conditionId)) this.addMarket(ev.meta);
+        if (!this.markets.hasCondition(ev.meta.conditionId)) this.addMarket(ev.meta);
         break;
       default:
         break;
@@ -326,10 +332,11 @@ export class TradingKernel {
         this.timeline.add(this.clockNs, 'crossed_book', id, 'best bid >= best ask after an update');
       }
     }
-    q.bookMismatches += observeBooks(ev, changed, (id) => this.books.book(id), this.clockNs, this.tops, this.timeline);
+    this.markets.noteTopMismatch(observeBooks(ev, changed, (id) => this.books.book(id), this.clockNs, this.tops, this.timeline));
+    // book freshness, once, for risk and the paper exchange alike
+    this.markets.onBookEvent(ev, (id) => this.books.book(id));
     this.economics.onMarketEvent(ev, this.clockNs);
     if (ev.type === 'market_meta') this.armRewardsTimer(this.clockNs);
-    this.risk.onMarketEvent(ev);
     this.deliver(this.exchange.onMarketEvent(ev, this.clockNs));
     if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, this.clockNs));
     if (this.strategyStopped) return;
@@ -493,7 +500,7 @@ export class TradingKernel {
   private readonly ledgerSource = {
     positionQty: (assetId: string): Qty => this.portfolio.position(assetId)?.qty ?? 0,
     legsOf: (market: string): readonly [string, string] | undefined => {
-      const t = this.byCondition.get(market)?.tokens;
+      const t = this.markets.hasCondition(market) ? this.markets.market(market)?.tokens : undefined;
       return t !== undefined && t.length === 2 ? [t[0]!.tokenId, t[1]!.tokenId] : undefined;
     },
   };
@@ -568,8 +575,8 @@ export class TradingKernel {
     return {
       portfolio: this.portfolio,
       openOrders: this.exchange.openOrders(),
-      marketOf: (assetId: string) => this.markets.get(assetId)?.conditionId,
-      pairOf: (assetId: string) => this.pairs.get(assetId),
+      marketOf: (assetId: string) => this.markets.marketOf(assetId)?.conditionId,
+      pairOf: (assetId: string) => this.markets.pairOf(assetId),
       book: (assetId: string) => this.books.book(assetId),
       pendingMerges: this.exchange.pendingMerges(),
     };
@@ -654,7 +661,7 @@ export class TradingKernel {
   }
 
   private defaultWorst(assetId: string, side: 'BUY' | 'SELL'): Px {
-    const tick = this.books.book(assetId)?.tickSize ?? this.markets.get(assetId)?.tickSize ?? 100;
+    const tick = this.books.book(assetId)?.tickSize ?? this.markets.marketOf(assetId)?.tickSize ?? 100;
     return side === 'BUY' ? PX_ONE - tick : tick;
   }
 
@@ -674,7 +681,7 @@ export class TradingKernel {
       now: () => k.now(),
       markets: () => k.allMarkets(),
       market: (id) => k.market(id),
-      pairOf: (assetId) => k.pairs.get(assetId),
+      pairOf: (assetId) => k.markets.pairOf(assetId),
       book: (assetId): BookView | undefined => k.books.book(assetId),
       available: (assetId, side) => k.exchange.availableLevels(assetId, side),
       feeTerms: (assetId) => k.exchange.feeTermsAt(assetId, k.now()),

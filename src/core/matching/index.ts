@@ -1,6 +1,7 @@
 /**
  * The paper fill engine's public surface: PaperExchange plus its pluggable models (latency, queue, fees)
- * and the consumed-liquidity overlay. See exchange.ts for the matching rules and ordering guarantees.
+ * and the consumed-liquidity overlay. See exchange.ts for the matching rules and ordering guarantees, and
+ * for its parts (in-flight.ts, validation.ts, matching-core.ts, queue/).
  */
 export * from './attribution.ts';
 export * from './exchange.ts';

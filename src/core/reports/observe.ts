@@ -1,7 +1,8 @@
 /**
  * What the kernel shows the reports after each market event was applied to the books: every changed token's
  * top of book (series.ts) and book-vs-venue top-of-book mismatches (quality-timeline.ts). Pure; reads the
- * books, never changes them. Returns the number of mismatches found (DataQuality.bookMismatches).
+ * books, never changes them. Returns the number of mismatches found; the kernel hands it to the market registry
+ * (src/core/markets/registry.ts), which owns the book-vs-venue figures (DataQuality.bookMismatches reads it).
  *
  * Mismatch rule: a price_change reports the venue's best bid / ask after each change; for every token of the
  * message the last change that carries them is compared with our book right after the whole message (one

@@ -663,6 +663,8 @@ export function buildSummary(input: ReportInput): Record<string, unknown> {
       reconnects: q.reconnects,
       crossed_books: q.crossedBooks,
       book_mismatches: q.bookMismatches,
+      mirror_mismatches: q.mirrorMismatches,
+      pair_conflicts: q.pairConflicts,
       first_record_at: iso(q.firstRecvNs),
       last_record_at: iso(q.lastRecvNs),
       timeline_events: input.timeline.events.length,

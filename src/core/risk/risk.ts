@@ -22,17 +22,19 @@
  *   Buys pay taker fees in shares, so no cash is reserved for fees.
  * - Only orders that pass every check count toward the order rate (sliding window (now - windowNs, now]).
  *
- * Stale data (staleAfterNs, default 60 s)
+ * Stale data (staleAfterNs, default 60 s). The facts (last update, heartbeats, waits for a snapshot, pairs) are
+ * the market registry's (src/core/markets/registry.ts), shared with the kernel or, for a RiskEngine built from a
+ * market list, its own (then onMarketEvent feeds it); risk only applies the limit:
  * - A token's book is fresh when its last book_snapshot / book_delta (by receive time) is at most staleAfterNs old.
  *   An inbound heartbeat (PONG, NO NEW ASSETS) on the market_ws connection that delivered the token's last update
  *   also proves the book current (a quiet market sends no deltas): a refinement of the brief.
- * - A tick_size_changed clears the token's book until its next snapshot (PROTOCOL.md §1.6, as the book registry
- *   and the fill engine do), so it makes the token stale until then.
+ * - A tick_size_changed that clears the token's book (PROTOCOL.md §1.6; a duplicate copy does not) makes the token
+ *   stale until its next snapshot; without a book lookup (a RiskEngine of its own) every tick change does.
  * - feed_state close/error on market_ws makes every known token stale until its next book_snapshot (WS or REST);
  *   deltas alone do not make it fresh again. A token never seen is stale ("no book data").
  * - Both tokens of a binary market are one book (PROTOCOL.md §1.6): they share one freshness state, so a snapshot
- *   of either token refreshes both. Pairs come from the constructor's markets, market_meta events, or the
- *   context's pairOf at check time (see `pair` for merging states learned late).
+ *   of either token refreshes both. Pairs come from the market registry, or the context's pairOf at check time
+ *   (the registry merges states learned late).
  * - If the context offers `book(assetId)` and that book is not `valid` (e.g. cleared on a tick-size change), the
  *   order is denied as stale_data too.
  *
@@ -48,6 +50,7 @@ import { z } from 'zod';
 import { formatCash, formatQty, formatScaled, notional, type Cash, type Qty } from '../types/fixed.ts';
 import type { MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
+import { MarketRegistry } from '../markets/registry.ts';
 import type { OrderCommand, OrderDenied, PlaceOrder, TradingHalted, MergePositions } from '../types/orders.ts';
 import { isoDate, isoFromNs, NS_PER_S, utcDay } from '../time.ts';
 import { p } from '../strategy/params.ts';
@@ -137,24 +140,12 @@ export type RiskRule =
   | 'insufficient_position' | 'insufficient_cash' | 'max_position_token' | 'max_position_market' | 'daily_loss';
 
 const fmtDur = (ns: bigint): string => `${formatScaled(ns, 9)}s`;
-const maxOpt = (a: bigint | null, b: bigint | null): bigint | null => (a === null ? b : b === null ? a : a > b ? a : b);
-
-interface BookSeen {
-  ns: bigint;
-  /** Receive time of the last snapshot (null when only deltas were seen). */
-  snapNs: bigint | null;
-  conn: string;
-  viaWs: boolean;
-}
 
 export class RiskEngine {
   readonly limits: RiskLimits;
-  /** Token -> freshness key: both tokens of a binary market share one book, so they share one key. */
-  private readonly keyOf = new Map<string, string>();
-  private readonly seen = new Map<string, BookSeen>();
-  /** Tokens waiting for a snapshot after a market feed drop or a tick-size change, with its time. */
-  private readonly awaiting = new Map<string, { ns: bigint; why: 'feed' | 'tick' }>();
-  private readonly alive = new Map<string, bigint>();
+  /** The market registry: freshness and pairs (shared, or this engine's own). */
+  readonly markets: MarketRegistry;
+  private readonly ownsMarkets: boolean;
   private readonly orderTimes: bigint[] = [];
   private orderHead = 0;
   private haltEv: TradingHalted | null = null;
@@ -162,8 +153,10 @@ export class RiskEngine {
   private dayStart: Cash | null = null;
   private lastEquity: Cash | null = null;
 
-  constructor(limits: RiskLimits = defaultRiskLimits, markets: Iterable<MarketMeta> = []) {
-    for (const m of markets) this.addMarket(m);
+  /** `markets`: the shared MarketRegistry (the kernel feeds it), or market metadata for a registry of its own. */
+  constructor(limits: RiskLimits = defaultRiskLimits, markets: Iterable<MarketMeta> | MarketRegistry = []) {
+    this.ownsMarkets = !(markets instanceof MarketRegistry);
+    this.markets = markets instanceof MarketRegistry ? markets : new MarketRegistry(markets);
     if (limits.staleAfterNs <= 0n) throw new Error('RiskEngine: staleAfterNs must be > 0');
     if (limits.orderRate !== null && (limits.orderRate.count <= 0 || limits.orderRate.windowNs <= 0n)) {
       throw new Error('RiskEngine: orderRate count and window must be > 0');
@@ -185,49 +178,24 @@ export class RiskEngine {
     return this.dayStart;
   }
 
+  /** Feeds the engine's own market registry (no-op with a shared one: its owner feeds it). */
   onMarketEvent(ev: MarketEvent): void {
-    switch (ev.type) {
-      case 'book_snapshot': {
-        const k = this.key(ev.assetId);
-        this.awaiting.delete(k);
-        this.seen.set(k, { ns: ev.recvNs, snapNs: ev.recvNs, conn: ev.conn, viaWs: ev.source === 'market_ws' });
-        break;
-      }
-      case 'book_delta':
-        for (const c of ev.changes) this.touch(c.assetId, ev);
-        break;
-      case 'tick_size_changed':
-        // The book is cleared until the next snapshot (PROTOCOL.md §1.6), as in the book and the fill engine.
-        if (!this.awaiting.has(this.key(ev.assetId))) this.awaiting.set(this.key(ev.assetId), { ns: ev.recvNs, why: 'tick' });
-        break;
-      case 'feed_state':
-        if (ev.source === 'market_ws' && (ev.state === 'close' || ev.state === 'error')) {
-          for (const id of this.seen.keys()) if (this.awaiting.get(id)?.why !== 'feed') this.awaiting.set(id, { ns: ev.recvNs, why: 'feed' });
-        }
-        break;
-      case 'market_meta':
-        this.addMarket(ev.meta);
-        break;
-      case 'heartbeat':
-        if (ev.source === 'market_ws' && ev.direction === 'in') this.alive.set(ev.conn, ev.recvNs);
-        break;
-      default:
-        break;
-    }
+    if (!this.ownsMarkets) return;
+    if (ev.type === 'market_meta') this.markets.add(ev.meta);
+    else this.markets.onBookEvent(ev);
   }
 
   /** Why new orders on this token are refused for stale data, or null when its book is fresh. */
   staleReason(assetId: string, nowNs: bigint): string | null {
-    const k = this.key(assetId);
-    const wait = this.awaiting.get(k);
-    if (wait !== undefined) {
+    const last = this.markets.lastUpdateNs(assetId);
+    const w = this.markets.awaitingSnapshot(assetId);
+    // a feed loss concerns the books that had data; one never seen says so instead
+    const wait = w !== null && w.why === 'feed' && last === null ? this.markets.tickWait(assetId) : w;
+    if (wait !== null) {
       const what = wait.why === 'feed' ? 'market feed dropped' : 'tick size changed';
       return `${assetId}: ${what} at ${isoFromNs(wait.ns)}; waiting for a fresh book snapshot`;
     }
-    const s = this.seen.get(k);
-    if (s === undefined) return `${assetId}: no book data yet`;
-    const aliveNs = s.viaWs ? this.alive.get(s.conn) : undefined;
-    const last = aliveNs !== undefined && aliveNs > s.ns ? aliveNs : s.ns;
+    if (last === null) return `${assetId}: no book data yet`;
     const age = nowNs - last;
     if (age > this.limits.staleAfterNs) return `${assetId}: last book update is ${fmtDur(age)} old (limit ${fmtDur(this.limits.staleAfterNs)})`;
     return null;
@@ -279,45 +247,14 @@ export class RiskEngine {
     return this.haltEv;
   }
 
-  /** Learns a binary market's pair (tokens[0] YES, tokens[1] NO); also done for market_meta events. */
+  /** Learns a market (its pair) in the engine's market registry. */
   addMarket(meta: MarketMeta): void {
-    const [yes, no] = meta.tokens;
-    if (meta.tokens.length === 2 && yes !== undefined && no !== undefined) this.pair(yes.tokenId, no.tokenId);
+    this.markets.add(meta);
   }
 
-  /**
-   * Makes two tokens share one freshness state (one binary book). A token already paired elsewhere is left
-   * alone. States tracked separately before are merged: the latest update wins, and the pair keeps waiting for
-   * a snapshot if either token was waiting and no snapshot of either token arrived after that wait began.
-   */
+  /** Makes two tokens one binary book for freshness (the market registry's pairing rule; a = YES). */
   pair(a: string, b: string): void {
-    if (a === b) return;
-    const ka = this.keyOf.get(a);
-    const kb = this.keyOf.get(b);
-    if (ka !== undefined || kb !== undefined) return;
-    this.keyOf.set(a, a);
-    this.keyOf.set(b, a);
-    const sa = this.seen.get(a);
-    const sb = this.seen.get(b);
-    const lastSnap = maxOpt(sa?.snapNs ?? null, sb?.snapNs ?? null);
-    if (sb !== undefined && (sa === undefined || sb.ns > sa.ns)) this.seen.set(a, { ...sb, snapNs: lastSnap });
-    else if (sa !== undefined) this.seen.set(a, { ...sa, snapNs: lastSnap });
-    this.seen.delete(b);
-    const waits = [this.awaiting.get(a), this.awaiting.get(b)].filter((w) => w !== undefined && (lastSnap === null || w.ns >= lastSnap));
-    this.awaiting.delete(a);
-    this.awaiting.delete(b);
-    const w = waits[0];
-    if (w !== undefined) this.awaiting.set(a, w);
-  }
-
-  private key(assetId: string): string {
-    return this.keyOf.get(assetId) ?? assetId;
-  }
-
-  private touch(assetId: string, ev: MarketEvent): void {
-    const k = this.key(assetId);
-    if (this.awaiting.has(k)) return;
-    this.seen.set(k, { ns: ev.recvNs, snapNs: this.seen.get(k)?.snapNs ?? null, conn: ev.conn, viaWs: ev.source === 'market_ws' });
+    this.markets.pair(a, b);
   }
 
   private deny(cmd: OrderCommand, nowNs: bigint, rule: RiskRule, reason: string): OrderDenied {

@@ -1,0 +1,314 @@
+/**
+ * MarketRegistry: the one owner of what a run knows about its markets. The books (src/core/book), risk
+ * (src/core/risk), the paper exchange (src/core/matching), the portfolio (src/core/portfolio) and the
+ * kernel read it; none keeps its own copy of these facts.
+ *
+ * Facts
+ * - Markets: MarketMeta by condition id (first one wins) and by token id.
+ * - Pairing: a market with exactly two distinct tokens is a binary pair, tokens[0] YES, tokens[1] NO. The
+ *   first pairing of a token wins for the run; a later market that would pair it differently is left
+ *   unpaired and counted in `pairConflicts` (a data-quality figure). `pair(a, b)` pairs two tokens
+ *   without metadata (a = YES), the same way.
+ * - Canonical token: the lexicographically smaller token id of a pair; the other token's (side, price) is
+ *   the canonical (mirror side, 1 - price) (the paper exchange keys liquidity this way). An unpaired token
+ *   is its own canonical token.
+ * - Book freshness (both tokens of a pair are ONE book, PROTOCOL.md §1.6, so they share one state):
+ *   - last update: the receive time of the last book_snapshot / book_delta (a delta does not refresh a
+ *     book that waits for a snapshot), its connection, and the last inbound market_ws heartbeat per
+ *     connection (a quiet market sends no deltas; a PONG proves the connection current).
+ *   - waiting for a snapshot: after a tick_size_changed that left the book invalid (the book module
+ *     decides; without a book lookup every tick change counts, the reading that cannot flatter), and
+ *     after a market_ws close/error for EVERY book, seen or not, until that book's next snapshot (WS or
+ *     REST). `awaitingSnapshot` says why (feed loss first) and since when.
+ *   - `staleReason(id, now, staleAfterNs)`: risk's question (waiting, never seen, or older than the limit).
+ *   - A pairing learned after both tokens had their own state merges them: the latest update wins, the
+ *     latest snapshot counts for both, and a wait that began after that snapshot is kept.
+ * - Book-vs-venue checks (counted here, reported in summary.json `data_quality.book_checks`):
+ *   `topMismatches` = times the venue's stated best bid / ask disagreed with our book after its message
+ *   (src/core/reports/observe.ts), `mirrorMismatches` = the two tokens of a pair disagreeing (twin
+ *   snapshots of one venue instant, or the two legs of one price_change; src/core/book/registry.ts).
+ *
+ * Ordering: the kernel adds markets before their events are handled (`add` for market_meta, before the
+ * books apply it) and calls `onBookEvent(ev, book)` right AFTER the books applied `ev` and before risk and
+ * the paper exchange react to it, so they all read one state. Standalone users (tests, a BookRegistry or
+ * RiskEngine built without a shared registry) own a private registry and feed it themselves.
+ * Pure: no clock, no I/O.
+ */
+import type { MarketEvent } from '../types/events.ts';
+import type { MarketMeta } from '../types/market.ts';
+
+/** A token's canonical terms: the pair's canonical token, and whether this token is its mirror. */
+export interface Canonical {
+  readonly canon: string;
+  readonly mirrored: boolean;
+}
+
+export interface BookWait {
+  readonly why: 'feed' | 'tick';
+  /** Receive time of the loss / tick change the book waits since. */
+  readonly ns: bigint;
+}
+
+export interface BookChecks {
+  readonly topMismatches: number;
+  readonly mirrorMismatches: number;
+  readonly pairConflicts: number;
+}
+
+interface Pair {
+  readonly yes: string;
+  readonly no: string;
+}
+
+interface Fresh {
+  /** Last update (receive time). */
+  ns: bigint;
+  /** Last snapshot (null when only deltas were seen). */
+  snapNs: bigint | null;
+  conn: string;
+  viaWs: boolean;
+}
+
+interface BookState {
+  fresh: Fresh | null;
+  /** Waiting for a snapshot after a tick change that invalidated the book (receive time), or null. */
+  tickNs: bigint | null;
+  /** Feed losses before this book's last snapshot (-1: never had one). */
+  snapEpoch: number;
+}
+
+/** Something that says whether a token's book is usable (BookRegistry, a BookView lookup). */
+export type BookValidity = (assetId: string) => { readonly valid: boolean } | undefined;
+
+export class MarketRegistry {
+  private readonly byCondition = new Map<string, MarketMeta>();
+  private readonly byToken = new Map<string, MarketMeta>();
+  private readonly pairs = new Map<string, Pair>();
+  private readonly canon = new Map<string, Canonical>();
+  private readonly books = new Map<string, BookState>();
+  /** Receive times of the market_ws feed losses, in order. */
+  private readonly losses: bigint[] = [];
+  private readonly alive = new Map<string, bigint>();
+  private nPairConflicts = 0;
+  private nTopMismatches = 0;
+  private nMirrorMismatches = 0;
+
+  constructor(markets: Iterable<MarketMeta> = []) {
+    for (const m of markets) this.add(m);
+  }
+
+  // ---------------------------------------------------------------- markets
+
+  /**
+   * Learns a market (and its pairing). False when its condition id was already known: the first metadata
+   * wins, but different tokens under a known condition id still meet the pairing rule (a conflict is counted).
+   */
+  add(meta: MarketMeta): boolean {
+    const known = this.byCondition.get(meta.conditionId);
+    if (known !== undefined) {
+      const same = known.tokens.length === meta.tokens.length && known.tokens.every((t, i) => t.tokenId === meta.tokens[i]?.tokenId);
+      const [t0, t1] = meta.tokens;
+      if (!same && meta.tokens.length === 2 && t0 !== undefined && t1 !== undefined) this.pair(t0.tokenId, t1.tokenId);
+      return false;
+    }
+    this.byCondition.set(meta.conditionId, meta);
+    for (const t of meta.tokens) this.byToken.set(t.tokenId, meta);
+    const [t0, t1] = meta.tokens;
+    if (meta.tokens.length === 2 && t0 !== undefined && t1 !== undefined) this.pair(t0.tokenId, t1.tokenId);
+    return true;
+  }
+
+  /** A market by token id or condition id. */
+  market(id: string): MarketMeta | undefined {
+    return this.byToken.get(id) ?? this.byCondition.get(id);
+  }
+
+  /** The market of a token (token ids only). */
+  marketOf(assetId: string): MarketMeta | undefined {
+    return this.byToken.get(assetId);
+  }
+
+  hasCondition(conditionId: string): boolean {
+    return this.byCondition.has(conditionId);
+  }
+
+  /** Every market, in the order first learned. */
+  all(): MarketMeta[] {
+    return [...this.byCondition.values()];
+  }
+
+  // ---------------------------------------------------------------- pairing
+
+  /**
+   * Pairs two tokens as one binary market (a = YES, b = NO). A token already paired with another token is
+   * left alone and counted as a conflict; the same two tokens again (either way round) are a no-op.
+   * Freshness states tracked separately before are merged (see header). Returns true for a new pair.
+   */
+  pair(a: string, b: string): boolean {
+    if (a === b) return false;
+    const pa = this.pairs.get(a);
+    const pb = this.pairs.get(b);
+    if (pa !== undefined && pa === pb) return false;
+    if (pa !== undefined || pb !== undefined) {
+      this.nPairConflicts++;
+      return false;
+    }
+    const p: Pair = { yes: a, no: b };
+    this.pairs.set(a, p);
+    this.pairs.set(b, p);
+    const [lo, hi] = a < b ? [a, b] : [b, a];
+    this.canon.set(lo, { canon: lo, mirrored: false });
+    this.canon.set(hi, { canon: lo, mirrored: true });
+    this.mergeStates(lo, hi);
+    return true;
+  }
+
+  /** The other token of a known binary pair. */
+  pairOf(assetId: string): string | undefined {
+    const p = this.pairs.get(assetId);
+    return p === undefined ? undefined : p.yes === assetId ? p.no : p.yes;
+  }
+
+  /** [YES, NO] of a token's pair, or undefined. */
+  yesNo(assetId: string): readonly [string, string] | undefined {
+    const p = this.pairs.get(assetId);
+    return p === undefined ? undefined : [p.yes, p.no];
+  }
+
+  /** Canonical terms of a token (its own for an unpaired token). */
+  canonicalOf(assetId: string): Canonical {
+    return this.canon.get(assetId) ?? { canon: assetId, mirrored: false };
+  }
+
+  // ---------------------------------------------------------------- book freshness
+
+  /**
+   * Updates freshness after the books applied `ev` (see header). `book` says whether a token's book is
+   * valid after a tick-size change; without it every tick change makes the book wait for a snapshot.
+   */
+  onBookEvent(ev: MarketEvent, book?: BookValidity): void {
+    switch (ev.type) {
+      case 'book_snapshot': {
+        const s = this.state(ev.assetId);
+        s.tickNs = null;
+        s.snapEpoch = this.losses.length;
+        s.fresh = { ns: ev.recvNs, snapNs: ev.recvNs, conn: ev.conn, viaWs: ev.source === 'market_ws' };
+        break;
+      }
+      case 'book_delta':
+        for (const c of ev.changes) {
+          const s = this.state(c.assetId);
+          if (this.waitOf(s) !== null) continue;
+          s.fresh = { ns: ev.recvNs, snapNs: s.fresh?.snapNs ?? null, conn: ev.conn, viaWs: ev.source === 'market_ws' };
+        }
+        break;
+      case 'tick_size_changed': {
+        // a duplicate copy (the pair token's, or a resend) leaves the book valid: nothing to wait for
+        const v = book?.(ev.assetId);
+        const invalid = book === undefined || v === undefined || !v.valid;
+        const s = this.state(ev.assetId);
+        if (invalid && s.tickNs === null) s.tickNs = ev.recvNs;
+        break;
+      }
+      case 'feed_state':
+        if (ev.source === 'market_ws' && (ev.state === 'close' || ev.state === 'error')) this.losses.push(ev.recvNs);
+        break;
+      case 'heartbeat':
+        if (ev.source === 'market_ws' && ev.direction === 'in') this.alive.set(ev.conn, ev.recvNs);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Why the token's book waits for a snapshot (a feed loss before a tick change), or null. */
+  awaitingSnapshot(assetId: string): BookWait | null {
+    const s = this.books.get(this.canonicalOf(assetId).canon);
+    if (s === undefined) return this.losses.length > 0 ? { why: 'feed', ns: this.losses[0]! } : null;
+    return this.waitOf(s);
+  }
+
+  /** The book waits for a snapshot (either reason). */
+  isAwaitingSnapshot(assetId: string): boolean {
+    return this.awaitingSnapshot(assetId) !== null;
+  }
+
+  /** The tick-size change the book waits since (whatever else it waits for), or null. */
+  tickWait(assetId: string): BookWait | null {
+    const ns = this.books.get(this.canonicalOf(assetId).canon)?.tickNs ?? null;
+    return ns === null ? null : { why: 'tick', ns };
+  }
+
+  /**
+   * Receive time that proves the token's book current: its last update, or a later inbound heartbeat on the
+   * market_ws connection that delivered it; null when it never had data.
+   */
+  lastUpdateNs(assetId: string): bigint | null {
+    const f = this.books.get(this.canonicalOf(assetId).canon)?.fresh ?? null;
+    if (f === null) return null;
+    const aliveNs = f.viaWs ? this.alive.get(f.conn) : undefined;
+    return aliveNs !== undefined && aliveNs > f.ns ? aliveNs : f.ns;
+  }
+
+  // ---------------------------------------------------------------- book-vs-venue checks
+
+  noteTopMismatch(n = 1): void {
+    this.nTopMismatches += n;
+  }
+
+  noteMirrorMismatch(n = 1): void {
+    this.nMirrorMismatches += n;
+  }
+
+  get checks(): BookChecks {
+    return { topMismatches: this.nTopMismatches, mirrorMismatches: this.nMirrorMismatches, pairConflicts: this.nPairConflicts };
+  }
+
+  get pairConflicts(): number {
+    return this.nPairConflicts;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private state(assetId: string): BookState {
+    const k = this.canonicalOf(assetId).canon;
+    let s = this.books.get(k);
+    if (s === undefined) {
+      s = { fresh: null, tickNs: null, snapEpoch: -1 };
+      this.books.set(k, s);
+    }
+    return s;
+  }
+
+  private waitOf(s: BookState): BookWait | null {
+    // the first feed loss after the book's last snapshot (a book never snapshotted waits since the first)
+    const lossIdx = s.snapEpoch < 0 ? 0 : s.snapEpoch;
+    if (lossIdx < this.losses.length) {
+      const feedNs = this.losses[lossIdx]!;
+      // a feed loss is reported before a tick wait (both end with the same snapshot)
+      return { why: 'feed', ns: feedNs };
+    }
+    return s.tickNs !== null ? { why: 'tick', ns: s.tickNs } : null;
+  }
+
+  /** A pair learned late: hi's state joins lo's (latest update wins; latest snapshot for both; later waits kept). */
+  private mergeStates(lo: string, hi: string): void {
+    const a = this.books.get(lo);
+    const b = this.books.get(hi);
+    if (b === undefined) return;
+    this.books.delete(hi);
+    if (a === undefined) {
+      this.books.set(lo, b);
+      return;
+    }
+    const snaps = [a.fresh?.snapNs ?? null, b.fresh?.snapNs ?? null].filter((x): x is bigint => x !== null);
+    const lastSnap = snaps.length === 0 ? null : snaps.reduce((x, y) => (x > y ? x : y));
+    const newer = b.fresh !== null && (a.fresh === null || b.fresh.ns > a.fresh.ns) ? b.fresh : a.fresh;
+    const ticks = [a.tickNs, b.tickNs].filter((x): x is bigint => x !== null && (lastSnap === null || x >= lastSnap));
+    this.books.set(lo, {
+      fresh: newer === null ? null : { ...newer, snapNs: lastSnap },
+      tickNs: ticks.length === 0 ? null : ticks.reduce((x, y) => (x < y ? x : y)),
+      snapEpoch: Math.max(a.snapEpoch, b.snapEpoch),
+    });
+  }
+}
