@@ -61,9 +61,6 @@ interface Entry {
   readonly view: BookReader;
 }
 
-/** Per-event record of binary legs: (YES side, YES px) -> size and which token set it. */
-type LegMap = Map<number, { qty: number; fromNo: boolean }>;
-
 const validTick = (tick: Px | null | undefined): Px | null =>
   tick != null && Number.isInteger(tick) && tick > 0 && tick <= PX_ONE ? tick : null;
 
@@ -78,6 +75,11 @@ export class BookRegistry {
   private nCrossed = 0;
   private nTopMismatch = 0;
   private nPairConflicts = 0;
+  /** Scratch for onDelta's mirror check (reused per event). */
+  private readonly legBins: BinaryBook[] = [];
+  private readonly legKeys: number[] = [];
+  private readonly legQtys: number[] = [];
+  private readonly legFromNo: boolean[] = [];
 
   constructor(markets: Iterable<MarketMeta> = []) {
     for (const m of markets) this.addMarket(m);
@@ -190,43 +192,57 @@ export class BookRegistry {
 
   private onDelta(ev: BookDelta): Array<[string, Entry]> {
     const changed: Array<[string, Entry]> = [];
-    let legs: Map<BinaryBook, LegMap> | null = null;
-    for (const c of ev.changes) {
+    const changes = ev.changes;
+    const n = changes.length;
+    // Binary legs of this event, for the mirror check: parallel arrays scanned from the latest (a Map per
+    // event cost more than the check on the usual 2-leg price_change); the latest entry per (book, key)
+    // is what a map would hold.
+    const legBins = this.legBins;
+    const legKeys = this.legKeys;
+    const legQtys = this.legQtys;
+    const legFromNo = this.legFromNo;
+    let nLegs = 0;
+    for (let i = 0; i < n; i++) {
+      const c = changes[i]!;
       const e = this.entries.get(c.assetId);
       if (e === undefined || !e.core.valid) {
         this.nIgnored++;
         continue;
       }
       const before = e.core.version;
-      if (e.binary !== null) {
-        const bin = e.binary;
+      const bin = e.binary;
+      if (bin !== null) {
         const fromNo = c.assetId === bin.noAssetId;
-        const ySide = fromNo ? mirrorSide(c.side) : c.side;
-        const yPx = fromNo ? PX_ONE - c.px : c.px;
-        const key = (ySide === 'bid' ? 0 : PX_ONE + 1) + yPx;
-        if (ev.changes.length > 1) {
-          legs ??= new Map();
-          let m = legs.get(bin);
-          if (m === undefined) {
-            m = new Map();
-            legs.set(bin, m);
+        if (n > 1) {
+          const ySide = fromNo ? mirrorSide(c.side) : c.side;
+          const yPx = fromNo ? PX_ONE - c.px : c.px;
+          const key = (ySide === 'bid' ? 0 : PX_ONE + 1) + yPx;
+          for (let j = nLegs - 1; j >= 0; j--) {
+            if (legKeys[j] === key && legBins[j] === bin) {
+              if (legFromNo[j] !== fromNo && legQtys[j] !== c.qty) bin.recordMirrorMismatch();
+              break;
+            }
           }
-          const prev = m.get(key);
-          if (prev !== undefined && prev.fromNo !== fromNo && prev.qty !== c.qty) bin.recordMirrorMismatch();
-          m.set(key, { qty: c.qty, fromNo });
+          legBins[nLegs] = bin;
+          legKeys[nLegs] = key;
+          legQtys[nLegs] = c.qty;
+          legFromNo[nLegs] = fromNo;
+          nLegs++;
         }
         bin.setLevel(c.assetId, c.side, c.px, c.qty);
       } else {
         e.core.setLevel(c.side, c.px, c.qty);
       }
       this.nSets++;
-      if (e.core.version !== before) changed.push([c.assetId, e]);
+      // consecutive changes of one token are one entry (finish keeps first occurrences anyway)
+      if (e.core.version !== before && (changed.length === 0 || changed[changed.length - 1]![0] !== c.assetId)) changed.push([c.assetId, e]);
       const view = e.view;
       if ((c.bestBid !== null && c.bestBid !== (view.bestBid() ?? 0)) ||
           (c.bestAsk !== null && c.bestAsk !== (view.bestAsk() ?? PX_ONE))) {
         this.nTopMismatch++;
       }
     }
+    legBins.length = 0; // do not keep books alive through the scratch arrays
     return changed;
   }
 
@@ -234,20 +250,14 @@ export class BookRegistry {
   private finish(changed: ReadonlyArray<[string, Entry]>): string[] {
     this.nEvents++;
     if (changed.length === 0) return [];
+    // arrays, not Sets: an event touches one or two tokens (and books) almost always
     const ids: string[] = [];
-    const seen = new Set<string>();
-    const books = new Set<L2Book>();
+    const books: L2Book[] = [];
     for (const [id, e] of changed) {
-      if (!seen.has(id)) {
-        seen.add(id);
-        ids.push(id);
-      }
+      if (!ids.includes(id)) ids.push(id);
       const pair = e.binary?.pairOf(id);
-      if (pair !== undefined && !seen.has(pair)) {
-        seen.add(pair);
-        ids.push(pair);
-      }
-      books.add(e.core);
+      if (pair !== undefined && !ids.includes(pair)) ids.push(pair);
+      if (!books.includes(e.core)) books.push(e.core);
     }
     for (const b of books) if (b.valid && b.isCrossed()) this.nCrossed++;
     return ids;
