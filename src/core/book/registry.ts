@@ -80,6 +80,10 @@ export class BookRegistry {
   private readonly legKeys: number[] = [];
   private readonly legQtys: number[] = [];
   private readonly legFromNo: boolean[] = [];
+  /** The current event's changed books, in order (token id, entry); read and cleared by finish(). */
+  private readonly chIds: string[] = [];
+  private readonly chEntries: Entry[] = [];
+  private readonly chBooks: L2Book[] = [];
 
   constructor(markets: Iterable<MarketMeta> = []) {
     for (const m of markets) this.addMarket(m);
@@ -148,13 +152,22 @@ export class BookRegistry {
 
   /** Applies one event; returns the token ids whose book changed (see module notes). */
   apply(ev: MarketEvent): string[] {
+    if (this.chIds.length !== 0) {
+      // a previous apply threw half-way (a caller bug): forget its partial changes
+      this.chIds.length = 0;
+      this.chEntries.length = 0;
+      this.chBooks.length = 0;
+    }
     switch (ev.type) {
       case 'book_snapshot':
-        return this.finish([this.onSnapshot(ev)]);
+        this.onSnapshot(ev);
+        return this.finish();
       case 'book_delta':
-        return this.finish(this.onDelta(ev));
+        this.onDelta(ev);
+        return this.finish();
       case 'tick_size_changed':
-        return this.finish(this.onTick(ev));
+        this.onTick(ev);
+        return this.finish();
       case 'market_meta':
         return this.addMarket(ev.meta);
       default:
@@ -172,26 +185,32 @@ export class BookRegistry {
     return e;
   }
 
-  private onSnapshot(ev: BookSnapshot): [string, Entry] {
+  /** Records that `id`'s book (entry `e`) changed in the current event; finish() reads and clears. */
+  private touched(id: string, e: Entry): void {
+    this.chIds.push(id);
+    this.chEntries.push(e);
+  }
+
+  private onSnapshot(ev: BookSnapshot): void {
     const e = this.entry(ev.assetId);
     const tick = validTick(ev.tickSize);
     if (e.binary !== null) e.binary.applySnapshot(ev.assetId, ev.bids, ev.asks, tick, ev.exchMs);
     else e.core.applySnapshot(ev.bids, ev.asks, tick);
     this.nSnapshots++;
-    return [ev.assetId, e];
+    this.touched(ev.assetId, e);
   }
 
-  private onTick(ev: TickSizeChanged): Array<[string, Entry]> {
+  private onTick(ev: TickSizeChanged): void {
     const tick = validTick(ev.newTick);
-    if (tick === null) return [];
+    if (tick === null) return;
     const e = this.entry(ev.assetId);
     this.nTick++;
     const invalidated = e.binary !== null ? e.binary.onTickSizeChange(ev.assetId, tick) : e.core.onTickSizeChange(tick);
-    return invalidated ? [[ev.assetId, e]] : [];
+    if (invalidated) this.touched(ev.assetId, e);
   }
 
-  private onDelta(ev: BookDelta): Array<[string, Entry]> {
-    const changed: Array<[string, Entry]> = [];
+  private onDelta(ev: BookDelta): void {
+    const chIds = this.chIds;
     const changes = ev.changes;
     const n = changes.length;
     // Binary legs of this event, for the mirror check: parallel arrays scanned from the latest (a Map per
@@ -235,7 +254,7 @@ export class BookRegistry {
       }
       this.nSets++;
       // consecutive changes of one token are one entry (finish keeps first occurrences anyway)
-      if (e.core.version !== before && (changed.length === 0 || changed[changed.length - 1]![0] !== c.assetId)) changed.push([c.assetId, e]);
+      if (e.core.version !== before && (chIds.length === 0 || chIds[chIds.length - 1] !== c.assetId)) this.touched(c.assetId, e);
       const view = e.view;
       if ((c.bestBid !== null && c.bestBid !== (view.bestBid() ?? 0)) ||
           (c.bestAsk !== null && c.bestAsk !== (view.bestAsk() ?? PX_ONE))) {
@@ -243,23 +262,30 @@ export class BookRegistry {
       }
     }
     legBins.length = 0; // do not keep books alive through the scratch arrays
-    return changed;
   }
 
   /** Dedupes changed ids (pair token after the touched one) and runs the crossed-book check once per book. */
-  private finish(changed: ReadonlyArray<[string, Entry]>): string[] {
+  private finish(): string[] {
     this.nEvents++;
-    if (changed.length === 0) return [];
+    const chIds = this.chIds;
+    const chEntries = this.chEntries;
+    const m = chIds.length;
+    if (m === 0) return [];
     // arrays, not Sets: an event touches one or two tokens (and books) almost always
     const ids: string[] = [];
-    const books: L2Book[] = [];
-    for (const [id, e] of changed) {
+    const books = this.chBooks;
+    for (let i = 0; i < m; i++) {
+      const id = chIds[i]!;
+      const e = chEntries[i]!;
       if (!ids.includes(id)) ids.push(id);
       const pair = e.binary?.pairOf(id);
       if (pair !== undefined && !ids.includes(pair)) ids.push(pair);
       if (!books.includes(e.core)) books.push(e.core);
     }
     for (const b of books) if (b.valid && b.isCrossed()) this.nCrossed++;
+    chIds.length = 0;
+    chEntries.length = 0;
+    books.length = 0;
     return ids;
   }
 }
