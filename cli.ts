@@ -16,6 +16,7 @@ import { registerReplay } from './src/cli/replay.ts';
 import { registerReport } from './src/cli/report.ts';
 import { registerLive } from './src/cli/live.ts';
 import { registerImport } from './src/cli/import.ts';
+import { registerExport } from './src/cli/export.ts';
 import { registerSweep } from './src/cli/sweep.ts';
 import { registerWorker } from './src/cli/worker.ts';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerRecordings(program);
   registerImport(program);
+  registerExport(program);
   registerExchange(program);
   registerSweep(program);
   registerWorker(program);

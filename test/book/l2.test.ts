@@ -288,3 +288,23 @@ describe('L2Book sweeps (hand-computed)', () => {
     expect(new L2Book('e').vwap('ask', qty('1'))).toBeNull();
   });
 });
+
+describe('L2Book snapshot: levels already best first (the fast path) and any other order agree', () => {
+  it('same book from sorted, reversed and duplicated input; zero sizes dropped', () => {
+    const bidsBest = [L('0.49', '10'), L('0.48', '0'), L('0.45', '5'), L('0.40', '7')];
+    const asksBest = [L('0.5', '100'), L('0.51', '200'), L('0.53', '0'), L('0.6', '1')];
+    const a = new L2Book('a');
+    a.applySnapshot(bidsBest, asksBest, px('0.01'));
+    const b = new L2Book('b');
+    b.applySnapshot([...bidsBest].reverse(), [...asksBest].reverse(), px('0.01'));
+    // a repeated price is not "strictly best first": the slow path, where the later entry wins
+    const c = new L2Book('c');
+    c.applySnapshot([...bidsBest, L('0.45', '9')], [L('0.5', '1'), ...asksBest], px('0.01'));
+    for (const side of ['bid', 'ask'] as const) expect(b.depth(side, 10)).toEqual(a.depth(side, 10));
+    expect(a.depth('bid', 10)).toEqual([L('0.49', '10'), L('0.45', '5'), L('0.40', '7')]);
+    expect(a.depth('ask', 10)).toEqual([L('0.5', '100'), L('0.51', '200'), L('0.6', '1')]);
+    expect(c.qtyAt('bid', px('0.45'))).toBe(qty('9'));
+    expect(c.qtyAt('ask', px('0.5'))).toBe(qty('100'));
+    expect(() => new L2Book('d').applySnapshot([L('0.49', '10'), { px: 4800.5, qty: 1 }], [], null)).toThrow(RangeError);
+  });
+});

@@ -141,6 +141,28 @@ export class Ladder implements SideReader {
    */
   prepare(levels: readonly Level[]): PreparedSide {
     const m = levels.length;
+    const sign0 = this.sign;
+    // Fast path: levels already strictly best first (what the normalizer emits): no sort, no order array.
+    let sorted = true;
+    for (let i = 0; i < m; i++) {
+      const l = levels[i] as Level;
+      assertPx(l.px);
+      assertQty(l.qty);
+      if (i > 0 && sign0 * (levels[i - 1] as Level).px <= sign0 * l.px) sorted = false;
+    }
+    if (sorted) {
+      const keys = new Int32Array(Math.max(INITIAL_CAPACITY, m));
+      const qtys = new Float64Array(Math.max(INITIAL_CAPACITY, m));
+      let n = 0;
+      for (let j = m - 1; j >= 0; j--) {
+        const l = levels[j] as Level;
+        if (l.qty === 0) continue;
+        keys[n] = sign0 * l.px;
+        qtys[n] = l.qty;
+        n++;
+      }
+      return { sign: sign0, keys, qtys, n };
+    }
     const order: number[] = new Array<number>(m);
     for (let i = 0; i < m; i++) {
       const l = levels[i] as Level;

@@ -67,9 +67,6 @@ interface Entry {
   readonly view: BookReader;
 }
 
-/** Per-event record of binary legs: (YES side, YES px) -> size and which token set it. */
-type LegMap = Map<number, { qty: number; fromNo: boolean }>;
-
 const validTick = (tick: Px | null | undefined): Px | null =>
   tick != null && Number.isInteger(tick) && tick > 0 && tick <= PX_ONE ? tick : null;
 
@@ -85,6 +82,15 @@ export class BookRegistry {
   private nTopMismatch = 0;
   /** The market registry (shared with the kernel, or this registry's own). */
   readonly markets: MarketRegistry;
+  /** Scratch for onDelta's mirror check (reused per event). */
+  private readonly legBins: BinaryBook[] = [];
+  private readonly legKeys: number[] = [];
+  private readonly legQtys: number[] = [];
+  private readonly legFromNo: boolean[] = [];
+  /** The current event's changed books, in order (token id, entry); read and cleared by finish(). */
+  private readonly chIds: string[] = [];
+  private readonly chEntries: Entry[] = [];
+  private readonly chBooks: L2Book[] = [];
 
   /** `markets`: a shared MarketRegistry, or market metadata for a registry of its own. */
   constructor(markets: Iterable<MarketMeta> | MarketRegistry = []) {
@@ -160,13 +166,22 @@ export class BookRegistry {
 
   /** Applies one event; returns the token ids whose book changed (see module notes). */
   apply(ev: MarketEvent): string[] {
+    if (this.chIds.length !== 0) {
+      // a previous apply threw half-way (a caller bug): forget its partial changes
+      this.chIds.length = 0;
+      this.chEntries.length = 0;
+      this.chBooks.length = 0;
+    }
     switch (ev.type) {
       case 'book_snapshot':
-        return this.finish([this.onSnapshot(ev)]);
+        this.onSnapshot(ev);
+        return this.finish();
       case 'book_delta':
-        return this.finish(this.onDelta(ev));
+        this.onDelta(ev);
+        return this.finish();
       case 'tick_size_changed':
-        return this.finish(this.onTick(ev));
+        this.onTick(ev);
+        return this.finish();
       case 'market_meta':
         return this.addMarket(ev.meta);
       default:
@@ -184,7 +199,13 @@ export class BookRegistry {
     return e;
   }
 
-  private onSnapshot(ev: BookSnapshot): [string, Entry] {
+  /** Records that `id`'s book (entry `e`) changed in the current event; finish() reads and clears. */
+  private touched(id: string, e: Entry): void {
+    this.chIds.push(id);
+    this.chEntries.push(e);
+  }
+
+  private onSnapshot(ev: BookSnapshot): void {
     const e = this.entry(ev.assetId);
     const tick = validTick(ev.tickSize);
     if (e.binary !== null) {
@@ -195,83 +216,98 @@ export class BookRegistry {
       e.core.applySnapshot(ev.bids, ev.asks, tick);
     }
     this.nSnapshots++;
-    return [ev.assetId, e];
+    this.touched(ev.assetId, e);
   }
 
-  private onTick(ev: TickSizeChanged): Array<[string, Entry]> {
+  private onTick(ev: TickSizeChanged): void {
     const tick = validTick(ev.newTick);
-    if (tick === null) return [];
+    if (tick === null) return;
     const e = this.entry(ev.assetId);
     this.nTick++;
     const invalidated = e.binary !== null ? e.binary.onTickSizeChange(ev.assetId, tick) : e.core.onTickSizeChange(tick);
-    return invalidated ? [[ev.assetId, e]] : [];
+    if (invalidated) this.touched(ev.assetId, e);
   }
 
-  private onDelta(ev: BookDelta): Array<[string, Entry]> {
-    const changed: Array<[string, Entry]> = [];
-    let legs: Map<BinaryBook, LegMap> | null = null;
-    for (const c of ev.changes) {
+  private onDelta(ev: BookDelta): void {
+    const chIds = this.chIds;
+    const changes = ev.changes;
+    const n = changes.length;
+    // Binary legs of this event, for the mirror check: parallel arrays scanned from the latest (a Map per
+    // event cost more than the check on the usual 2-leg price_change); the latest entry per (book, key)
+    // is what a map would hold.
+    const legBins = this.legBins;
+    const legKeys = this.legKeys;
+    const legQtys = this.legQtys;
+    const legFromNo = this.legFromNo;
+    let nLegs = 0;
+    for (let i = 0; i < n; i++) {
+      const c = changes[i]!;
       const e = this.entries.get(c.assetId);
       if (e === undefined || !e.core.valid) {
         this.nIgnored++;
         continue;
       }
       const before = e.core.version;
-      if (e.binary !== null) {
-        const bin = e.binary;
+      const bin = e.binary;
+      if (bin !== null) {
         const fromNo = c.assetId === bin.noAssetId;
-        const ySide = fromNo ? mirrorSide(c.side) : c.side;
-        const yPx = fromNo ? PX_ONE - c.px : c.px;
-        const key = (ySide === 'bid' ? 0 : PX_ONE + 1) + yPx;
-        if (ev.changes.length > 1) {
-          legs ??= new Map();
-          let m = legs.get(bin);
-          if (m === undefined) {
-            m = new Map();
-            legs.set(bin, m);
+        if (n > 1) {
+          const ySide = fromNo ? mirrorSide(c.side) : c.side;
+          const yPx = fromNo ? PX_ONE - c.px : c.px;
+          const key = (ySide === 'bid' ? 0 : PX_ONE + 1) + yPx;
+          for (let j = nLegs - 1; j >= 0; j--) {
+            if (legKeys[j] === key && legBins[j] === bin) {
+              if (legFromNo[j] !== fromNo && legQtys[j] !== c.qty) {
+                bin.recordMirrorMismatch();
+                this.markets.noteMirrorMismatch();
+              }
+              break;
+            }
           }
-          const prev = m.get(key);
-          if (prev !== undefined && prev.fromNo !== fromNo && prev.qty !== c.qty) {
-            bin.recordMirrorMismatch();
-            this.markets.noteMirrorMismatch();
-          }
-          m.set(key, { qty: c.qty, fromNo });
+          legBins[nLegs] = bin;
+          legKeys[nLegs] = key;
+          legQtys[nLegs] = c.qty;
+          legFromNo[nLegs] = fromNo;
+          nLegs++;
         }
         bin.setLevel(c.assetId, c.side, c.px, c.qty);
       } else {
         e.core.setLevel(c.side, c.px, c.qty);
       }
       this.nSets++;
-      if (e.core.version !== before) changed.push([c.assetId, e]);
+      // consecutive changes of one token are one entry (finish keeps first occurrences anyway)
+      if (e.core.version !== before && (chIds.length === 0 || chIds[chIds.length - 1] !== c.assetId)) this.touched(c.assetId, e);
       const view = e.view;
       if ((c.bestBid !== null && c.bestBid !== (view.bestBid() ?? 0)) ||
           (c.bestAsk !== null && c.bestAsk !== (view.bestAsk() ?? PX_ONE))) {
         this.nTopMismatch++;
       }
     }
-    return changed;
+    legBins.length = 0; // do not keep books alive through the scratch arrays
   }
 
   /** Dedupes changed ids (pair token after the touched one) and runs the crossed-book check once per book. */
-  private finish(changed: ReadonlyArray<[string, Entry]>): string[] {
+  private finish(): string[] {
     this.nEvents++;
-    if (changed.length === 0) return [];
+    const chIds = this.chIds;
+    const chEntries = this.chEntries;
+    const m = chIds.length;
+    if (m === 0) return [];
+    // arrays, not Sets: an event touches one or two tokens (and books) almost always
     const ids: string[] = [];
-    const seen = new Set<string>();
-    const books = new Set<L2Book>();
-    for (const [id, e] of changed) {
-      if (!seen.has(id)) {
-        seen.add(id);
-        ids.push(id);
-      }
+    const books = this.chBooks;
+    for (let i = 0; i < m; i++) {
+      const id = chIds[i]!;
+      const e = chEntries[i]!;
+      if (!ids.includes(id)) ids.push(id);
       const pair = e.binary?.pairOf(id);
-      if (pair !== undefined && !seen.has(pair)) {
-        seen.add(pair);
-        ids.push(pair);
-      }
-      books.add(e.core);
+      if (pair !== undefined && !ids.includes(pair)) ids.push(pair);
+      if (!books.includes(e.core)) books.push(e.core);
     }
     for (const b of books) if (b.valid && b.isCrossed()) this.nCrossed++;
+    chIds.length = 0;
+    chEntries.length = 0;
+    books.length = 0;
     return ids;
   }
 }

@@ -194,7 +194,8 @@ export function sideOf(v: unknown, path: string): Side {
   return fail('invalid_field', `${path}: Invalid option: expected one of "BUY"|"SELL"`);
 }
 
-function isDigits(s: string): boolean {
+/** 1..100 ASCII digits (a token id's shape). */
+export function isDigits(s: string): boolean {
   const n = s.length;
   if (n === 0 || n > 100) return false;
   for (let i = 0; i < n; i++) {

@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import type { BookDelta, BookSide, LevelChange } from '../../types/events.ts';
 import {
-  fail, inexact, invalidType, isObject, offGrid, optStrOf, parseDecimal, timestampMsOf, tokenIdOf, topOf, type Wire,
+  fail, inexact, invalidType, isDigits, isObject, offGrid, optStrOf, parseDecimal, timestampMsOf, tokenIdOf, topOf, type Wire,
 } from './fields.ts';
 import { defineMapper } from './mapper.ts';
 import type { Sink } from './sink.ts';
@@ -81,6 +81,18 @@ function qtyAt(v: unknown, path: string): number {
   return q;
 }
 
+/**
+ * topOf's result for a well-formed value, or undefined to let topOf decide (and throw): null for an
+ * absent / empty value or the empty-side marker (`empty`: 0 for bids, 1 for asks), else the price.
+ */
+function fastTop(v: unknown, empty: number): number | null | undefined {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string') return undefined;
+  const px = parseDecimal(v, 4);
+  if (px < 0 || px > 10_000) return undefined;
+  return px === empty ? null : px;
+}
+
 export function mapPriceChange(msg: Wire, sink: Sink): void {
   const exchMs = timestampMsOf(msg.timestamp, 'timestamp');
   const market = optStrOf(msg.market, 'market');
@@ -93,14 +105,24 @@ export function mapPriceChange(msg: Wire, sink: Sink): void {
     for (let i = 0; i < n; i++) {
       const c: unknown = pcs[i];
       if (!isObject(c)) invalidType(`price_changes[${i}]`, 'object', c);
-      const assetId = tokenIdOf(c.asset_id, `price_changes[${i}].asset_id`);
-      const px = pxAt(c.price, `price_changes[${i}].price`);
-      const qty = qtyAt(c.size, `price_changes[${i}].size`);
-      const side = sideOfChange(c.side, `price_changes[${i}].side`);
+      // Hot path: the checks inline, the field path built only when a check fails (then the shared
+      // helper throws with exactly the message it always gave).
+      const a = c.asset_id;
+      const assetId = typeof a === 'string' && isDigits(a) ? a : tokenIdOf(a, `price_changes[${i}].asset_id`);
+      const p = c.price;
+      let px = typeof p === 'string' ? parseDecimal(p, 4) : -1;
+      if (px < 0 || px > 10_000) px = pxAt(p, `price_changes[${i}].price`);
+      const z = c.size;
+      let qty = typeof z === 'string' ? parseDecimal(z, 6) : -1;
+      if (qty < 0) qty = qtyAt(z, `price_changes[${i}].size`);
+      const sd = c.side;
+      const side: BookSide = sd === 'BUY' ? 'bid' : sd === 'SELL' ? 'ask' : sideOfChange(sd, `price_changes[${i}].side`);
       const h = c.hash;
       const hash = typeof h === 'string' ? h : optStrOf(h, `price_changes[${i}].hash`);
-      const bestBid = topOf(c.best_bid, `price_changes[${i}].best_bid`, 'bid');
-      const bestAsk = topOf(c.best_ask, `price_changes[${i}].best_ask`, 'ask');
+      let bestBid = fastTop(c.best_bid, 0);
+      if (bestBid === undefined) bestBid = topOf(c.best_bid, `price_changes[${i}].best_bid`, 'bid');
+      let bestAsk = fastTop(c.best_ask, 10_000);
+      if (bestAsk === undefined) bestAsk = topOf(c.best_ask, `price_changes[${i}].best_ask`, 'ask');
       changes[i] = { assetId, side, px, qty, hash, bestBid, bestAsk };
     }
   } else if (msg.changes !== undefined) {
