@@ -22,7 +22,7 @@
  * Writes go to a unique temp file in the same directory, then rename: concurrent builders (sweep workers)
  * each write their own temp file and the last rename wins with an equally valid tape.
  * Location: `<recording>/.tape/` by default; when that is not writable, the user cache dir
- * ($XDG_CACHE_HOME or ~/.cache)/poly/tapes; `tapeDir` overrides both. File name tape-<digest[0:16]>.arrow.
+ * ($POLY_CACHE_DIR, else $XDG_CACHE_HOME/poly, else ~/.cache/poly)/tapes/<digest[0:16]>/; `tapeDir` overrides both. File name tape-<digest[0:16]>.arrow.
  * Filters: --from/--to on recv_ns per row (the raw reader's SQL predicate); --market keeps the seqs the raw
  * reader's own SQL selects (recorder/read.ts readSeqs, merged in seq order), so the tape path sees exactly
  * the raw path's records.
@@ -83,8 +83,11 @@ export async function tapeKey(dir: string): Promise<string> {
   return `${digestOfManifest(await readManifest(dir))}:${await normalizerVersion()}`;
 }
 
+/** <cache>/tapes, with <cache> as the S3 and import caches: $POLY_CACHE_DIR, else $XDG_CACHE_HOME/poly, else ~/.cache/poly. */
 function cacheRoot(): string {
-  const xdg = process.env.XDG_CACHE_HOME;
+  const own = process.env['POLY_CACHE_DIR'];
+  if (own !== undefined && own !== '') return join(own, 'tapes');
+  const xdg = process.env['XDG_CACHE_HOME'];
   return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'poly', 'tapes');
 }
 

@@ -215,8 +215,8 @@ describe('tape', () => {
     await writeRecording(dir, [{ tpl: 2, conn: 0, dtMs: 1, seqGap: 1 }]);
     const { chmod } = await import('node:fs/promises');
     const cache = tempDir('poly-tape-cache-');
-    const prev = process.env.XDG_CACHE_HOME;
-    process.env.XDG_CACHE_HOME = cache;
+    const prev = process.env.POLY_CACHE_DIR;
+    process.env.POLY_CACHE_DIR = cache;
     await chmod(dir, 0o555);
     try {
       const t = await ensureTape(dir);
@@ -224,8 +224,8 @@ describe('tape', () => {
       expect((await ensureTape(dir)).built).toBe(false);
     } finally {
       await chmod(dir, 0o755);
-      if (prev === undefined) delete process.env.XDG_CACHE_HOME;
-      else process.env.XDG_CACHE_HOME = prev;
+      if (prev === undefined) delete process.env.POLY_CACHE_DIR;
+      else process.env.POLY_CACHE_DIR = prev;
     }
   });
 });
