@@ -8,15 +8,16 @@
  * written last, so a half-written file cannot be opened as a complete one.
  * Columns
  * - seq Float64, recv_ns Int64, source Uint8 (index in SOURCES), kind Uint8 (index in RECORD_KINDS)
- * - conn Int32: index into the tape's string table; `strings` (Utf8, null when none) is a JSON array of
+ * - conn Int32: index into the tape's string table; `strings` (Utf8, '' when none) is a JSON array of
  *   strings the table gains at this row (dictionary encoding across batches, streamed).
- * - meta Utf8: the record's meta as JSON, null when empty.
+ * - meta Utf8: the record's meta as JSON, '' when empty.
  * - payload Utf8: the payload, except a JSON data frame (first non-blank char `{`/`[`) stores null and
  *   reads back as '{}': after normalization only the outage rule reads a payload, and for a frame only
  *   whether it is data (src/core/outages.ts). Lifecycle records, REST bodies and text frames keep it.
- * - events Utf8: the record's normalized events as a JSON array, null when none; each event without
- *   recvNs/source/seq/conn (the record's, put back on read in the normalizer's key order), bigints
- *   (inside a normalization_error's raw record) as {"$n":"<digits>"}.
+ * - events Utf8: the record's normalized events as a JSON array, '' when none; recvNs/source/seq/conn
+ *   (always the record's) as 0 placeholders overwritten on read, bigints (inside a normalization_error's
+ *   raw record) as {"$n":"<digits>"}. strings, meta and events are ASCII (non-ASCII escaped as \uXXXX),
+ *   so a batch's column decodes as latin1 in one call.
  * Key: schema metadata `poly.tape.key` = `<recording digest>:<normalizer version>` (src/tape/version.ts);
  * a tape whose key differs, that is not a complete IPC file, or that fails to read is rebuilt (warning).
  * Writes go to a unique temp file in the same directory, then rename: concurrent builders (sweep workers)
@@ -158,31 +159,53 @@ function isData(payload: string): boolean {
   return false;
 }
 
-/** The JSON of a record's events without the fields its header restores. */
-export function encodeEvents(raw: RawRecord, events: readonly MarketEvent[]): string | null {
-  if (events.length === 0) return null;
-  const out: Record<string, unknown>[] = [];
+const NON_ASCII = /[\u0080-\uffff]/g;
+const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * The JSON of a record's events, ASCII only (non-ASCII escaped, so the reader may slice a batch's bytes
+ * as latin1), '' when none. recvNs/source/seq/conn are the record's (Sink invariant, checked): each is kept
+ * as a 0 placeholder, in place, so the reader restores them without reshaping the object (key order kept).
+ * MUTATES `events` (their origin fields are blanked): pass normalizeRecord's fresh output and drop it.
+ */
+export function encodeEvents(raw: RawRecord, events: readonly MarketEvent[]): string {
+  if (events.length === 0) return '';
+  let big = false;
   for (const ev of events) {
-    const o: Record<string, unknown> = { ...ev };
-    if (o.recvNs === raw.recvNs) delete o.recvNs;
-    if (o.source === raw.source) delete o.source;
-    if (o.seq === raw.seq) delete o.seq;
-    if (o.conn === raw.conn) delete o.conn;
-    out.push(o);
+    if (ev.recvNs !== raw.recvNs || ev.source !== raw.source || ev.seq !== raw.seq || ev.conn !== raw.conn) {
+      throw new Error(`tape: an event of record seq ${raw.seq} does not carry the record's origin (normalizer Sink invariant broken)`);
+    }
+    if (ev.type === 'normalization_error') big = true;
   }
-  return JSON.stringify(out, bigReplacer);
+  // the events are normalizeRecord's fresh output, owned by the caller and dropped after: their origin is
+  // blanked in place (no copy); do not use them afterwards
+  for (const ev of events) Object.assign(ev, ORIGIN_PLACEHOLDER);
+  const text = big ? JSON.stringify(events, bigReplacer) : JSON.stringify(events);
+  return text.replace(NON_ASCII, escapeChar);
 }
 
-export function decodeEvents(raw: RawRecord, text: string | null): MarketEvent[] {
-  if (text === null) return [];
-  const list = (text.includes('"$n"') ? JSON.parse(text, bigReviver) : JSON.parse(text)) as Record<string, unknown>[];
-  const out: MarketEvent[] = new Array<MarketEvent>(list.length);
+const ORIGIN_PLACEHOLDER = Object.freeze({ recvNs: 0, source: 0, seq: 0, conn: 0 });
+
+export function decodeEvents(raw: RawRecord, text: string): MarketEvent[] {
+  if (text === '') return [];
+  const list = (text.includes('"$n"') ? JSON.parse(text, bigReviver) : JSON.parse(text)) as { recvNs: bigint; source: string; seq: number; conn: string }[];
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
-    const o = { type: e.type, recvNs: raw.recvNs, source: raw.source, seq: raw.seq, sub: e.sub, conn: raw.conn, exchMs: e.exchMs };
-    out[i] = Object.assign(o, e) as unknown as MarketEvent;
+    e.recvNs = raw.recvNs;
+    e.source = raw.source;
+    e.seq = raw.seq;
+    e.conn = raw.conn;
   }
-  return out;
+  return list as unknown as MarketEvent[];
+}
+
+/** A Utf8 column of one batch as ASCII/latin1 text: one decode per batch, then slices. */
+function asciiColumn(vec: { data: readonly Data[] }): (i: number) => string {
+  const d = vec.data[0]! as Data<Utf8>;
+  const off = d.valueOffsets;
+  const v = d.values;
+  const text = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
+  return (i) => text.slice(off[i]!, off[i + 1]!);
 }
 
 async function buildTape(dir: string, path: string, key: string, total: number, onProgress?: (done: number, total: number) => void): Promise<{ records: number; events: number }> {
@@ -200,10 +223,10 @@ async function buildTape(dir: string, path: string, key: string, total: number, 
   let src = new Uint8Array(BATCH_ROWS);
   let kind = new Uint8Array(BATCH_ROWS);
   let conn = new Int32Array(BATCH_ROWS);
-  let newStrings: (string | null)[] = [];
-  let metas: (string | null)[] = [];
+  let newStrings: string[] = [];
+  let metas: string[] = [];
   let payloads: (string | null)[] = [];
-  let evs: (string | null)[] = [];
+  let evs: string[] = [];
   let n = 0;
   const flush = (): void => {
     if (n === 0) return;
@@ -230,11 +253,11 @@ async function buildTape(dir: string, path: string, key: string, total: number, 
   try {
     for await (const raw of readRecording(dir)) {
       let c = strings.get(raw.conn);
-      let added: string | null = null;
+      let added = '';
       if (c === undefined) {
         c = strings.size;
         strings.set(raw.conn, c);
-        added = JSON.stringify([raw.conn]);
+        added = JSON.stringify([raw.conn]).replace(NON_ASCII, escapeChar);
       }
       const list = normalizeRecord(raw);
       seq[n] = raw.seq;
@@ -243,7 +266,7 @@ async function buildTape(dir: string, path: string, key: string, total: number, 
       kind[n] = kindIx.get(raw.kind)!;
       conn[n] = c;
       newStrings.push(added);
-      metas.push(Object.keys(raw.meta).length === 0 ? null : JSON.stringify(raw.meta));
+      metas.push(Object.keys(raw.meta).length === 0 ? '' : JSON.stringify(raw.meta).replace(NON_ASCII, escapeChar));
       payloads.push(raw.kind === 'frame' && isData(raw.payload) ? null : raw.payload);
       evs.push(encodeEvents(raw, list));
       events += list.length;
@@ -274,6 +297,7 @@ export interface TapeBatch {
 }
 
 const EMPTY_META: RawMeta = Object.freeze({});
+const FRAME = RECORD_KINDS.indexOf('frame');
 
 /**
  * Streams a tape's records and their events in batches (iterate each batch synchronously). Filters as
@@ -309,25 +333,25 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
       const src = b.getChildAt(2)!.data[0]!.values as Uint8Array;
       const kind = b.getChildAt(3)!.data[0]!.values as Uint8Array;
       const conn = b.getChildAt(4)!.data[0]!.values as Int32Array;
-      const strs = b.getChildAt(5)!;
-      const metas = b.getChildAt(6)!;
+      const strs = asciiColumn(b.getChildAt(5)!);
+      const metas = asciiColumn(b.getChildAt(6)!);
       const payloads = b.getChildAt(7)!;
-      const evs = b.getChildAt(8)!;
+      const evs = asciiColumn(b.getChildAt(8)!);
       const records: RawRecord[] = [];
       const events: MarketEvent[][] = [];
       for (let i = 0; i < b.numRows; i++) {
-        const added = strs.get(i) as string | null;
-        if (added !== null) for (const s of JSON.parse(added) as string[]) table.push(s);
+        const added = strs(i);
+        if (added !== '') for (const s of JSON.parse(added) as string[]) table.push(s);
         const t = ns[i]!;
         if ((opts.fromNs !== undefined && t < opts.fromNs) || (opts.toNs !== undefined && t >= opts.toNs)) continue;
         if (seqIt !== null && !(await kept(seq[i]!))) continue;
-        const mt = metas.get(i) as string | null;
+        const mt = metas(i);
         let meta = EMPTY_META;
-        if (mt !== null) {
+        if (mt !== '') {
           meta = metaCache.get(mt) ?? Object.freeze(JSON.parse(mt) as RawMeta);
           if (metaCache.size < 4096) metaCache.set(mt, meta);
         }
-        const payload = payloads.get(i) as string | null;
+        const payload = kind[i] === FRAME && payloads.isValid(i) === false ? null : (payloads.get(i) as string);
         const raw: RawRecord = {
           v: RAW_FORMAT_VERSION,
           seq: seq[i]!,
@@ -339,7 +363,7 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
           payload: payload ?? DATA_PAYLOAD,
         };
         records.push(raw);
-        events.push(decodeEvents(raw, evs.get(i) as string | null));
+        events.push(decodeEvents(raw, evs(i)));
       }
       if (records.length > 0) yield { records, events };
     }

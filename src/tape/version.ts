@@ -1,7 +1,7 @@
 /**
  * The normalizer version a tape is keyed on: sha256 over the source text of every module the normalizer
- * runs (src/core/normalize/index.ts and every relative import it reaches, transitively, type-only imports
- * included — cheap and on the safe side), plus TAPE_FORMAT. Editing any mapper, field parser or event type
+ * and the tape codec run (src/core/normalize/index.ts, src/tape/tape.ts and every relative import they
+ * reach, transitively, type-only imports included — cheap and on the safe side), plus TAPE_FORMAT. Editing any mapper, field parser or event type
  * changes it, so a tape built by older code is never trusted (it is rebuilt).
  *
  * Text hashed: "poly-normalizer v1 <format>\n" then "file <path relative to src/core> <sha256>\n" sorted by path.
@@ -14,10 +14,10 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bumped when the tape's on-disk layout changes (src/tape/tape.ts). */
-export const TAPE_FORMAT = 1;
+export const TAPE_FORMAT = 2;
 
 const CORE = resolve(dirname(fileURLToPath(import.meta.url)), '../core');
-const ENTRY = resolve(CORE, 'normalize/index.ts');
+const ENTRIES = [resolve(CORE, 'normalize/index.ts'), resolve(CORE, '../tape/tape.ts')];
 const IMPORT_RE = /(?:from|import)\s*['"](\.{1,2}\/[^'"]+)['"]/g;
 
 let cached: Promise<string> | null = null;
@@ -30,7 +30,7 @@ export function normalizerVersion(): Promise<string> {
 
 async function compute(): Promise<string> {
   const seen = new Map<string, string>();
-  const todo = [ENTRY];
+  const todo = [...ENTRIES];
   while (todo.length > 0) {
     const file = todo.pop()!;
     if (seen.has(file)) continue;
