@@ -13,6 +13,7 @@ import { registerRecordings } from './src/cli/recordings.ts';
 import { registerMarkets } from './src/cli/markets.ts';
 import { registerRecord } from './src/cli/record.ts';
 import { registerReplay } from './src/cli/replay.ts';
+import { registerTape } from './src/cli/tape.ts';
 import { registerReport } from './src/cli/report.ts';
 import { registerLive } from './src/cli/live.ts';
 import { registerImport } from './src/cli/import.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRecord(program);
   registerReplay(program);
+  registerTape(program);
   registerReport(program);
   registerLive(program);
   registerMarkets(program);

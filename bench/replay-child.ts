@@ -3,7 +3,9 @@
  * { events, ms, maxRssBytes, detail } over IPC, so each subject's peak RSS (process.resourceUsage)
  * is its own (the 10M-row recording must replay under 1 GiB RSS).
  * Subjects: json-parse (readRecording + JSON.parse of every frame payload: floor), duckdb-scan
- * (sum(length(payload)) over the part: floor), noop and market-maker (runBacktest, speed max).
+ * (sum(length(payload)) over the part: floor), tape-build (ensureTape --force into <recording>/.tape),
+ * noop and market-maker (runBacktest from the tape, speed max; the tape must exist: tape-build runs
+ * first), noop-raw and market-maker-raw (runBacktest --raw).
  * Each throws when the work was not done (counts checked against the manifest).
  */
 import { performance } from 'node:perf_hooks';
@@ -13,6 +15,7 @@ import { engineSettings } from '../src/engine/config.ts';
 import { loadStrategy, validateParams } from '../src/engine/strategy-loader.ts';
 import { openDuck, sqlString } from '../src/io/duckdb.ts';
 import { readManifest, readRecording } from '../src/recorder/read.ts';
+import { ensureTape } from '../src/tape/tape.ts';
 import { join } from 'node:path';
 
 import type { ChildResult } from './lib.ts';
@@ -48,16 +51,26 @@ async function run(): Promise<{ events: number; detail: string }> {
         duck.close();
       }
     }
+    case 'tape-build': {
+      const t = await ensureTape(dir as string, { force: true });
+      if (t.records !== m.rows) throw new Error(`tape-build wrote ${t.records} records, manifest says ${m.rows}`);
+      return { events: t.records, detail: `${t.events} events into ${t.path}` };
+    }
     case 'noop':
-    case 'market-maker': {
-      const strategy = await loadStrategy(join(strategiesDir, `${subject}.ts`));
+    case 'market-maker':
+    case 'noop-raw':
+    case 'market-maker-raw': {
+      const raw = subject.endsWith('-raw');
+      const strategy = await loadStrategy(join(strategiesDir, `${subject.replace(/-raw$/, '')}.ts`));
       const params = validateParams(strategy.definition, {});
       const settings = await engineSettings({});
-      const r = await runBacktest({ recording: dir as string, strategy, params, settings, speed: 'max', keepEventLog: false }); // as the CLI runs it
+      const t0 = performance.now();
+      const r = await runBacktest({ recording: dir as string, strategy, params, settings, speed: 'max', keepEventLog: false, raw, onTapeProgress: () => { throw new Error('the tape was not built before the replay subject'); } }); // as the CLI runs it
+      const s = (performance.now() - t0) / 1000;
       const q = r.kernel.quality;
       if (r.records !== m.rows || q.events === 0) throw new Error(`${subject}: replayed ${r.records} records, manifest says ${m.rows}`);
       const j = r.kernel.journal;
-      return { events: r.records, detail: `${q.events} events, ${q.normalizationErrors} normalization errors, ${q.crossedBooks} crossed, ${j.orders.size} orders, ${j.fills.length} fills` };
+      return { events: r.records, detail: `${Math.round(q.events / s)} events/s, ${Math.round(r.records / s)} msgs/s; ${q.events} events, ${q.normalizationErrors} normalization errors, ${q.crossedBooks} crossed, ${j.orders.size} orders, ${j.fills.length} fills` };
     }
     default:
       throw new Error(`unknown subject '${subject}'`);

@@ -40,6 +40,8 @@ export interface ReplayFlags extends EngineFlags {
   progress: boolean;
   verbose?: boolean;
   s3Endpoint?: string;
+  raw?: boolean;
+  tapeDir?: string;
 }
 
 export function registerReplay(program: Command): void {
@@ -58,10 +60,18 @@ export function registerReplay(program: Command): void {
     .option('--check <golden-dir>', 'compare the reports byte-for-byte with this directory; exit 1 on any difference')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--verbose', "also print the strategy's ctx.log lines on stderr (they always go to strategy.log.jsonl beside the reports)")
-    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// recordings (default: AWS_ENDPOINT_URL or AWS)');
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// recordings (default: AWS_ENDPOINT_URL or AWS)')
+    .option('--raw', 'normalize the raw records on the fly instead of replaying the tape (same results, slower)')
+    .option('--tape-dir <dir>', 'where the normalized tape lives (default <recording>/.tape/, else the user cache dir)');
   addEngineOptions(cmd);
   applyUnitFlags(cmd);
   cmd.action(async (recording: string, flags: ReplayFlags) => runReplay(recording, flags));
+}
+
+/** One stderr line per ~10% while a tape is built (first replay of a recording). */
+export function tapeProgress(done: number, total: number): void {
+  const step = Math.max(8192, Math.ceil(total / 10 / 8192) * 8192);
+  if (done % step === 0) process.stderr.write(`poly: building tape: ${done} of ${total} records\n`);
 }
 
 /** `poly replay` (also `poly demo`): validate everything, run the backtest, write the reports, --check. */
@@ -97,6 +107,9 @@ export async function runReplay(recording: string, flags: ReplayFlags): Promise<
     logSink: log.sink,
     onWarning: warn,
     ...(bar !== null ? { onProgress: bar.update } : {}),
+    ...(flags.raw === true ? { raw: true } : {}),
+    ...(flags.tapeDir !== undefined ? { tapeDir: flags.tapeDir } : {}),
+    ...(flags.progress ? { onTapeProgress: tapeProgress } : {}),
   });
   bar?.done();
   const written = await renderRun({

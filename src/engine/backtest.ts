@@ -13,7 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PolyError } from '../core/errors.ts';
 import { TradingKernel, type StrategyLogLine } from '../core/kernel/trading-kernel.ts';
 import type { MarketMeta } from '../core/types/market.ts';
+import type { RawRecord } from '../core/types/raw.ts';
 import { digestOfManifest, readManifest, readRecording } from '../recorder/read.ts';
+import { ensureTape, readTape } from '../tape/tape.ts';
 import { kernelConfig, type EngineSettings } from './config.ts';
 import { recordingWarnings } from './run-warnings.ts';
 import type { LoadedStrategy } from './strategy-loader.ts';
@@ -69,6 +71,12 @@ export interface BacktestInput {
   readonly onWarning?: (message: string) => void;
   /** Stops the run between two records (throws the signal's reason); the recording reader is closed cleanly. */
   readonly signal?: AbortSignal;
+  /** Read the raw records and normalize them (default false: replay the tape, src/tape/, building it when missing or stale). */
+  readonly raw?: boolean;
+  /** Where the tape lives (default `<recording>/.tape/`, else the user cache dir). */
+  readonly tapeDir?: string;
+  /** Progress while a tape is built (records done of total). */
+  readonly onTapeProgress?: (done: number, total: number) => void;
 }
 
 export interface BacktestResult {
@@ -95,11 +103,11 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   const spanFrom = input.fromNs ?? (manifest.timeRange === null ? 0n : BigInt(manifest.timeRange.fromNs));
   const spanTo = input.toNs ?? (manifest.timeRange === null ? 0n : BigInt(manifest.timeRange.toNs));
   const fractionAt = (t: bigint): number => (spanTo <= spanFrom ? 0 : Math.min(1, Math.max(0, Number(t - spanFrom) / Number(spanTo - spanFrom))));
-  const source = readRecording(input.recording, {
+  const readOpts = {
     ...(input.fromNs !== undefined ? { fromNs: input.fromNs } : {}),
     ...(input.toNs !== undefined ? { toNs: input.toNs } : {}),
     ...(filter !== null ? { assetIds: filter.assetIds, markets: filter.conditionIds } : {}),
-  });
+  };
 
   const speed = input.speed;
   let wall0 = 0;
@@ -114,29 +122,49 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     lastProgress = now;
     input.onProgress(done, total, virtualNs, fractionAt(virtualNs));
   };
-  for await (const raw of source) {
-    if (speed !== 'max') {
-      if (virt0 === null) {
-        virt0 = raw.recvNs;
-        wall0 = performance.now();
-      } else {
-        // wall ms at which this record is due: (virtual elapsed / speed); long gaps are waited out in
-        // slices so Ctrl-C stays responsive and the progress bar keeps moving
-        const v0 = virt0;
-        const dueMs = wall0 + Number(raw.recvNs - v0) / 1e6 / speed;
-        while (dueMs - performance.now() > 2) {
-          await sleep(Math.min(dueMs - performance.now(), PROGRESS_MS));
-          // the virtual time reached while waiting: never past the record we are waiting for
-          const reached = v0 + BigInt(Math.round((performance.now() - wall0) * speed * 1e6));
-          progress(reached < raw.recvNs ? reached : raw.recvNs);
-        }
+  const pace = async (raw: RawRecord): Promise<void> => {
+    if (virt0 === null) {
+      virt0 = raw.recvNs;
+      wall0 = performance.now();
+    } else {
+      // wall ms at which this record is due: (virtual elapsed / speed); long gaps are waited out in
+      // slices so Ctrl-C stays responsive and the progress bar keeps moving
+      const v0 = virt0;
+      const dueMs = wall0 + Number(raw.recvNs - v0) / 1e6 / (speed as number);
+      while (dueMs - performance.now() > 2) {
+        await sleep(Math.min(dueMs - performance.now(), PROGRESS_MS));
+        // the virtual time reached while waiting: never past the record we are waiting for
+        const reached = v0 + BigInt(Math.round((performance.now() - wall0) * (speed as number) * 1e6));
+        progress(reached < raw.recvNs ? reached : raw.recvNs);
       }
     }
-    if (input.signal?.aborted === true) throw input.signal.reason;
-    kernel.onRecord(raw);
-    done += 1;
-    // reading the wall clock costs ~30 ns: at --speed max look only every 64 records
-    if (speed !== 'max' || (done & 63) === 0) progress(raw.recvNs);
+  };
+  if (input.raw === true) {
+    for await (const raw of readRecording(input.recording, readOpts)) {
+      if (speed !== 'max') await pace(raw);
+      if (input.signal?.aborted === true) throw input.signal.reason;
+      kernel.onRecord(raw);
+      done += 1;
+      // reading the wall clock costs ~30 ns: at --speed max look only every 64 records
+      if (speed !== 'max' || (done & 63) === 0) progress(raw.recvNs);
+    }
+  } else {
+    const tape = await ensureTape(input.recording, {
+      ...(input.tapeDir !== undefined ? { tapeDir: input.tapeDir } : {}),
+      ...(input.onTapeProgress !== undefined ? { onProgress: input.onTapeProgress } : {}),
+      ...(input.onWarning !== undefined ? { onWarning: input.onWarning } : {}),
+    });
+    for await (const batch of readTape(tape.path, input.recording, readOpts)) {
+      const { records, events } = batch;
+      for (let i = 0; i < records.length; i++) {
+        const raw = records[i]!;
+        if (speed !== 'max') await pace(raw);
+        if (input.signal?.aborted === true) throw input.signal.reason;
+        kernel.onNormalized(raw, events[i]!);
+        done += 1;
+        if (speed !== 'max' || (done & 63) === 0) progress(raw.recvNs);
+      }
+    }
   }
   kernel.finish();
   input.onProgress?.(done, total, kernel.now(), 1);

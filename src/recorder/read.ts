@@ -105,6 +105,29 @@ function filterIds(m: Manifest, opts: ReadOptions): string[] {
 }
 
 /**
+ * The seqs of the records readRecording(dir, opts) yields, in order, in batches, without moving payloads
+ * into JS (the tape's --from/--to/--market filter: the same SQL, so the same records by construction).
+ */
+export async function* readSeqs(dir: string, opts: ReadOptions = {}): AsyncGenerator<number[]> {
+  const m = await readManifest(dir);
+  const where = whereClause(opts, filterIds(m, opts));
+  const parts = [...m.files].sort((a, b) => a.firstSeq - b.firstSeq);
+  const duck = await openDuck({ threads: 1 });
+  try {
+    for (const f of parts) {
+      const result = await duck.conn.stream(`SELECT seq FROM read_parquet(${sqlString(join(dir, f.path))}, hive_partitioning = false)${where}`);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        yield (chunk.getColumnValues(0) as bigint[]).map(Number);
+      }
+    }
+  } finally {
+    duck.close();
+  }
+}
+
+/**
  * Streams the records of a recording in seq order, with bounded memory. Throws (on first iteration)
  * RecordingError MISSING / NOT_A_RECORDING / CORRUPT.
  */

@@ -6,6 +6,7 @@
  * A missing golden fails; regenerate deliberately with `npm run golden:update` (test/helpers/golden.ts).
  * report.html is never a golden (checkReports skips it; it is checked by structure in test/report/), nor is
  * strategy.log.jsonl (a diagnostic).
+ * Every test runs on both paths: the tape (default, built into a temp --tape-dir) and --raw.
  * Also proves the determinism promises: the same run twice, and --speed 10 against --speed max,
  * give byte-identical files.
  */
@@ -20,8 +21,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const REC = 'recordings/sol-15m';
 const GOLDEN = join(ROOT, 'test/golden/sol-15m');
 afterAll(cleanupTempDirs);
+const TAPE_DIR = tempDir('poly-golden-tape-');
+const PATHS: Record<string, string[]> = { tape: ['--tape-dir', TAPE_DIR], raw: ['--raw'] };
 
-async function replay(strategy: string, extra: string[] = []): Promise<string> {
+async function replayWith(strategy: string, extra: string[] = []): Promise<string> {
   const dir = tempDir('poly-golden-');
   const cwd = process.cwd();
   process.chdir(ROOT);
@@ -40,7 +43,9 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-describe('golden replays of the bundled recording', () => {
+for (const [pathName, pathArgs] of Object.entries(PATHS))
+describe(`golden replays of the bundled recording (${pathName} path)`, () => {
+  const replay = (strategy: string, extra: string[] = []): Promise<string> => replayWith(strategy, [...pathArgs, ...extra]);
   for (const strategy of ['market-maker', 'top-of-book-clipper', 'endgame-sweep', 'spike-fade']) {
     it(`${strategy}: every report file matches its golden byte for byte`, async () => {
       const out = await replay(strategy);

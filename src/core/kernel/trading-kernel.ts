@@ -114,7 +114,7 @@ export const MAX_COMMANDS_PER_INSTANT = 10_000;
 
 type TimerPayload = { kind: 'strategy'; name: string } | { kind: 'exchange' } | { kind: 'equity' } | { kind: 'rewards' };
 
-type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord } | { readonly kind: 'order'; readonly ev: OrderEvent } | { readonly kind: 'finish' };
+type BusItem = { readonly kind: 'raw'; readonly raw: RawRecord; readonly events: readonly MarketEvent[] | null } | { readonly kind: 'order'; readonly ev: OrderEvent } | { readonly kind: 'finish' };
 
 function nsArg(call: string, field: string, v: unknown): bigint {
   if (typeof v !== 'bigint') throw new TypeError(`ctx.${call}: ${field} ${shown(v)}${typeof v === 'number' ? ' (a number)' : ''} must be a bigint of nanoseconds, e.g. 5_000_000_000n for 5 s`);
@@ -198,7 +198,18 @@ export class TradingKernel {
   /** Feeds one raw record (replay: from the recording; live: as received). Records must come in recorded order. */
   onRecord(raw: RawRecord): void {
     if (this.finished) throw new Error('TradingKernel: record after finish()');
-    (this.bus ?? this.start(raw.recvNs)).push({ kind: 'raw', raw });
+    (this.bus ?? this.start(raw.recvNs)).push({ kind: 'raw', raw, events: null });
+  }
+
+  /**
+   * Feeds one record whose events were already normalized (the tape, src/tape/): `events` must be exactly
+   * `normalizeRecord(raw)`. The record's header fields (seq, recvNs, source, conn, kind, meta) are read as
+   * onRecord reads them; its payload only by the outage rule (src/core/outages.ts), so a JSON data frame's
+   * payload may be elided to '{}'. After normalization both entries run the same code.
+   */
+  onNormalized(raw: RawRecord, events: readonly MarketEvent[]): void {
+    if (this.finished) throw new Error('TradingKernel: record after finish()');
+    (this.bus ?? this.start(raw.recvNs)).push({ kind: 'raw', raw, events });
   }
 
   /** Fires every timer due at or before t and moves the clock to t (end of data; live wake-ups). */
@@ -263,7 +274,7 @@ export class TradingKernel {
     const bus = new Kernel<BusItem, TimerPayload>({ startNs: t, tsOf: (item) => (item.kind === 'raw' ? item.raw.recvNs : 0n) });
     this.bus = bus;
     bus.onEvent((item) => {
-      if (item.kind === 'raw') this.onRaw(item.raw);
+      if (item.kind === 'raw') this.onRaw(item.raw, item.events);
       else if (item.kind === 'order') this.onOrderEvent(item.ev);
       else this.onFinish();
     });
@@ -279,7 +290,7 @@ export class TradingKernel {
     return this.bus!.now();
   }
 
-  private onRaw(raw: RawRecord): void {
+  private onRaw(raw: RawRecord, normalized: readonly MarketEvent[] | null): void {
     const q = this.quality;
     q.records += 1;
     q.firstRecvNs ??= raw.recvNs;
@@ -291,7 +302,8 @@ export class TradingKernel {
       this.timeline.disconnect(this.clockNs, o.source, `${o.cause}: ${o.detail}`);
       if (o.cause === 'crash') this.onEvent(crashFeedLoss(o, raw));
     }
-    for (const ev of normalizeRecord(raw)) this.onEvent(ev);
+    const events = normalized ?? normalizeRecord(raw);
+    for (let i = 0; i < events.length; i++) this.onEvent(events[i]!);
     this.armExchangeTimer();
   }
 
