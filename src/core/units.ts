@@ -15,7 +15,7 @@
  * - count: a whole number within the flag's bounds.
  * Pure: no clock, no locale.
  */
-import { PolyError } from './errors.ts';
+import { CliError } from './errors.ts';
 import { nsFromIso } from './time.ts';
 import { parseCash, parsePx, type Cash, type Px } from './types/fixed.ts';
 
@@ -37,8 +37,8 @@ const NOUN: Readonly<Record<Unit, string>> = {
 };
 
 /** The one-line error of a bad flag value. */
-export function unitError(unit: Unit, text: string, flag: string, extra = ''): PolyError {
-  return new PolyError('usage', `${flag} '${text}' is not ${NOUN[unit]}${extra} (e.g. ${UNIT_EXAMPLES[unit]})`);
+export function unitError(unit: Unit, text: string, flag: string, extra = ''): CliError {
+  return new CliError(`${flag} '${text}' is not ${NOUN[unit]}${extra} (e.g. ${UNIT_EXAMPLES[unit]})`, 'usage');
 }
 
 const DURATION_NS: Readonly<Record<string, bigint>> = {

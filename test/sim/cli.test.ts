@@ -97,7 +97,7 @@ describe('poly exchange (CLI)', () => {
         [{ ...base, scenario: join(dir, 'missing.json') }, /^scenario file not found: .*missing\.json$/],
         [{ ...base, host: '0.0.0.0' }, /binds only 127\.0\.0\.1/],
         [{ ...base, speed: 'fast' }, /^--speed must be a positive number or 'max'/],
-        [{ ...base, port: '70000' }, /^--port must be an integer/],
+        [{ ...base, port: '70000' }, /^--port '70000' is not a whole number in 0\.\.65535/],
         [{ ...base, port: String(ex.port) }, new RegExp(`^port ${ex.port} on 127\\.0\\.0\\.1 is already in use$`)],
         [{ ...base, scenario: BASIC, recording: dir }, /either --scenario FILE or --recording DIR/],
         [{ ...base, recording: join(dir, 'nope') }, /^recording directory not found: /],
