@@ -12,13 +12,13 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PolyError } from '../core/errors.ts';
-import { parseDurationNs } from '../core/strategy/params.ts';
-import { nsFromIso } from '../core/time.ts';
+import { parseDuration, parseTime } from '../core/units.ts';
 import { resolveMarketFilter } from '../engine/backtest.ts';
 import { DEFAULT_FAMILIES, parseFamilies, runExport, type ExportFormat, type Family } from '../engine/export.ts';
 import { isCode, unwritableDirReason } from '../io/paths.ts';
 import { readManifest } from '../recorder/read.ts';
 import { collect } from './engine-options.ts';
+import { applyUnitFlags } from './flags.ts';
 
 export interface ExportFlags {
   to: string[];
@@ -31,29 +31,26 @@ export interface ExportFlags {
 }
 
 export function registerExport(program: Command): void {
-  program
+  const cmd = program
     .command('export')
     .description("write a recording's normalized events (book levels, trades, BBO, depth, ...) as Parquet or CSV tables")
     .argument('<recording>', 'recording directory (made by poly record or poly import)')
-    .option('--to <parquet|csv|iso>', 'output format (parquet | csv); given a second time: end of the window (ISO UTC, exclusive)', collect, [])
+    .option('--to <parquet|csv|time>', 'output format (parquet | csv); given a second time: end of the window (ISO UTC, exclusive)', collect, [])
     .option('--events <families>', `comma-separated: book,trades,ticks,resolutions,feed,errors,bbo,depth (default ${DEFAULT_FAMILIES.join(',')}; depth also with --depth/--interval)`)
-    .option('--from <iso>', 'start at this receive time (inclusive, UTC)')
+    .option('--from <time>', 'start at this receive time (inclusive, UTC)')
     .option('--market <slug|condition|token>', 'only this market (repeatable)', collect, [])
     .option('--depth <n>', 'depth table: levels per side (default 10)')
-    .option('--interval <dur>', 'depth table: grid interval on the virtual clock (default 1s)')
+    .option('--interval <duration>', 'depth table: grid interval on the virtual clock (default 1s)')
     .option('--out <dir>', 'output directory (new or empty)')
     .action(async (recording: string, flags: ExportFlags) => {
       const res = await exportCommand(recording, flags);
       for (const t of res.tables) process.stdout.write(`${t.table}: ${t.rows} rows -> ${t.file}\n`);
       process.stdout.write(`${res.events} events exported\n`);
     });
+  applyUnitFlags(cmd);
 }
 
-function isoFlag(text: string, flag: string): bigint {
-  const ns = nsFromIso(text);
-  if (ns === null) throw new PolyError('usage', `${flag} '${text}' is not parquet, csv or an ISO-8601 UTC time (e.g. 2025-12-11T11:05:00Z)`);
-  return ns;
-}
+const isoFlag = (text: string, flag: string): bigint => parseTime(text, flag);
 
 export async function exportCommand(recording: string, flags: ExportFlags): Promise<Awaited<ReturnType<typeof runExport>>> {
   const formats = flags.to.filter((t) => t === 'parquet' || t === 'csv') as ExportFormat[];
@@ -68,8 +65,8 @@ export async function exportCommand(recording: string, flags: ExportFlags): Prom
   if (flags.events === undefined && (flags.depth !== undefined || flags.interval !== undefined)) families = [...families, 'depth'];
   const depth = flags.depth === undefined ? 10 : Number(flags.depth);
   if (!Number.isInteger(depth) || depth < 1 || depth > 10_000) throw new PolyError('usage', `--depth '${flags.depth}' is not a whole number of levels in 1..10000`);
-  const intervalNs = flags.interval === undefined ? 1_000_000_000n : parseDurationNs(flags.interval);
-  if (intervalNs === null || intervalNs <= 0n) throw new PolyError('usage', `--interval '${flags.interval}' is not a positive duration (e.g. 1s, 500ms, 1m)`);
+  const intervalNs = flags.interval === undefined ? 1_000_000_000n : parseDuration(flags.interval, '--interval');
+  if (intervalNs <= 0n) throw new PolyError('usage', `--interval '${flags.interval}' is not a positive duration (e.g. 1s, 500ms, 1m)`);
   if (flags.out === undefined) throw new PolyError('usage', '--out <dir> is required (a new or empty directory)');
 
   const manifest = await readManifest(recording); // RecordingError: a PolyError (not_found / input)

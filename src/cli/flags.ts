@@ -27,6 +27,7 @@ export const UNIT_FLAGS: Readonly<Record<string, Readonly<Record<string, FlagUni
   inspect: { '--limit': { unit: 'count' } },
   worker: { '--threads': { unit: 'count', min: 1 }, '--lock-duration': ms, '--stalled-interval': ms, '--max-stalled': { unit: 'count', min: 1 } },
   exchange: { '--port': { unit: 'count', max: 65535 } },
+  export: { '--to': { unit: 'time', words: ['parquet', 'csv'] }, '--from': time, '--depth': { unit: 'count', min: 1, max: 10_000 }, '--interval': { unit: 'duration' } },
 };
 
 /** The placeholder help shows for a unit ('<duration>', '<size>', ...). */
@@ -49,9 +50,11 @@ export function applyUnitFlags(cmd: Command): Command {
     const opt = cmd.options.find((o) => o.long === flag);
     if (opt === undefined) throw new Error(`src/cli/flags.ts: ${path} has no flag ${flag}`);
     if (!opt.flags.endsWith(` ${placeholderOf(u)}`)) throw new Error(`src/cli/flags.ts: ${path} ${opt.flags} must show ${placeholderOf(u)}`);
-    opt.argParser((v: string) => {
+    // a repeatable flag keeps its own accumulator (commander's parseArg): the unit check runs first
+    const prev = (opt as { parseArg?: (v: string, acc: unknown) => unknown }).parseArg;
+    opt.argParser((v: string, acc: unknown) => {
       checkFlagValue(u, flag, v);
-      return v;
+      return prev === undefined ? v : prev(v, acc);
     });
   }
   return cmd;

@@ -213,7 +213,7 @@ describe('poly export --market and the window', () => {
 describe('poly export: bad input is one line and a non-zero exit, before any work', () => {
   const cases: Array<[string, string[], number, RegExp]> = [
     ['unknown family', ['--to', 'parquet', '--events', 'book,quotes'], 2, /unknown event family 'quotes'/],
-    ['bad --to', ['--to', 'xlsx'], 2, /--to 'xlsx' is not parquet, csv or an ISO-8601/],
+    ['bad --to', ['--to', 'xlsx'], 2, /--to 'xlsx' is not an ISO-8601 UTC time, 'parquet' or 'csv'/],
     ['no format', ['--to', '2025-12-11T11:05:00Z'], 2, /--to parquet\|csv is required/],
     ['unknown market', ['--to', 'csv', '--market', 'btc-updown-15m-1'], 2, /--market 'btc-updown-15m-1' is not in this recording/],
     ['bad --out (a file)', ['--to', 'csv', '--out', join(ROOT, 'package.json')], 1, /is a file/],
