@@ -76,7 +76,8 @@ export function sessionOfConn(conn: string): { scope: string; session: string } 
   return { scope, session: m === null ? '' : (m[1] as string) };
 }
 
-function isData(payload: string): boolean {
+/** True when a frame's payload is data (JSON object or array after blanks), not a text heartbeat: the outage rule's test. */
+export function isData(payload: string): boolean {
   for (let i = 0; i < payload.length; i++) {
     const c = payload.charCodeAt(i);
     if (c === 32 || c === 9 || c === 10 || c === 13) continue;

@@ -41,6 +41,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Field, Float64, Int32, Int64, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, vectorFromArray, type Data } from 'apache-arrow';
 import { normalizeRecord } from '../core/normalize/index.ts';
+import { isData } from '../core/outages.ts';
 import type { MarketEvent } from '../core/types/events.ts';
 import { RAW_FORMAT_VERSION, RECORD_KINDS, SOURCES, type RawMeta, type RawRecord } from '../core/types/raw.ts';
 import { isCode, pathExists } from '../io/paths.ts';
@@ -153,14 +154,6 @@ function bigReviver(_k: string, v: unknown): unknown {
   return v;
 }
 
-function isData(payload: string): boolean {
-  for (let i = 0; i < payload.length; i++) {
-    const c = payload.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13) continue;
-    return c === 123 || c === 91;
-  }
-  return false;
-}
 
 const NON_ASCII = /[\u0080-\uffff]/g;
 const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
