@@ -8,10 +8,11 @@
  */
 export { z } from 'zod';
 export { defineStrategy, isStrategyDefinition } from './core/strategy/api.ts';
-export { px, qty, usd } from './core/strategy/units.ts';
+export { px, qty, usd, type Cash, type Px, type Qty } from './core/strategy/units.ts';
 export type {
   BookView,
   GtcLimitOrderSpec,
+  Level,
   GtdLimitOrderSpec,
   LimitOrderSpec,
   Logger,
@@ -44,11 +45,8 @@ export {
   parseQty,
   pxToDecimal,
   qtyToDecimal,
-  type Cash,
-  type Px,
-  type Qty,
 } from './core/types/fixed.ts';
-export type { BestBidAsk, BookSide, FeedState, Level, MarketListed, MarketResolved, ReferencePrice, Side, TickSizeChanged, TradePrinted } from './core/types/events.ts';
+export type { BestBidAsk, BookSide, FeedState, MarketListed, MarketResolved, ReferencePrice, Side, TickSizeChanged, TradePrinted } from './core/types/events.ts';
 export type { FeeSchedule, MarketMeta, MarketToken } from './core/types/market.ts';
 export type { OrderEvent, OrderFilled, TimeInForce } from './core/types/orders.ts';
 /** The paper exchange's own fee arithmetic, so a strategy's estimate matches what it will be charged. */

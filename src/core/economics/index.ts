@@ -17,7 +17,7 @@
  * Ordering: calls come in the bus's order; the tracker keeps no clock of its own.
  * Memory: per (market, UTC day) accumulators, one entry per resolved market and held token; nothing per event.
  */
-import type { BookView } from '../strategy/api.ts';
+import type { BookReader } from '../book/reader.ts';
 import type { FeeModel } from '../matching/fees.ts';
 import { markValue, type PositionView } from '../portfolio/portfolio.ts';
 import type { MarketResolved } from '../types/events.ts';
@@ -141,7 +141,7 @@ export class EconomicsTracker {
   }
 
   /** One reward sample of every market with terms (call at minute boundaries). */
-  sampleRewards(tsNs: bigint, openOrders: readonly OpenOrderForRewards[], bookOf: (assetId: string) => BookView | undefined): void {
+  sampleRewards(tsNs: bigint, openOrders: readonly OpenOrderForRewards[], bookOf: (assetId: string) => BookReader | undefined): void {
     for (const [cond, terms] of this.terms) {
       const meta = this.opts.market(cond);
       const first = meta?.tokens[0]?.tokenId;

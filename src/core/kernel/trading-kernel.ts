@@ -54,6 +54,7 @@ import { TopOfBookRecorder } from '../reports/series.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
 import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, checkPx, checkQty, readablePlace, shown } from './command-check.ts';
+import { brandBook, brandCash, brandLevels, brandPx, brandQty } from '../strategy/surface.ts';
 import type { BookView, LimitOrderSpec, MarketBuySpec, MarketSellSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { FeedState, MarketEvent } from '../types/events.ts';
@@ -354,7 +355,7 @@ export class TradingKernel {
     if (this.strategyStopped) return;
     for (const id of changed) {
       const view = this.books.book(id);
-      if (view !== undefined) this.callHook('onBook', () => this.hooks.onBook?.(id, view));
+      if (view !== undefined) this.callHook('onBook', () => this.hooks.onBook?.(id, brandBook(view)));
     }
     switch (ev.type) {
       case 'trade':
@@ -642,7 +643,7 @@ export class TradingKernel {
     const spend = 'spend' in spec ? spec.spend : null;
     const shares = 'qty' in spec ? spec.qty : null;
     const size = spend !== null ? { amount: spend } : { qty: shares ?? 0 };
-    let px = spec.worstPx;
+    let px: Px | undefined = spec.worstPx;
     let refusal: string | null = null;
     if (px === undefined) {
       const quote = this.exchange.quoteMarketable(spec.assetId, side, size, tif);
@@ -681,7 +682,7 @@ export class TradingKernel {
     const k = this;
     const position = (assetId: string): PositionInfo => {
       const p = k.portfolio.position(assetId);
-      return p === undefined ? { assetId, qty: 0, avgCost: null, realized: 0n } : { assetId, qty: p.qty, avgCost: p.qty > 0 ? p.avgCost : null, realized: p.realized };
+      return p === undefined ? { assetId, qty: brandQty(0), avgCost: null, realized: brandCash(0n) } : { assetId, qty: brandQty(p.qty), avgCost: p.qty > 0 ? p.avgCost : null, realized: brandCash(p.realized) };
     };
     const log = (level: 'info' | 'warn') => (msg: string, fields?: Record<string, unknown>) => {
       k.config.logSink?.(fields === undefined ? { tsNs: k.now(), seq: k.lastSeq, level, msg } : { tsNs: k.now(), seq: k.lastSeq, level, msg, fields });
@@ -694,23 +695,24 @@ export class TradingKernel {
       markets: () => k.allMarkets(),
       market: (id) => k.market(id),
       pairOf: (assetId) => k.markets.pairOf(assetId),
-      book: (assetId): BookView | undefined => k.books.book(assetId),
-      available: (assetId, side) => k.exchange.availableLevels(assetId, side),
+      book: (assetId): BookView | undefined => brandBook(k.books.book(assetId)),
+      available: (assetId, side) => brandLevels(k.exchange.availableLevels(assetId, side)),
       feeTerms: (assetId) => k.exchange.feeTermsAt(assetId, k.now()),
       takerFee: (assetId, side, px, qty) => {
         // a query, not a command: a bad value stops the strategy with this message (as timers do)
         const problem = checkPx('px', px) ?? checkQty('qty', qty) ?? (side === 'BUY' || side === 'SELL' ? null : `side ${shown(side)} must be 'BUY' or 'SELL'`);
         if (problem !== null) throw new TypeError(`ctx.takerFee: ${problem}`);
-        return takerFee(k.exchange.feeTermsAt(assetId, k.now()), side, px, qty);
+        const fee = takerFee(k.exchange.feeTermsAt(assetId, k.now()), side, px, qty);
+        return { feeCash: brandCash(fee.feeCash), feeQty: brandQty(fee.feeQty) };
       },
       position,
       positions: () => k.portfolio.positions().map((p) => position(p.assetId)),
-      cash: () => k.portfolio.cash(),
+      cash: () => brandCash(k.portfolio.cash()),
       openOrders: (assetId?: string): OpenOrderInfo[] =>
         k.exchange
           .openOrders()
           .filter((o) => assetId === undefined || o.assetId === assetId)
-          .map((o) => ({ clientId: o.clientId, assetId: o.assetId, side: o.side, px: o.px, tif: o.tif, leavesQty: o.leavesQty, postOnly: o.postOnly })),
+          .map((o) => ({ clientId: o.clientId, assetId: o.assetId, side: o.side, px: brandPx(o.px), tif: o.tif, leavesQty: brandQty(o.leavesQty), postOnly: o.postOnly })),
       canTrade: (assetId) => !k.risk.halted && !k.strategyStopped && k.risk.isFresh(assetId, k.now()),
       buy: (spec) => k.place('BUY', spec),
       sell: (spec) => k.place('SELL', spec),

@@ -10,7 +10,7 @@
  * sides the venue states (non-null) are compared: a missing field is not read as an empty side. Books not
  * valid (awaiting a snapshot) are not compared.
  */
-import type { BookView } from '../strategy/api.ts';
+import type { BookReader } from '../book/reader.ts';
 import type { MarketEvent } from '../types/events.ts';
 import type { Px } from '../types/fixed.ts';
 import type { QualityTimeline } from './quality-timeline.ts';
@@ -19,7 +19,7 @@ import type { TopOfBookRecorder } from './series.ts';
 export function observeBooks(
   ev: MarketEvent,
   changed: Iterable<string>,
-  book: (assetId: string) => BookView | undefined,
+  book: (assetId: string) => BookReader | undefined,
   tsNs: bigint,
   tops: TopOfBookRecorder,
   timeline: QualityTimeline,

@@ -18,14 +18,27 @@
  * - A command with a bad value (a price in dollars instead of ticks, NaN, a bigint size, a number amount,
  *   qty 0, ...) is an OrderDenied (rule invalid_order) whose reason names the field, the value and the
  *   fix; the run goes on (src/core/kernel/command-check.ts).
+ * - Units are branded on this surface (units.ts): a plain number does not typecheck where a Px, Qty or
+ *   Cash is expected (make one with px('0.41'), qty('10'), usd('5'), or px.ticks(n) / qty.micro(n) /
+ *   usd.raw(n) after arithmetic, which check it). Getters return branded values, so a strategy that does
+ *   no arithmetic passes them straight back (ctx.sell({ px: book.bestAsk(), qty: ctx.position(id).qty })).
+ *   Exceptions, on purpose: `mid()` is a plain number (it can be a half tick); hook events and MarketMeta
+ *   carry the core's plain numbers (wrap with px.ticks() etc.).
  */
 import type { z } from 'zod';
-import type { Cash, D, Px, Qty } from '../types/fixed.ts';
-import type { BestBidAsk, FeedState, Level, MarketListed, MarketResolved, ReferencePrice, Side, TickSizeChanged, TradePrinted, BookSide } from '../types/events.ts';
+import type { D } from '../types/fixed.ts';
+import type { Cash, Px, Qty } from './units.ts';
+import type { BestBidAsk, FeedState, MarketListed, MarketResolved, ReferencePrice, Side, TickSizeChanged, TradePrinted, BookSide } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
 import type { OrderEvent, OrderFilled, TimeInForce } from '../types/orders.ts';
 import type { Rng } from '../rng.ts';
 import type { FeeTerms } from '../matching/fees.ts';
+
+/** One price level as the strategy API shows it: branded units (see units.ts). */
+export interface Level {
+  readonly px: Px;
+  readonly qty: Qty;
+}
 
 /**
  * Read-only view of one token's book (YES and NO views of a binary market are mirrors of one book).

@@ -6,7 +6,8 @@
  * Defaults: use zod 4's `.prefault('0.01')` (the default is parsed like user input); `.default()` would skip parsing.
  */
 import { z } from 'zod';
-import { formatCash, formatPx, formatQty, parseCash, parsePx, parseQty, type Cash, type Px, type Qty } from '../types/fixed.ts';
+import { formatCash, formatPx, formatQty, parseCash, parsePx, parseQty } from '../types/fixed.ts';
+import type { Cash, Px, Qty } from './units.ts';
 
 const text = z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? String(v) : v.trim()));
 
@@ -17,7 +18,7 @@ export const pxParam = (): z.ZodType<Px, string | number> =>
       ctx.addIssue({ code: 'custom', message: `'${s}' is not a price in [0, 1] on the 0.0001 grid` });
       return z.NEVER;
     }
-    return v;
+    return v as Px;
   });
 
 export const qtyParam = (): z.ZodType<Qty, string | number> =>
@@ -27,7 +28,7 @@ export const qtyParam = (): z.ZodType<Qty, string | number> =>
       ctx.addIssue({ code: 'custom', message: `'${s}' is not a share quantity (>= 0, at most 6 decimals)` });
       return z.NEVER;
     }
-    return v;
+    return v as Qty;
   });
 
 export const usdParam = (): z.ZodType<Cash, string | number> =>
@@ -37,7 +38,7 @@ export const usdParam = (): z.ZodType<Cash, string | number> =>
       ctx.addIssue({ code: 'custom', message: `'${s}' is not a dollar amount` });
       return z.NEVER;
     }
-    return v;
+    return v as Cash;
   });
 
 export const intParam = (): z.ZodType<number, string | number> =>
