@@ -29,7 +29,7 @@
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from 'poly';
 import { p } from 'poly';
-import { formatCash, formatPx, notional, type Cash } from 'poly';
+import { formatCash, formatPx, notional, px, usd, type Cash } from 'poly';
 import type { MarketResolved } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
@@ -44,7 +44,8 @@ const params = z.object({
 type Params = z.output<typeof params>;
 
 interface MarketState {
-  spent: Cash;
+  /** Dollars spent so far (1e-10 $; plain: a running sum). */
+  spent: bigint;
   inFlight: string | null;
   resolved: boolean;
 }
@@ -71,14 +72,14 @@ function create(ctx: StrategyContext<Params>) {
     if (s === undefined || end === null || s.resolved || s.inFlight !== null) return;
     if (now < end - P.window || now >= end) return;
     const cash = ctx.cash();
-    let left = P.budget - s.spent;
+    let left: Cash = usd.raw(P.budget - s.spent);
     if (cash < left) left = cash;
     if (left < MIN_MARKETABLE) return;
     for (const t of m.tokens) {
       const book = ctx.book(t.tokenId);
       const bid = book?.bestBid() ?? null;
       if (book === undefined || bid === null || bid < P.threshold || !ctx.canTrade(t.tokenId)) continue;
-      const cap = floorToTick(P.maxPx, tickOf(book, m));
+      const cap = px.ticks(floorToTick(P.maxPx, tickOf(book, m)));
       const sweep = sweepLevelsCash(ctx.available(t.tokenId, 'ask'), 'ask', left, cap);
       if (sweep.cost < MIN_MARKETABLE) continue;
       ctx.log.info('endgame: buying the favourite', { market: m.conditionId, outcome: t.outcome, bid: formatPx(bid), amount: formatCash(sweep.cost) });

@@ -40,7 +40,7 @@ export default defineStrategy({
         const bidding = open.some((o) => o.side === 'BUY' && o.px === bid);
         if (!bidding && bid <= maxBid && held + size <= maxPosition) ctx.buy({ assetId, px: bid, qty: size, postOnly: true });
         const offer = Math.max(ask, bid + edge);
-        if (held > 0 && offer <= ceiling && !open.some((o) => o.side === 'SELL')) ctx.sell({ assetId, px: offer, qty: held, postOnly: true });
+        if (held > 0 && offer <= ceiling && !open.some((o) => o.side === 'SELL')) ctx.sell({ assetId, px: px.ticks(offer), qty: held, postOnly: true });
       },
       onFill(fill) {
         ctx.log.info('filled', { side: fill.side, px: fill.px, qty: fill.qty, assetId: fill.assetId });

@@ -35,11 +35,11 @@
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext } from 'poly';
 import { p } from 'poly';
-import { D, PX_ONE, PX_SCALE, QTY_SCALE } from 'poly';
+import { D, PX_SCALE, QTY_SCALE, qty, type Px } from 'poly';
 import type { FeedState, MarketResolved } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
-import { ceilToTick, clampPx, dollarsToPx, endDateNs, floorToTick, minSizeOf, tickOf } from './lib/helpers.ts';
+import { ceilToTick, clampPx, complementPx, dollarsToPx, endDateNs, floorToTick, minQty, minSizeOf, tickOf } from './lib/helpers.ts';
 import { QuoteSlots, type LiveQuote, type QuoteSpec } from './lib/quotes.ts';
 
 const params = z.object({
@@ -54,25 +54,26 @@ const params = z.object({
 type Params = z.output<typeof params>;
 
 export interface MakerQuotes {
-  /** YES bid price (Px) or null. */
-  readonly bid: number | null;
-  /** YES ask price (Px) or null; quoted as a BUY of NO at 1 - ask. */
-  readonly ask: number | null;
+  /** YES bid price or null. */
+  readonly bid: Px | null;
+  /** YES ask price or null; quoted as a BUY of NO at 1 - ask. */
+  readonly ask: Px | null;
 }
 
 /** Where to quote, given the YES book, the net inventory (shares, 1e-6) and the parameters. */
-export function makerPrices(book: BookView, tick: number, net: number, P: Pick<Params, 'halfSpread' | 'skewPerShare'>): MakerQuotes {
+export function makerPrices(book: BookView, tick: Px, net: number, P: Pick<Params, 'halfSpread' | 'skewPerShare'>): MakerQuotes {
   const mid = book.midDollars();
   if (mid === null) return { bid: null, ask: null };
   const skew = new D(net).div(QTY_SCALE).mul(P.skewPerShare).div(PX_SCALE);
   const half = new D(P.halfSpread).div(PX_SCALE);
-  let bid = floorToTick(dollarsToPx(mid.sub(half).sub(skew), 'down'), tick);
-  let ask = ceilToTick(dollarsToPx(mid.add(half).sub(skew), 'up'), tick);
+  // plain tick counts until clamped into [tick, 1 - tick] (which makes them prices)
+  let rawBid = floorToTick(dollarsToPx(mid.sub(half).sub(skew), 'down'), tick);
+  let rawAsk = ceilToTick(dollarsToPx(mid.add(half).sub(skew), 'up'), tick);
   const bestBid = book.bestBid(), bestAsk = book.bestAsk();
-  if (bestAsk !== null) bid = Math.min(bid, bestAsk - tick);
-  if (bestBid !== null) ask = Math.max(ask, bestBid + tick);
-  bid = clampPx(bid, tick);
-  ask = clampPx(ask, tick);
+  if (bestAsk !== null) rawBid = Math.min(rawBid, bestAsk - tick);
+  if (bestBid !== null) rawAsk = Math.max(rawAsk, bestBid + tick);
+  const bid = clampPx(rawBid, tick);
+  const ask = clampPx(rawAsk, tick);
   return bid < ask ? { bid, ask } : { bid: null, ask: null };
 }
 
@@ -113,12 +114,12 @@ function create(ctx: StrategyContext<Params>) {
     const bidQty = Math.min(P.size, P.maxPosition - net);
     const askQty = Math.min(P.size, P.maxPosition + net);
     const moved = (cur: LiveQuote, spec: QuoteSpec) => Math.abs(cur.px - spec.px) >= P.requoteThreshold * tick;
-    quotes.want(`${cid}:bid`, bid !== null && bidQty >= min ? { assetId: yes, side: 'BUY', px: bid, qty: bidQty } : null, moved);
-    quotes.want(`${cid}:ask`, ask !== null && askQty >= min ? { assetId: no, side: 'BUY', px: PX_ONE - ask, qty: askQty } : null, moved);
+    quotes.want(`${cid}:bid`, bid !== null && bidQty >= min ? { assetId: yes, side: 'BUY', px: bid, qty: qty.micro(bidQty) } : null, moved);
+    quotes.want(`${cid}:ask`, ask !== null && askQty >= min ? { assetId: no, side: 'BUY', px: complementPx(ask), qty: qty.micro(askQty) } : null, moved);
   }
 
   function mergePairs(m: MarketMeta): void {
-    const pairs = Math.min(ctx.position(m.tokens[0]!.tokenId).qty, ctx.position(m.tokens[1]!.tokenId).qty);
+    const pairs = minQty(ctx.position(m.tokens[0]!.tokenId).qty, ctx.position(m.tokens[1]!.tokenId).qty);
     if (pairs > 0) ctx.merge(m.conditionId, pairs);
   }
 

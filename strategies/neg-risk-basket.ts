@@ -31,11 +31,11 @@
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext } from 'poly';
 import { p } from 'poly';
-import { PX_ONE, formatCash, formatQty, notional, type Cash, type Px, type Qty } from 'poly';
+import { PX_ONE, formatCash, formatQty, notional, usd, type Cash, type Px, type Qty } from 'poly';
 import type { Level, MarketListed } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
-import { MIN_MARKETABLE, floorToLot, planBuy, type BuyFeeShares, type BuyPlan } from './lib/helpers.ts';
+import { MIN_MARKETABLE, floorToLot, minQty, planBuy, type BuyFeeShares, type BuyPlan } from './lib/helpers.ts';
 
 const params = z.object({
   size: p.qty().prefault('10'),
@@ -81,8 +81,8 @@ export function planBasket(
     legs = n > 0 ? plan(n) : null;
     if (legs === null || total(legs) > cashCap) return null;
   }
-  const sets = Math.min(...legs.map((l) => l.netQty));
-  const cost = total(legs);
+  const sets = minQty(...legs.map((l) => l.netQty));
+  const cost = usd.raw(total(legs));
   if (sets <= 0 || cost > notional(PX_ONE - minEdge, sets)) return null;
   if (legs.some((l) => l.cost < MIN_MARKETABLE)) return null;
   return { legs, sets, cost };

@@ -30,7 +30,7 @@
 import { z } from 'zod';
 import { defineStrategy, type StrategyContext, type TimerInfo } from 'poly';
 import { p } from 'poly';
-import { D, PX_SCALE, formatPx, notional, type Px } from 'poly';
+import { D, PX_SCALE, formatPx, notional, px, type Px } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
 import { MIN_MARKETABLE, minSizeOf, tickOf } from './lib/helpers.ts';
@@ -89,7 +89,7 @@ function create(ctx: StrategyContext<Params>) {
     const bid = book?.bestBid() ?? null;
     if (book === undefined || bid === null || !ctx.canTrade(tr.token)) return; // retry on the next update
     const tick = tickOf(book, m);
-    const worst: Px = Math.max(tick, bid - P.maxSlippage);
+    const worst: Px = px.ticks(Math.max(tick, bid - P.maxSlippage));
     if (notional(worst, held) < MIN_MARKETABLE) {
       ctx.log.warn('spike-fade: position too small to sell, holding to settlement', { market: m.conditionId });
       trades.delete(m.conditionId);

@@ -42,11 +42,11 @@
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext, type TimerInfo } from 'poly';
 import { p } from 'poly';
-import { D, PX_ONE, formatCash, formatQty, notional, type Cash, type FeeTerms, type Px, type Qty } from 'poly';
+import { D, PX_ONE, formatCash, formatQty, notional, usd, type Cash, type FeeTerms, type Px, type Qty } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
 import type { Level } from 'poly';
-import { MIN_MARKETABLE, feeFraction, floorToLot, planBuy, type BuyFeeShares, type BuyPlan } from './lib/helpers.ts';
+import { MIN_MARKETABLE, feeFraction, floorToLot, minQty, planBuy, type BuyFeeShares, type BuyPlan } from './lib/helpers.ts';
 
 const params = z.object({
   size: p.qty().prefault('100'),
@@ -80,7 +80,7 @@ export function planPairs(
   const limit = new D(PX_ONE - minEdge);
   const yes = yesLeg.asks, no = noLeg.asks;
   let i = 0, j = 0, usedY = 0, usedN = 0, taken = 0;
-  let cashLeft = cashCap;
+  let cashLeft: bigint = cashCap;
   while (i < yes.length && j < no.length && taken < maxPairs) {
     const ly = yes[i]!, ln = no[j]!;
     // Pairs merged per pair bought: the leg that loses more shares to the fee decides.
@@ -108,8 +108,8 @@ export function planPairs(
   const y = planBuy(yesLeg.assetId, yes, qty, yesLeg.fee);
   const n = planBuy(noLeg.assetId, no, qty, noLeg.fee);
   if (y === null || n === null) return null;
-  const pairs = Math.min(y.netQty, n.netQty);
-  const cost = y.cost + n.cost;
+  const pairs = minQty(y.netQty, n.netQty);
+  const cost = usd.raw(y.cost + n.cost);
   if (pairs <= 0 || cost > notional(PX_ONE - minEdge, pairs)) return null;
   if (y.cost < MIN_MARKETABLE || n.cost < MIN_MARKETABLE) return null;
   return { yes: y, no: n, pairs, cost };
@@ -153,7 +153,7 @@ function create(ctx: StrategyContext<Params>) {
       ctx.setTimeout(`retry:${cid}`, P.cooldown);
       const m = ctx.market(cid);
       if (!binary(m)) continue;
-      const pairs = Math.min(ctx.position(m.tokens[0]!.tokenId).qty, ctx.position(m.tokens[1]!.tokenId).qty);
+      const pairs = minQty(ctx.position(m.tokens[0]!.tokenId).qty, ctx.position(m.tokens[1]!.tokenId).qty);
       if (pairs > 0) ctx.merge(cid, pairs);
     }
   }

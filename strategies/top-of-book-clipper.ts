@@ -27,7 +27,7 @@
  */
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext } from 'poly';
-import { p } from 'poly';
+import { p, qty } from 'poly';
 import type { MarketResolved } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
@@ -62,10 +62,11 @@ function create(ctx: StrategyContext<Params>) {
     const atTouch = (key: string, px: number | null) => px !== null && quotes.get(key)?.px === px;
     const bidQty = Math.min(P.size, P.maxInventory - held);
     const wantBid = bid !== null && (bidQty >= min || atTouch(`${token}:bid`, bid));
-    quotes.want(`${token}:bid`, wantBid ? { assetId: token, side: 'BUY', px: bid, qty: bidQty } : null);
+    // (bidQty < min only when a live quote stays at the touch: want() then keeps it and never sends this size)
+    quotes.want(`${token}:bid`, wantBid ? { assetId: token, side: 'BUY', px: bid, qty: qty.micro(Math.max(0, bidQty)) } : null);
     const askQty = Math.min(P.size, held);
     const wantAsk = P.sides === 'both' && ask !== null && (askQty >= min || atTouch(`${token}:ask`, ask));
-    quotes.want(`${token}:ask`, wantAsk ? { assetId: token, side: 'SELL', px: ask, qty: askQty } : null);
+    quotes.want(`${token}:ask`, wantAsk ? { assetId: token, side: 'SELL', px: ask, qty: qty.micro(askQty) } : null);
   }
 
   function requote(token: string): void {

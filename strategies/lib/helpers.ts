@@ -3,7 +3,12 @@
  * buy plans. Pure: no clock, no I/O, no floats for money.
  *
  * Invariants
- * - Prices are Px (1e-4 integer ticks), sizes Qty (1e-6 shares), dollars Cash (bigint 1e-10 $).
+ * - Prices are Px (1e-4 integer ticks), sizes Qty (1e-6 shares), dollars Cash (bigint 1e-10 $), branded
+ *   (poly's units: a plain number is not a Px). Arithmetic on them gives plain numbers; the helpers here
+ *   turn results back into branded values through poly's checked constructors (px.ticks, qty.micro,
+ *   usd.raw), so a helper never hands out a NaN, a fraction or an out-of-range price as a Px.
+ * - Tick rounding (floorToTick, ceilToTick) works on any tick count (a mid, a computed price, possibly
+ *   outside [0, 1]) and returns a plain number; clampPx, offsetPx and complementPx return a Px.
  * - Nothing here guesses the venue: fees come from the engine (`ctx.takerFee` / `ctx.feeTerms`, the exact
  *   FeeModel the paper exchange charges, dated regimes included) and the liquidity still available to us
  *   from `ctx.available` (displayed minus our own taker fills, the exchange's overlay). The helpers take
@@ -14,38 +19,47 @@
  * - A non-integer fee exponent is evaluated by decimal.js at 60 digits (not exact, still rounded up).
  */
 import type { BookSide, BookView, FeeTerms } from 'poly';
-import { D, PX_ONE, PX_SCALE, QTY_SCALE, type Cash, type Px, type Qty } from 'poly';
+import { D, PX_ONE, PX_SCALE, px, qty as shares, usd, type Cash, type Px, type Qty } from 'poly';
 import type { Level } from 'poly';
 import type { MarketMeta } from 'poly';
 
 /** Default tick when neither the book nor the metadata knows it. */
-export const DEFAULT_TICK: Px = 100;
+export const DEFAULT_TICK: Px = px('0.01');
 /** Default minimum resting-order size (Polymarket's usual 5 shares). */
-export const DEFAULT_MIN_SIZE: Qty = 5 * QTY_SCALE;
+export const DEFAULT_MIN_SIZE: Qty = shares('5');
 /** Marketable orders must be worth at least $1 (PROTOCOL.md §5). */
-export const MIN_MARKETABLE: Cash = 10n ** 10n;
+export const MIN_MARKETABLE: Cash = usd('1');
 /** Venue share precision: 2 decimals = 10_000 micro-shares. */
-export const SHARE_LOT: Qty = 10_000;
+export const SHARE_LOT: Qty = shares('0.01');
 
 /** The token's tick: the book's, else the market's, else 0.01. */
 export function tickOf(book: BookView | undefined, meta: MarketMeta | undefined): Px {
-  return book?.tickSize ?? meta?.tickSize ?? DEFAULT_TICK;
+  if (book?.tickSize != null) return book.tickSize;
+  return meta?.tickSize != null ? px.ticks(meta.tickSize) : DEFAULT_TICK;
 }
 
 /** Minimum size of a resting (GTC/GTD) order in this market. */
 export function minSizeOf(meta: MarketMeta | undefined): Qty {
-  return meta?.minOrderSize ?? DEFAULT_MIN_SIZE;
+  return meta?.minOrderSize != null ? shares.micro(meta.minOrderSize) : DEFAULT_MIN_SIZE;
 }
 
-export const floorToTick = (px: Px, tick: Px): Px => Math.floor(px / tick) * tick;
-export const ceilToTick = (px: Px, tick: Px): Px => Math.ceil(px / tick) * tick;
-/** Into the venue's valid range [tick, 1 - tick]. */
-export const clampPx = (px: Px, tick: Px): Px => Math.min(PX_ONE - tick, Math.max(tick, px));
-/** Rounds shares down to the venue's 0.01-share precision. */
-export const floorToLot = (qty: Qty): Qty => Math.floor(qty / SHARE_LOT) * SHARE_LOT;
+/** A tick count (a mid, a computed price) rounded down to a multiple of `tick`; plain: clamp or check it to order with it. */
+export const floorToTick = (ticks: number, tick: Px): number => Math.floor(ticks / tick) * tick;
+/** A tick count rounded up to a multiple of `tick`; plain, as floorToTick. */
+export const ceilToTick = (ticks: number, tick: Px): number => Math.ceil(ticks / tick) * tick;
+/** A tick count into the venue's valid range [tick, 1 - tick], as a Px (throws only on NaN or a fraction). */
+export const clampPx = (ticks: number, tick: Px): Px => px.ticks(Math.min(PX_ONE - tick, Math.max(tick, ticks)));
+/** `p` moved by `delta` ticks (negative = down), checked: throws outside [0, 1]. offsetPx(bid, tick) = one tick above the bid. */
+export const offsetPx = (p: Px, delta: number): Px => px.ticks(p + delta);
+/** 1 - p: the NO price of a YES price (a BUY of NO at 1 - ask is the same trade as a SELL of YES at ask). */
+export const complementPx = (p: Px): Px => px.ticks(PX_ONE - p);
+/** Rounds shares (>= 0) down to the venue's 0.01-share precision. */
+export const floorToLot = (q: number): Qty => shares.micro(Math.floor(q / SHARE_LOT) * SHARE_LOT);
+/** The smallest of one or more quantities, as a Qty (Math.min gives a plain number); throws when given none. */
+export const minQty = (...qs: readonly Qty[]): Qty => shares.micro(Math.min(...qs));
 
-/** A price in dollars (Decimal) -> Px, rounded down or up to the 1e-4 grid. */
-export function dollarsToPx(v: D, mode: 'down' | 'up'): Px {
+/** A price in dollars (Decimal) -> ticks, rounded down or up to the 1e-4 grid; plain (may be outside [0, 1]: clamp it). */
+export function dollarsToPx(v: D, mode: 'down' | 'up'): number {
   return v.mul(PX_SCALE).toDecimalPlaces(0, mode === 'down' ? D.ROUND_FLOOR : D.ROUND_CEIL).toNumber();
 }
 
@@ -83,9 +97,9 @@ export function endDateNs(meta: MarketMeta | undefined): bigint | null {
 export type BuyFeeShares = (px: Px, qty: Qty) => Qty;
 
 /** Fee shares per share bought at px under `t` (ctx.feeTerms): a fraction for quick marginal checks, not rounded. */
-export function feeFraction(t: FeeTerms | null, px: Px): D {
-  if (t === null || px <= 0) return new D(0);
-  const p = new D(px).div(PX_SCALE);
+export function feeFraction(t: FeeTerms | null, price: Px): D {
+  if (t === null || price <= 0) return new D(0);
+  const p = new D(price).div(PX_SCALE);
   return t.rate.mul(p.mul(new D(1).sub(p)).pow(t.exponent)).div(p);
 }
 
@@ -110,7 +124,7 @@ export function planBuy(assetId: string, asks: readonly Level[], qty: Qty, feeSh
   if (!s.complete || last === undefined) return null;
   let feeQty = 0;
   for (const f of s.fills) feeQty += feeShares(f.px, f.qty);
-  return { assetId, qty, cost: s.cost, worstPx: last.px, netQty: qty - feeQty, fills: s.fills };
+  return { assetId, qty, cost: s.cost, worstPx: last.px, netQty: shares.micro(qty - feeQty), fills: s.fills };
 }
 
 /** The result of walking a ladder (same meaning as BookView.sweep). */
@@ -125,17 +139,17 @@ const beyond = (side: BookSide, px: Px, limit: Px | undefined): boolean => limit
 
 /** Takes up to `qty` shares from `levels` (best first), each level at its own price, up to `limitPx`. */
 export function sweepLevels(levels: readonly Level[], side: BookSide, qty: Qty, limitPx?: Px): LadderSweep {
-  let left = qty;
+  let left: number = qty;
   let cost = 0n;
   const fills: Level[] = [];
   for (const l of levels) {
     if (left <= 0 || beyond(side, l.px, limitPx)) break;
-    const take = Math.min(l.qty, left);
+    const take = shares.micro(Math.min(l.qty, left));
     fills.push({ px: l.px, qty: take });
     cost += BigInt(l.px) * BigInt(take);
     left -= take;
   }
-  return { filledQty: qty - left, cost, fills, complete: left === 0 };
+  return { filledQty: shares.micro(qty - left), cost: usd.raw(cost), fills, complete: left === 0 };
 }
 
 /**
@@ -143,18 +157,19 @@ export function sweepLevels(levels: readonly Level[], side: BookSide, qty: Qty, 
  * exchange fills a dollar-sized BUY. `complete` = the budget, not the depth or the limit, ended the walk.
  */
 export function sweepLevelsCash(levels: readonly Level[], side: BookSide, cash: Cash, limitPx?: Px): LadderSweep {
-  let left = cash;
+  let left: bigint = cash;
   let filled = 0;
   const fills: Level[] = [];
+  const done = (complete: boolean): LadderSweep => ({ filledQty: shares.micro(filled), cost: usd.raw(cash - left), fills, complete });
   for (const l of levels) {
     if (beyond(side, l.px, limitPx) || l.px <= 0) break;
     const afford = left / BigInt(l.px);
     const take = Number(afford < BigInt(l.qty) ? afford : BigInt(l.qty));
-    if (take <= 0) return { filledQty: filled, cost: cash - left, fills, complete: true };
-    fills.push({ px: l.px, qty: take });
+    if (take <= 0) return done(true);
+    fills.push({ px: l.px, qty: shares.micro(take) });
     left -= BigInt(l.px) * BigInt(take);
     filled += take;
-    if (take < l.qty) return { filledQty: filled, cost: cash - left, fills, complete: true };
+    if (take < l.qty) return done(true);
   }
-  return { filledQty: filled, cost: cash - left, fills, complete: left === 0n };
+  return done(left === 0n);
 }
