@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { L2Book } from '../../src/core/book/l2.ts';
 import { takerFee, type FeeTerms as EngineTerms } from '../../src/core/matching/fees.ts';
-import { D, type Px } from '../../src/core/types/fixed.ts';
-import type { Level } from '../../src/core/types/events.ts';
+import { D } from '../../src/core/types/fixed.ts';
+import type { Level, Px } from '../../src/api.ts';
 import noop from '../noop.ts';
 import { SEC, WireScript, binaryMarket, noId, px, q, runScript, usd, yesId } from '../../test/strategies/helpers.ts';
 import { ceilToTick, clampPx, endDateNs, floorToLot, floorToTick, isoToNs, planBuy, sweepLevels, sweepLevelsCash } from './helpers.ts';
@@ -47,7 +47,7 @@ describe('ticks and lots', () => {
 
 describe('planBuy', () => {
   const terms: EngineTerms = { rate: new D('0.07'), exponent: new D(1), rebateRate: new D(0), source: 'test' };
-  const engineFee = (p: Px, n: number) => takerFee(terms, 'BUY', p, n).feeQty;
+  const engineFee = (p: Px, n: number) => q.micro(takerFee(terms, 'BUY', p, n).feeQty);
 
   it('walks the depth and reports cost, worst price and shares after the fee it is given, level by level', () => {
     const asks: Level[] = [{ px: px('0.40'), qty: q('10') }, { px: px('0.50'), qty: q('10') }];
@@ -56,8 +56,8 @@ describe('planBuy', () => {
     expect(plan.worstPx).toBe(px('0.50'));
     // the engine's fee per level: 10 x 0.07 x 0.24 = $0.168 -> 0.42 sh; 5 x 0.07 x 0.25 = $0.0875 -> 0.175 sh
     expect(plan.netQty).toBe(q('15') - q('0.42') - q('0.175'));
-    expect(planBuy('t', asks, q('15'), () => 0)!.netQty).toBe(q('15'));
-    expect(planBuy('t', asks, q('21'), () => 0)).toBeNull();
+    expect(planBuy('t', asks, q('15'), () => q('0'))!.netQty).toBe(q('15'));
+    expect(planBuy('t', asks, q('21'), () => q('0'))).toBeNull();
   });
 });
 
@@ -74,12 +74,12 @@ describe('ladder sweeps', () => {
     );
     fc.assert(
       fc.property(ladder, fc.integer({ min: 1, max: 3_000_000_000 }), fc.bigInt({ min: 1n, max: 50n * 10n ** 10n }), ([pxs, qtys], qty, cash) => {
-        const levels = pxs.map((p, i) => ({ px: p, qty: qtys[i]! }));
+        const levels = pxs.map((p, i) => ({ px: px.ticks(p), qty: q.micro(qtys[i]!) }));
         const b = book(levels);
         const limit = pxs[Math.floor(pxs.length / 2)]!;
-        const a = sweepLevels(levels, 'ask', qty, limit), e = b.sweep('ask', qty, limit);
+        const a = sweepLevels(levels, 'ask', q.micro(qty), px.ticks(limit)), e = b.sweep('ask', qty, limit);
         expect([a.filledQty, a.cost, a.fills, a.complete]).toEqual([e.filledQty, e.cost, e.fills, e.complete]);
-        const c = sweepLevelsCash(levels, 'ask', cash, limit), f = b.sweepCash('ask', cash, limit);
+        const c = sweepLevelsCash(levels, 'ask', usd.raw(cash), px.ticks(limit)), f = b.sweepCash('ask', cash, limit);
         expect([c.filledQty, c.cost, c.fills, c.complete]).toEqual([f.filledQty, f.cost, f.fills, f.complete]);
       }),
       SEED,

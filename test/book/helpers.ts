@@ -1,29 +1,30 @@
 // Test helpers for the book suite: readable levels from venue-style strings, and event builders.
 import type { BookDelta, BookSide, BookSnapshot, Level, LevelChange, TickSizeChanged } from '../../src/core/types/events.ts';
+import type { Cash as BCash, Px as BPx, Qty as BQty } from '../../src/core/strategy/units.ts';
 import { parsePx, parseQty, type Px } from '../../src/core/types/fixed.ts';
 import type { MarketMeta } from '../../src/core/types/market.ts';
 
-/** Price string -> Px, failing the test on a bad literal. */
-export function px(price: string): Px {
+/** Price string -> Px (branded, so strategy API calls take it too), failing the test on a bad literal. */
+export function px(price: string): BPx {
   const v = parsePx(price);
   if (v === null) throw new Error(`bad price literal ${price}`);
-  return v;
+  return v as BPx;
 }
 
 /** Size string -> Qty, failing the test on a bad literal. */
-export function qty(size: string): number {
+export function qty(size: string): BQty {
   const v = parseQty(size);
   if (v === null) throw new Error(`bad size literal ${size}`);
-  return v;
+  return v as BQty;
 }
 
 /** A level from venue strings: L('0.51', '200'). */
 export const L = (price: string, size: string): Level => ({ px: px(price), qty: qty(size) });
 
 /** Dollars string -> Cash (1e-10 $) by exact scaling. */
-export function cash(dollars: string): bigint {
+export function cash(dollars: string): BCash {
   const [i = '0', f = ''] = dollars.split('.');
-  return BigInt(i + f.padEnd(10, '0'));
+  return BigInt(i + f.padEnd(10, '0')) as BCash;
 }
 
 let seq = 0;

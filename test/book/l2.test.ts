@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { L2Book } from '../../src/core/book/l2.ts';
 import type { BookView } from '../../src/core/strategy/api.ts';
+import { brandBook } from '../../src/core/strategy/surface.ts';
 import { D } from '../../src/core/types/fixed.ts';
 import { cash, L, px, qty } from './helpers.ts';
 
@@ -80,8 +81,10 @@ describe('L2Book snapshot and reads', () => {
     expect(one.isCrossed()).toBe(false);
   });
 
-  it('satisfies the strategy BookView shape', () => {
-    const view: BookView = sample();
+  it('is what the kernel hands a strategy as its BookView (same object, branded units)', () => {
+    const book = sample();
+    const view: BookView = brandBook(book);
+    expect(view).toBe(book);
     expect(view.bestBid()).toBe(4900);
   });
 });

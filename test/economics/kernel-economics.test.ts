@@ -12,7 +12,7 @@ import { NS_PER_S } from '../../src/core/time.ts';
 import { D } from '../../src/core/types/fixed.ts';
 import type { MarketMeta } from '../../src/core/types/market.ts';
 import type { RawRecord } from '../../src/core/types/raw.ts';
-import { at, COND_A, NO_A, qty, usd, YES_A } from '../reports/helpers.ts';
+import { at, COND_A, NO_A, px, qty, usd, YES_A } from '../reports/helpers.ts';
 
 const META: MarketMeta = {
   conditionId: COND_A, id: '1', slug: 'econ-test', question: 'Up?',
@@ -37,7 +37,7 @@ const strategy = defineStrategy({
       onBook(assetId) {
         if (placed || assetId !== YES_A) return;
         placed = true;
-        ctx.buy({ assetId: YES_A, px: 4900, qty: qty('600'), postOnly: true });
+        ctx.buy({ assetId: YES_A, px: px('0.49'), qty: qty('600'), postOnly: true });
       },
     };
   },

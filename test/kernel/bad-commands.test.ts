@@ -11,7 +11,7 @@ import { TradingKernel } from '../../src/core/kernel/trading-kernel.ts';
 import { constantLatency, conservativeQueue, noFees } from '../../src/core/matching/index.ts';
 import { defaultRiskLimits } from '../../src/core/risk/risk.ts';
 import { defineStrategy, type StrategyContext, type StrategyHooks } from '../../src/core/strategy/api.ts';
-import type { Px } from '../../src/core/types/fixed.ts';
+import { qty, type Px } from '../../src/core/strategy/units.ts';
 import type { OrderDenied } from '../../src/core/types/orders.ts';
 import badNumbers from '../fixtures/strategies/bad-numbers.ts';
 import { binaryMarket, SEC, StrategyRun, T0, WireScript } from '../strategies/helpers.ts';
@@ -65,8 +65,8 @@ describe('bad numbers from a strategy', () => {
 
   it('a hook that re-sends a refused order forever is stopped at the per-instant command limit, not hung', () => {
     const k = raw((ctx) => ({
-      onStart: () => void ctx.buy({ assetId: m.tokens[0]!.tokenId, px: 0.4 as Px, qty: 10_000_000 }),
-      onOrder: (ev) => void (ev.type === 'order_denied' && ctx.buy({ assetId: m.tokens[0]!.tokenId, px: 0.4 as Px, qty: 10_000_000 })),
+      onStart: () => void ctx.buy({ assetId: m.tokens[0]!.tokenId, px: 0.4 as Px, qty: qty('10') }),
+      onOrder: (ev) => void (ev.type === 'order_denied' && ctx.buy({ assetId: m.tokens[0]!.tokenId, px: 0.4 as Px, qty: qty('10') })),
     }));
     for (const r of script.records) k.onRecord(r);
     k.finish();

@@ -4,6 +4,7 @@ import { TradingKernel, type KernelConfig } from '../../src/core/kernel/trading-
 import { conservativeQueue, constantLatency, noFees } from '../../src/core/matching/index.ts';
 import { defaultRiskLimits } from '../../src/core/risk/risk.ts';
 import { defineStrategy, type StrategyHooks, type StrategyContext } from '../../src/core/strategy/api.ts';
+import { px, qty, usd } from '../../src/core/strategy/units.ts';
 import { formatCash, parsePx, parseQty } from '../../src/core/types/fixed.ts';
 import type { MarketMeta } from '../../src/core/types/market.ts';
 import { rawRecord, type RawRecord } from '../../src/core/types/raw.ts';
@@ -60,8 +61,8 @@ describe('TradingKernel', () => {
           if (sent || assetId !== YES) return;
           sent = true;
           // $15 of YES: 20 @0.50 would cost $10, then 10 @0.55 = $5.5 -> only 9.090909 shares fit in the last $5
-          ctx.marketBuy({ assetId: YES, spend: 15n * 10n ** 10n, tif: 'FAK' });
-          ctx.buy({ assetId: YES, px: parsePx('0.45')!, qty: parseQty('20')! });
+          ctx.marketBuy({ assetId: YES, spend: usd('15'), tif: 'FAK' });
+          ctx.buy({ assetId: YES, px: px('0.45'), qty: qty('20') });
         },
         onOrder(ev) { seen.push(ev.type); },
       };
@@ -80,7 +81,7 @@ describe('TradingKernel', () => {
 
   it('is deterministic and samples equity on a fixed clock grid', () => {
     const run = () => {
-      const k = new TradingKernel(config((ctx) => ({ onBook: (a) => void (a === YES && ctx.openOrders().length === 0 && ctx.buy({ assetId: YES, px: parsePx('0.40')!, qty: parseQty('5')! })) })));
+      const k = new TradingKernel(config((ctx) => ({ onBook: (a) => void (a === YES && ctx.openOrders().length === 0 && ctx.buy({ assetId: YES, px: px('0.40'), qty: qty('5') })) })));
       for (const r of data) k.onRecord(r);
       k.finish();
       return JSON.stringify({ eq: k.journal.equity, ev: k.journal.events }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -97,7 +98,7 @@ describe('TradingKernel', () => {
     const trace: string[] = [];
     const k = new TradingKernel(config((ctx) => ({
       onStart() { ctx.setTimer('at-2s', T0 + 2n * S); },
-      onTimer(t) { trace.push(`timer ${t.name} ${(ctx.now() - T0) / S}`); ctx.marketBuy({ assetId: YES, spend: 5n * 10n ** 10n }); },
+      onTimer(t) { trace.push(`timer ${t.name} ${(ctx.now() - T0) / S}`); ctx.marketBuy({ assetId: YES, spend: usd('5') }); },
       onTrade(t) { trace.push(`trade ${(t.recvNs - T0) / S}`); },
       onFill(f) { trace.push(`fill ${(f.tsNs - T0) / 1_000_000n}ms`); },
     }), 250_000_000n));
@@ -108,7 +109,7 @@ describe('TradingKernel', () => {
 
   it('stops a strategy that throws, cancels its orders, and keeps running', () => {
     const k = new TradingKernel(config((ctx) => ({
-      onBook(a) { if (a === YES && ctx.openOrders().length === 0) ctx.buy({ assetId: YES, px: parsePx('0.30')!, qty: parseQty('5')! }); },
+      onBook(a) { if (a === YES && ctx.openOrders().length === 0) ctx.buy({ assetId: YES, px: px('0.30'), qty: qty('5') }); },
       onTrade() { throw new Error('boom'); },
     })));
     for (const r of data) k.onRecord(r);
@@ -121,7 +122,7 @@ describe('TradingKernel', () => {
   it('stops a strategy that re-sends a refused order forever at one instant, instead of hanging', () => {
     let sent = 0;
     const k = new TradingKernel(config((ctx) => {
-      const send = () => { sent += 1; ctx.buy({ assetId: YES, px: parsePx('0.40')!, qty: parseQty('5000')! }); };
+      const send = () => { sent += 1; ctx.buy({ assetId: YES, px: px('0.40'), qty: qty('5000') }); };
       return { onBook: (a) => void (a === YES && sent === 0 && send()), onOrder: (ev) => void (ev.type === 'order_denied' && send()) };
     }));
     k.onRecord(data[0]!);
@@ -149,7 +150,7 @@ describe('TradingKernel', () => {
 
   it('can drop the order-event log (flat memory) without changing fills, orders or equity', () => {
     const run = (keepEventLog: boolean) => {
-      const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.openOrders().length === 0 && ctx.buy({ assetId: YES, px: parsePx('0.45')!, qty: parseQty('5')! })) })), keepEventLog });
+      const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.openOrders().length === 0 && ctx.buy({ assetId: YES, px: px('0.45'), qty: qty('5') })) })), keepEventLog });
       for (const r of data) k.onRecord(r);
       k.finish();
       return k;
@@ -167,9 +168,9 @@ describe('TradingKernel', () => {
       ...config((ctx) => ({
         onBook(a) {
           if (a !== YES || ctx.openOrders().length > 0 || k.journal.fills.length > 0) return;
-          ctx.buy({ assetId: YES, px: parsePx('0.30')!, qty: parseQty('5')! });
+          ctx.buy({ assetId: YES, px: px('0.30'), qty: qty('5') });
           // $15 of YES at 0.50/0.55 is worth 29.090909 x mid 0.475 = $13.82: a $1.18 loss against a $1 limit
-          ctx.marketBuy({ assetId: YES, spend: 15n * 10n ** 10n, tif: 'FAK' });
+          ctx.marketBuy({ assetId: YES, spend: usd('15'), tif: 'FAK' });
         },
       })),
       risk: { ...defaultRiskLimits, maxDailyLoss: 10n ** 10n },
@@ -182,7 +183,7 @@ describe('TradingKernel', () => {
   });
 
   it('turns a risk breach into a denial event, not a throw', () => {
-    const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.buy({ assetId: YES, px: parsePx('0.40')!, qty: parseQty('5000')! })) })) });
+    const k = new TradingKernel({ ...config((ctx) => ({ onBook: (a) => void (a === YES && ctx.buy({ assetId: YES, px: px('0.40'), qty: qty('5000') })) })) });
     for (const r of data.slice(0, 1)) k.onRecord(r);
     k.finish();
     expect(k.journal.denials[0]?.rule).toBe('insufficient_cash');

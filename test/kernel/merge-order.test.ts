@@ -166,7 +166,7 @@ describe('merge through the command path (randomized)', () => {
                   if (act.k === 'buy') sent.push({ id: ctx.marketBuy({ assetId: asset, spend: usd(String(act.dollars)), worstPx: px(asset === YES ? '0.47' : '0.55'), tif: 'FAK' }), kind: 'order', atNs: ctx.now() });
                   else if (act.k === 'sell') {
                     const held = ctx.position(asset).qty;
-                    if (held > 0) sent.push({ id: ctx.marketSell({ assetId: asset, qty: Math.min(held, q(String(act.shares))), worstPx: px(asset === YES ? '0.45' : '0.53'), tif: 'FAK' }), kind: 'order', atNs: ctx.now() });
+                    if (held > 0) sent.push({ id: ctx.marketSell({ assetId: asset, qty: q.micro(Math.min(held, q(String(act.shares)))), worstPx: px(asset === YES ? '0.45' : '0.53'), tif: 'FAK' }), kind: 'order', atNs: ctx.now() });
                   } else sent.push({ id: ctx.merge(m.conditionId, q(String(act.shares))), kind: 'merge', atNs: ctx.now() });
                 }
               },

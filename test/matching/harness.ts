@@ -8,7 +8,7 @@ import { constantLatency } from '../../src/core/matching/latency.ts';
 import { conservativeQueue } from '../../src/core/matching/queue.ts';
 import { seededRng } from '../../src/core/rng.ts';
 import type { BookDelta, BookSide, BookSnapshot, FeedState, Level, MarketEvent, MarketResolved, Side, TickSizeChanged, TradePrinted } from '../../src/core/types/events.ts';
-import type { Cash, Px, Qty } from '../../src/core/types/fixed.ts';
+import type { Cash, Px, Qty } from '../../src/core/strategy/units.ts';
 import { CASH_SCALE, parsePx, parseQty } from '../../src/core/types/fixed.ts';
 import type { FeeSchedule, MarketMeta } from '../../src/core/types/market.ts';
 import type { MergeArrived, OrderEvent, OrderFilled, PlaceOrder, TimeInForce } from '../../src/core/types/orders.ts';
@@ -22,17 +22,17 @@ export const T0 = 1_780_000_000_000n * MS; // 2026-05-28, in the uniform-fee era
 export function px(s: string): Px {
   const v = parsePx(s);
   if (v === null) throw new Error(`bad px ${s}`);
-  return v;
+  return v as Px;
 }
 export function q(s: string): Qty {
   const v = parseQty(s);
   if (v === null) throw new Error(`bad qty ${s}`);
-  return v;
+  return v as Qty;
 }
 /** Dollars "1.5" -> Cash (1e-10 units). */
 export function usd(s: string): Cash {
   const [i = '0', f = ''] = s.split('.');
-  return BigInt(i) * CASH_SCALE + BigInt((f + '0000000000').slice(0, 10));
+  return (BigInt(i) * CASH_SCALE + BigInt((f + '0000000000').slice(0, 10))) as Cash;
 }
 export const lv = (p: string, size: string): Level => ({ px: px(p), qty: q(size) });
 
@@ -154,4 +154,4 @@ export class Harness {
 }
 
 export const types = (evs: readonly OrderEvent[]): string[] => evs.map((e) => e.type);
-export const sumQty = (fs: readonly OrderFilled[]): Qty => fs.reduce((a, f) => a + f.qty, 0);
+export const sumQty = (fs: readonly OrderFilled[]): number => fs.reduce((a, f) => a + f.qty, 0);
