@@ -7,7 +7,7 @@ import { D } from '../../src/core/types/fixed.ts';
 import type { Level, Px } from '../../src/api.ts';
 import noop from '../noop.ts';
 import { SEC, WireScript, binaryMarket, noId, px, q, runScript, usd, yesId } from '../../test/strategies/helpers.ts';
-import { ceilToTick, clampPx, endDateNs, floorToLot, floorToTick, isoToNs, planBuy, sweepLevels, sweepLevelsCash } from './helpers.ts';
+import { ceilToTick, clampPx, complementPx, endDateNs, floorToLot, floorToTick, isoToNs, minQty, offsetPx, planBuy, sweepLevels, sweepLevelsCash } from './helpers.ts';
 
 const SEED = { seed: 20260601, numRuns: 300 };
 
@@ -42,6 +42,23 @@ describe('ticks and lots', () => {
     expect(clampPx(0, px('0.01'))).toBe(px('0.01'));
     expect(clampPx(px('1'), px('0.001'))).toBe(px('0.999'));
     expect(floorToLot(q('12.345678'))).toBe(q('12.34'));
+  });
+});
+
+describe('branded results', () => {
+  it('are checked through poly\'s constructors (px.ticks, qty.micro): never a NaN, a fraction or an out-of-range Px', () => {
+    const tick = px('0.01');
+    expect(offsetPx(px('0.41'), tick)).toBe(px('0.42'));
+    expect(offsetPx(px('0.41'), -tick)).toBe(px('0.40'));
+    expect(() => offsetPx(px('0.995'), tick)).toThrow(/px\.ticks\(10050\)/);
+    expect(complementPx(px('0.41'))).toBe(px('0.59'));
+    expect(clampPx(-250, tick)).toBe(px('0.01'));
+    expect(clampPx(10_400, tick)).toBe(px('0.99'));
+    expect(() => clampPx(Number.NaN, tick)).toThrow(RangeError);
+    expect(floorToTick(4950.5, tick)).toBe(4900);
+    expect(minQty(q('3'), q('2'), q('5'))).toBe(q('2'));
+    expect(() => minQty()).toThrow(/qty\.micro\(Infinity\)/);
+    expect(floorToLot(12_345_678)).toBe(q('12.34'));
   });
 });
 
