@@ -132,10 +132,16 @@ describe('poly installed from its npm pack tarball into a project outside the re
     const typecheck = await run(tsc, ['--noEmit', '-p', 'tsconfig.json'], project);
     times['tsc --noEmit'] = typecheck.ms;
     expect(typecheck.code, typecheck.stdout + typecheck.stderr).toBe(0);
-    await writeFile(join(project, 'strategies/broken.ts'), "import { defineStrategy, z } from 'poly';\nexport default defineStrategy({ name: 'b', params: z.object({}), create(ctx) { return { onBook(assetId) { ctx.buy({ assetId, px: '0.5', qty: 1 }); } }; } });\n");
+    // the shipped types keep the units branded: text, a plain number of ticks and a plain size are all refused
+    await writeFile(
+      join(project, 'strategies/broken.ts'),
+      "import { defineStrategy, px, z } from 'poly';\nexport default defineStrategy({ name: 'b', params: z.object({}), create(ctx) { return { onBook(assetId) {\n  ctx.buy({ assetId, px: '0.5', qty: 1 });\n  ctx.buy({ assetId, px: 4100, qty: 1 });\n  ctx.sell({ assetId, px: px('0.41'), qty: 10_000_000 });\n} }; } });\n",
+    );
     const broken = await run(tsc, ['--noEmit', '-p', 'tsconfig.json'], project);
     expect(broken.code).not.toBe(0);
-    expect(broken.stdout).toMatch(/strategies\/broken\.ts\(2,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    expect(broken.stdout).toMatch(/strategies\/broken\.ts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'Px'/);
+    expect(broken.stdout).toMatch(/strategies\/broken\.ts\(4,\d+\): error TS2322: Type 'number' is not assignable to type 'Px'/);
+    expect(broken.stdout).toMatch(/strategies\/broken\.ts\(5,\d+\): error TS2322: Type 'number' is not assignable to type 'Qty'/);
 
     const test = await npm(['test', '--silent'], project);
     times['npm test (scaffold)'] = test.ms;
