@@ -22,6 +22,6 @@ describe('poly replay with a strategy that sends bad numbers', () => {
     // the CLI's summary line counts every denial (orders, the merge and the cancel)
     expect(r.stdout).toMatch(/\b22 denials\b/);
     const orders = await readFile(join(out, 'orders.csv'), 'utf8');
-    expect(orders).toContain("invalid_order: ctx.buy: px 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write parsePx('0.45') = 4500");
+    expect(orders).toContain("invalid_order: ctx.buy: px 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write px('0.45') = 4500");
   });
 });

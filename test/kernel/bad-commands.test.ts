@@ -25,15 +25,15 @@ describe('bad numbers from a strategy', () => {
     const denials = run.journal.denials;
     const reasons = denials.map((d: OrderDenied) => `${d.command} ${d.rule}: ${d.reason}`);
     expect(reasons).toEqual([
-      "place invalid_order: ctx.buy: px NaN is not a number of ticks: prices are integer 1e-4 dollar ticks (Px) in 1..9999, e.g. parsePx('0.45') = 4500",
-      "place invalid_order: ctx.buy: px 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write parsePx('0.45') = 4500",
+      "place invalid_order: ctx.buy: px NaN is not a number of ticks: prices are integer 1e-4 dollar ticks (Px) in 1..9999, e.g. px('0.45') = 4500",
+      "place invalid_order: ctx.buy: px 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write px('0.45') = 4500",
       'place invalid_order: ctx.buy: px -100 is outside 1..9999 ticks (Px = 1e-4 dollars; 0.0001 to 0.9999 dollars)',
       'place invalid_order: ctx.buy: px 4500.5 is not a whole number of ticks (Px = 1e-4 dollars): round it to the market tick',
-      "place invalid_order: ctx.buy: px Infinity is not a number of ticks: prices are integer 1e-4 dollar ticks (Px) in 1..9999, e.g. parsePx('0.45') = 4500",
-      "place invalid_order: ctx.buy: px 4500n is a bigint: prices are numbers (Px, integer 1e-4 dollar ticks), e.g. 4500 or parsePx('0.45')",
-      "place invalid_order: ctx.buy: qty 10n is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. parseQty('10') = 10000000",
+      "place invalid_order: ctx.buy: px Infinity is not a number of ticks: prices are integer 1e-4 dollar ticks (Px) in 1..9999, e.g. px('0.45') = 4500",
+      "place invalid_order: ctx.buy: px 4500n is a bigint: prices are numbers (Px, integer 1e-4 dollar ticks), e.g. px('0.45') = 4500 or px.ticks(4500)",
+      "place invalid_order: ctx.buy: qty 10n is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. qty('10') = 10000000",
       'place invalid_order: ctx.buy: qty 0 must be more than 0 shares',
-      "place invalid_order: ctx.sell: qty 2.5 is not a whole number of 1e-6 shares (Qty): write parseQty('2.5') = 2500000 for 2.5 shares",
+      "place invalid_order: ctx.sell: qty 2.5 is not a whole number of 1e-6 shares (Qty): write qty('2.5') = 2500000 for 2.5 shares",
       'place invalid_order: ctx.buy: assetId 123 (a number) must be a token id string, e.g. ctx.market(id).tokens[0].tokenId',
       'place invalid_order: ctx.buy: expireNs 1900000000000000000 (a number) must be a bigint of nanoseconds since the epoch, e.g. ctx.now() + 60_000_000_000n',
       "place invalid_order: ctx.buy: tif \"IOC\" must be one of 'GTC', 'GTD'",
@@ -41,11 +41,11 @@ describe('bad numbers from a strategy', () => {
       'place invalid_order: ctx.buy: a GTD order needs expireNs, its expiry in ns since the epoch, e.g. ctx.now() + 60_000_000_000n',
       "place invalid_order: ctx.sell: expireNs 5n is only for tif 'GTD' (this order is GTC, which never expires): add tif: 'GTD' or drop expireNs",
       'place invalid_order: ctx.marketBuy: amount 50000000000n: the field is called spend (dollars, Cash)',
-      "place invalid_order: ctx.marketBuy: spend 5 (a number) must be a bigint of 1e-10 dollars (Cash), e.g. 5n * CASH_SCALE or decimalToCash(new D('5'))",
+      "place invalid_order: ctx.marketBuy: spend 5 (a number) must be a bigint of 1e-10 dollars (Cash), e.g. usd('5') or usd.raw(50_000_000_000n)",
       'place invalid_order: ctx.marketBuy: spend -1n must be more than 0 dollars',
-      "place invalid_order: ctx.marketSell: qty 10n is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. parseQty('10') = 10000000",
-      "place invalid_order: ctx.marketSell: worstPx 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write parsePx('0.45') = 4500",
-      "merge invalid_order: ctx.merge: qty 10n is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. parseQty('10') = 10000000",
+      "place invalid_order: ctx.marketSell: qty 10n is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. qty('10') = 10000000",
+      "place invalid_order: ctx.marketSell: worstPx 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write px('0.45') = 4500",
+      "merge invalid_order: ctx.merge: qty 10n is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. qty('10') = 10000000",
       'cancel invalid_order: ctx.cancel: clientId 42 (a number) must be the string a command returned',
     ]);
     // the run went on: the good order after the bad ones was accepted and rests

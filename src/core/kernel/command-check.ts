@@ -7,9 +7,9 @@
  *
  * A failed check is returned as one sentence that names the call, the field, the value and the fix
  * (e.g. "ctx.buy: px 0.45 looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write
- * parsePx('0.45') = 4500"); the kernel turns it into an OrderDenied (rule invalid_order) and the run goes
- * on. Unknown tokens and venue rules (tick grid, minimum size, ...) are not checked here: they are the
- * venue's (OrderRejected at arrival).
+ * px('0.45') = 4500"; the fixes name poly's unit constructors, src/core/strategy/units.ts); the kernel
+ * turns it into an OrderDenied (rule invalid_order) and the run goes on. Unknown tokens and venue rules
+ * (tick grid, minimum size, ...) are not checked here: they are the venue's (OrderRejected at arrival).
  *
  * Units (src/core/types/fixed.ts): Px = integer 1e-4 dollars in 1..9999; Qty = integer 1e-6 shares,
  * a safe integer > 0; Cash = bigint 1e-10 dollars; times = bigint ns since the epoch.
@@ -37,11 +37,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** A price in ticks (Px). */
 export function checkPx(field: string, v: unknown): string | null {
-  if (typeof v === 'bigint') return `${field} ${shown(v)} is a bigint: prices are numbers (Px, integer 1e-4 dollar ticks), e.g. 4500 or parsePx('0.45')`;
-  if (typeof v !== 'number') return `${field} ${shown(v)} must be a number of 1e-4 dollar ticks (Px), e.g. parsePx('0.45') = 4500`;
-  if (!Number.isFinite(v)) return `${field} ${shown(v)} is not a number of ticks: prices are integer 1e-4 dollar ticks (Px) in 1..${PX_ONE - 1}, e.g. parsePx('0.45') = 4500`;
+  if (typeof v === 'bigint') return `${field} ${shown(v)} is a bigint: prices are numbers (Px, integer 1e-4 dollar ticks), e.g. px('0.45') = 4500 or px.ticks(4500)`;
+  if (typeof v !== 'number') return `${field} ${shown(v)} must be a number of 1e-4 dollar ticks (Px), e.g. px('0.45') = 4500`;
+  if (!Number.isFinite(v)) return `${field} ${shown(v)} is not a number of ticks: prices are integer 1e-4 dollar ticks (Px) in 1..${PX_ONE - 1}, e.g. px('0.45') = 4500`;
   if (!Number.isInteger(v)) {
-    if (v > 0 && v < 1) return `${field} ${shown(v)} looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write parsePx('${v}') = ${Math.round(v * PX_ONE)}`;
+    if (v > 0 && v < 1) return `${field} ${shown(v)} looks like dollars: prices are integer 1e-4 dollar ticks (Px), so write px('${v}') = ${Math.round(v * PX_ONE)}`;
     return `${field} ${shown(v)} is not a whole number of ticks (Px = 1e-4 dollars): round it to the market tick`;
   }
   if (v < 1 || v >= PX_ONE) return `${field} ${shown(v)} is outside 1..${PX_ONE - 1} ticks (Px = 1e-4 dollars; 0.0001 to 0.9999 dollars)`;
@@ -50,10 +50,10 @@ export function checkPx(field: string, v: unknown): string | null {
 
 /** A share size (Qty), > 0. */
 export function checkQty(field: string, v: unknown): string | null {
-  if (typeof v === 'bigint') return `${field} ${shown(v)} is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. parseQty('${v}') = ${v * 1_000_000n}`;
-  if (typeof v !== 'number') return `${field} ${shown(v)} must be a number of 1e-6 shares (Qty), e.g. parseQty('10') = 10000000`;
-  if (!Number.isFinite(v)) return `${field} ${shown(v)} is not a number of shares: sizes are integer 1e-6 shares (Qty), e.g. parseQty('10') = 10000000`;
-  if (!Number.isInteger(v)) return `${field} ${shown(v)} is not a whole number of 1e-6 shares (Qty): write parseQty('${v}') = ${Math.round(v * 1_000_000)} for ${v} shares`;
+  if (typeof v === 'bigint') return `${field} ${shown(v)} is a bigint: sizes are numbers (Qty, integer 1e-6 shares), e.g. qty('${v}') = ${v * 1_000_000n}`;
+  if (typeof v !== 'number') return `${field} ${shown(v)} must be a number of 1e-6 shares (Qty), e.g. qty('10') = 10000000`;
+  if (!Number.isFinite(v)) return `${field} ${shown(v)} is not a number of shares: sizes are integer 1e-6 shares (Qty), e.g. qty('10') = 10000000`;
+  if (!Number.isInteger(v)) return `${field} ${shown(v)} is not a whole number of 1e-6 shares (Qty): write qty('${v}') = ${Math.round(v * 1_000_000)} for ${v} shares`;
   if (v <= 0) return `${field} ${shown(v)} must be more than 0 shares`;
   if (!Number.isSafeInteger(v)) return `${field} ${shown(v)} is too large for an exact share count (at most ${Number.MAX_SAFE_INTEGER} = 9 billion shares)`;
   return null;
@@ -61,7 +61,7 @@ export function checkQty(field: string, v: unknown): string | null {
 
 /** A dollar amount (Cash), > 0. */
 export function checkCash(field: string, v: unknown): string | null {
-  if (typeof v !== 'bigint') return `${field} ${typed(v)} must be a bigint of 1e-10 dollars (Cash), e.g. 5n * CASH_SCALE or decimalToCash(new D('5'))`;
+  if (typeof v !== 'bigint') return `${field} ${typed(v)} must be a bigint of 1e-10 dollars (Cash), e.g. usd('5') or usd.raw(50_000_000_000n)`;
   if (v <= 0n) return `${field} ${shown(v)} must be more than 0 dollars`;
   return null;
 }
