@@ -46,8 +46,10 @@ export {
   pxToDecimal,
   qtyToDecimal,
 } from './core/types/fixed.ts';
-export type { BestBidAsk, BookSide, FeedState, MarketListed, MarketResolved, ReferencePrice, Side, TickSizeChanged, TradePrinted } from './core/types/events.ts';
-export type { FeeSchedule, MarketMeta, MarketToken } from './core/types/market.ts';
-export type { OrderEvent, OrderFilled, TimeInForce } from './core/types/orders.ts';
+// events and metadata as hooks and ctx show them: the core's types with their unit fields branded
+export type { BestBidAsk, Branded, MarketListed, MarketMeta, MarketResolved, OrderEvent, OrderFilled, TickSizeChanged, TradePrinted } from './core/strategy/api.ts';
+export type { BookSide, FeedState, ReferencePrice, Side } from './core/types/events.ts';
+export type { FeeSchedule, MarketToken } from './core/types/market.ts';
+export type { TimeInForce } from './core/types/orders.ts';
 /** The paper exchange's own fee arithmetic, so a strategy's estimate matches what it will be charged. */
 export { takerFee, makerRebate, type FeeTerms } from './core/matching/fees.ts';

@@ -34,13 +34,12 @@ export const SHARE_LOT: Qty = shares('0.01');
 
 /** The token's tick: the book's, else the market's, else 0.01. */
 export function tickOf(book: BookView | undefined, meta: MarketMeta | undefined): Px {
-  if (book?.tickSize != null) return book.tickSize;
-  return meta?.tickSize != null ? px.ticks(meta.tickSize) : DEFAULT_TICK;
+  return book?.tickSize ?? meta?.tickSize ?? DEFAULT_TICK;
 }
 
 /** Minimum size of a resting (GTC/GTD) order in this market. */
 export function minSizeOf(meta: MarketMeta | undefined): Qty {
-  return meta?.minOrderSize != null ? shares.micro(meta.minOrderSize) : DEFAULT_MIN_SIZE;
+  return meta?.minOrderSize ?? DEFAULT_MIN_SIZE;
 }
 
 /** A tick count (a mid, a computed price) rounded down to a multiple of `tick`; plain: clamp or check it to order with it. */

@@ -4,7 +4,7 @@
 // cannot see (NaN, fractions, out of range). A cast or a JavaScript strategy that gets past both is denied at
 // the API edge: test/kernel/bad-commands.test.ts.
 import { describe, expect, it } from 'vitest';
-import type { BookView, Cash, Level, Px, Qty, StrategyContext } from '../../src/api.ts';
+import type { BookView, Cash, Level, OrderEvent, OrderFilled, Px, Qty, StrategyContext, StrategyHooks, TradePrinted } from '../../src/api.ts';
 import { notional, px, qty, usd } from '../../src/api.ts';
 import { clampPx, complementPx, floorToLot, floorToTick, minQty, offsetPx } from '../../strategies/lib/helpers.ts';
 
@@ -72,6 +72,9 @@ function compileOnly(ctx: StrategyContext, book: BookView): void {
     // ... until rounded and clamped (or checked) into one
     if (mid !== null) ctx.buy({ assetId, px: clampPx(floorToTick(mid, tick), tick), qty: held });
   }
+  // metadata too: the market's tick is a Px, its minimum size a Qty
+  const m = ctx.market(assetId);
+  if (m?.tickSize != null && m.minOrderSize !== null) ctx.buy({ assetId, px: m.tickSize, qty: m.minOrderSize });
   // the brand holds in declared types too
   // @ts-expect-error a number literal is not a Px
   const bad: Px = 4100;
@@ -83,9 +86,34 @@ function compileOnly(ctx: StrategyContext, book: BookView): void {
   void bad, good, badQ, badC;
 }
 
+// hook events carry branded fields: a fill's size and price go straight back into an order
+const hooks = (ctx: StrategyContext): StrategyHooks => ({
+  onFill(f: OrderFilled) {
+    ctx.marketSell({ assetId: f.assetId, qty: f.qty, worstPx: f.px });
+    ctx.sell({ assetId: f.assetId, px: f.px, qty: f.leavesQty });
+    // @ts-expect-error feeCash is Cash, not a size
+    ctx.marketSell({ assetId: f.assetId, qty: f.feeCash });
+  },
+  onTrade(t: TradePrinted) {
+    ctx.buy({ assetId: t.assetId, px: t.px, qty: t.qty });
+  },
+  onBestBidAsk(ev) {
+    if (ev.bestBid !== null) ctx.buy({ assetId: ev.assetId, px: ev.bestBid, qty: qty('5') });
+  },
+  onOrder(ev: OrderEvent) {
+    if (ev.type === 'order_filled') ctx.marketSell({ assetId: ev.assetId, qty: ev.qty });
+    if (ev.type === 'order_accepted' && ev.order.qty !== null) ctx.merge('0xcond', ev.order.qty);
+    if (ev.type === 'positions_merged') ctx.marketBuy({ assetId: 'tok', spend: ev.cash });
+  },
+  onMarket(ev) {
+    if (ev.meta.tickSize !== null) ctx.buy({ assetId: ev.meta.tokens[0]!.tokenId, px: ev.meta.tickSize, qty: qty('5') });
+  },
+});
+
 describe('branded units', () => {
   it('compile as intended (checked by tsc; this keeps the file in the suite)', () => {
     expect(typeof compileOnly).toBe('function');
+    expect(typeof hooks).toBe('function');
   });
 
   it('are the core integers at run time: same values, no wrapper', () => {

@@ -17,7 +17,7 @@ import { conservativeQueue } from '../../src/core/matching/queue.ts';
 import { constantLatency } from '../../src/core/matching/latency.ts';
 import { polymarketFees, type FeeModel } from '../../src/core/matching/fees.ts';
 import { defaultRiskLimits, type RiskLimits } from '../../src/core/risk/risk.ts';
-import type { StrategyDefinition } from '../../src/core/strategy/api.ts';
+import type { MarketMeta as StrategyMarketMeta, StrategyDefinition } from '../../src/core/strategy/api.ts';
 import { px, qty as q, usd } from '../../src/core/strategy/units.ts';
 import { PX_ONE, formatPx, type Cash, type Px, type Qty } from '../../src/core/types/fixed.ts';
 import type { FeeSchedule, MarketMeta } from '../../src/core/types/market.ts';
@@ -53,7 +53,8 @@ export const yesId = (n: number): string => `${7_000_000 + n}0000000000000000000
 export const noId = (n: number): string => `${7_000_000 + n}0000000000000000000000000000000002`;
 export const conditionId = (n: number): string => `0x${n.toString(16).padStart(64, 'c')}`;
 
-export function binaryMarket(s: MarketSpec): MarketMeta {
+/** A binary market's metadata (branded, as ctx.market shows it; the kernel's config takes it too). */
+export function binaryMarket(s: MarketSpec): StrategyMarketMeta {
   return {
     conditionId: conditionId(s.n),
     id: String(s.n),

@@ -54,8 +54,8 @@ import { TopOfBookRecorder } from '../reports/series.ts';
 import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
 import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, checkPx, checkQty, readablePlace, shown } from './command-check.ts';
-import { brandBook, brandCash, brandLevels, brandPx, brandQty } from '../strategy/surface.ts';
-import type { BookView, LimitOrderSpec, MarketBuySpec, MarketSellSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, StrategyHooks, TimerInfo } from '../strategy/api.ts';
+import { brandBook, brandCash, brandLevels, brandMeta, brandMetas, brandPx, brandQty, type KernelHooks } from '../strategy/surface.ts';
+import type { BookView, LimitOrderSpec, MarketBuySpec, MarketSellSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, TimerInfo } from '../strategy/api.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { FeedState, MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
@@ -163,7 +163,7 @@ export class TradingKernel {
   private rewardsTimer = false;
   private finished = false;
   private exchangeTimer: { id: number; atNs: bigint } | null = null;
-  private readonly hooks: StrategyHooks;
+  private readonly hooks: KernelHooks;
   private strategyStopped = false;
   private lastSeq: number | null = null;
   private inHook = false;
@@ -692,8 +692,8 @@ export class TradingKernel {
       rng: this.rng,
       log: { info: log('info'), warn: log('warn') },
       now: () => k.now(),
-      markets: () => k.allMarkets(),
-      market: (id) => k.market(id),
+      markets: () => brandMetas(k.allMarkets()),
+      market: (id) => brandMeta(k.market(id)),
       pairOf: (assetId) => k.markets.pairOf(assetId),
       book: (assetId): BookView | undefined => brandBook(k.books.book(assetId)),
       available: (assetId, side) => brandLevels(k.exchange.availableLevels(assetId, side)),

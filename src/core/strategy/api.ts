@@ -22,17 +22,58 @@
  *   Cash is expected (make one with px('0.41'), qty('10'), usd('5'), or px.ticks(n) / qty.micro(n) /
  *   usd.raw(n) after arithmetic, which check it). Getters return branded values, so a strategy that does
  *   no arithmetic passes them straight back (ctx.sell({ px: book.bestAsk(), qty: ctx.position(id).qty })).
- *   Exceptions, on purpose: `mid()` is a plain number (it can be a half tick); hook events and MarketMeta
- *   carry the core's plain numbers (wrap with px.ticks() etc.).
+ *   Hook events (fills, trades, order events, ...) and market metadata are the core's types with the same
+ *   fields branded (`Branded<T>` below), so `onFill(f) { ctx.marketSell({ assetId: f.assetId, qty: f.qty }) }`
+ *   typechecks. The one exception, on purpose: `mid()` is a plain number (it can be a half tick, which is
+ *   not a valid order price).
  */
 import type { z } from 'zod';
 import type { D } from '../types/fixed.ts';
 import type { Cash, Px, Qty } from './units.ts';
-import type { BestBidAsk, FeedState, MarketListed, MarketResolved, ReferencePrice, Side, TickSizeChanged, TradePrinted, BookSide } from '../types/events.ts';
-import type { MarketMeta } from '../types/market.ts';
-import type { OrderEvent, OrderFilled, TimeInForce } from '../types/orders.ts';
+import type * as Core from '../types/events.ts';
+import type { FeedState, ReferencePrice, Side, BookSide } from '../types/events.ts';
+import type * as CoreMarket from '../types/market.ts';
+import type * as CoreOrders from '../types/orders.ts';
+import type { TimeInForce } from '../types/orders.ts';
 import type { Rng } from '../rng.ts';
 import type { FeeTerms } from '../matching/fees.ts';
+
+/** Fields that hold a price, a size or dollars in the core's event and metadata types (by name). */
+type PxField = 'px' | 'bestBid' | 'bestAsk' | 'oldTick' | 'newTick' | 'payoutPx' | 'tickSize' | 'lastTradePx';
+type QtyField = 'qty' | 'feeQty' | 'leavesQty' | 'minOrderSize';
+type CashField = 'feeCash' | 'rebateCash' | 'cash' | 'pnl' | 'amount';
+type Swap<V, Plain, B> = V extends Plain ? B : V;
+/**
+ * A core event or metadata type as a strategy sees it: the same object, its unit fields branded (`px` a Px,
+ * `qty` a Qty, `feeCash` a Cash, ...; nested `order` and `meta` too). Type-level only: the kernel passes
+ * the core's objects, whose values are integers of their units by the core's invariants.
+ */
+export type Branded<T> = T extends unknown
+  ? {
+      readonly [K in keyof T]: K extends PxField
+        ? Swap<T[K], number, Px>
+        : K extends QtyField
+          ? Swap<T[K], number, Qty>
+          : K extends CashField
+            ? Swap<T[K], bigint, Cash>
+            : K extends 'order' | 'meta'
+              ? Branded<T[K]>
+              : T[K];
+    }
+  : never;
+
+/** Market metadata (tickSize a Px, minOrderSize a Qty); fields documented in src/core/types/market.ts. */
+export interface MarketMeta extends Branded<CoreMarket.MarketMeta> {}
+/** A trade print (px, qty branded); src/core/types/events.ts. */
+export interface TradePrinted extends Branded<Core.TradePrinted> {}
+export interface BestBidAsk extends Branded<Core.BestBidAsk> {}
+export interface TickSizeChanged extends Branded<Core.TickSizeChanged> {}
+export interface MarketListed extends Branded<Core.MarketListed> {}
+export type MarketResolved = Core.MarketResolved;
+/** One of our fills (px, qty, feeQty, leavesQty, feeCash, rebateCash branded); src/core/types/orders.ts. */
+export interface OrderFilled extends Branded<CoreOrders.OrderFilled> {}
+/** Every order event (accepted, rejected, denied, filled, canceled, merged, settled, halted), branded; narrow on `type`. */
+export type OrderEvent = Branded<CoreOrders.OrderEvent>;
 
 /** One price level as the strategy API shows it: branded units (see units.ts). */
 export interface Level {

@@ -6,19 +6,21 @@
  *   1e-4 dollar ticks and Qty = integer 1e-6 shares, both JS numbers; Cash = bigint 1e-10 dollars) with a
  *   compile-time brand: `type Px = core Px & { [unit]: 'Px' }`. Same representation, no wrapper, no run-time
  *   cost. On the strategy surface (src/core/strategy/api.ts: order specs, ctx arguments, ctx getters, book
- *   views, positions, open orders) only branded values typecheck: a plain `4100` or `0.41` where a Px is
+ *   views, positions, open orders, hook events, market metadata) only branded values typecheck: a plain `4100` or `0.41` where a Px is
  *   expected is a type error, and a Qty is not a Px (nor a Cash a Qty).
  * - The core keeps the unbranded aliases: a branded value is assignable to them (so strategies can hand
  *   ctx values to `notional`, `formatPx`, ... unchanged), never the other way round without a constructor.
  *   Branding the core too would need a cast at every integer operation in the book, matching and portfolio
  *   for no gain: those values never come from user code, and everything that does is checked at the edge.
- * - What the kernel hands out (book levels, positions, cash, fees, open orders) is branded without a
- *   run-time check: every such value is an integer of its unit by the core's invariants (fixed.ts).
+ * - What the kernel hands out (book levels, positions, cash, fees, open orders, events, metadata) is branded
+ *   without a run-time check: every such value is an integer of its unit by the core's invariants (fixed.ts);
+ *   the casts live in one file, src/core/strategy/surface.ts.
  * - `BookView.mid()` is deliberately NOT a Px: it can be a half tick (4950.5), which is not a valid order
- *   price. Rounding it to the tick (strategies/lib/helpers.ts floorToTick/ceilToTick, or px.ticks of your
- *   own rounding) is what makes it one, so passing a raw mid as an order price is a type error.
- * - Events passed to hooks (OrderFilled, TradePrinted, BestBidAsk, ...) and MarketMeta are the core's types
- *   with plain numbers; brand a value from them with px.ticks / qty.micro / usd.raw before ordering with it.
+ *   price. Rounding it to the tick and checking it (strategies/lib/helpers.ts floorToTick then clampPx, or
+ *   px.ticks of your own rounding) is what makes it one, so passing a raw mid as an order price is a type error.
+ * - Events passed to hooks (OrderFilled, TradePrinted, BestBidAsk, OrderEvent, ...) and MarketMeta are the
+ *   core's types with their unit fields branded (`Branded<T>` in api.ts): `fill.qty` is a Qty, `meta.tickSize`
+ *   a Px. The kernel passes the core's objects unchanged (src/core/strategy/surface.ts: KernelHooks).
  *
  * Constructors
  * - From text (exact; no binary floating point): `px('0.41')` -> 4100 ticks, `qty('10')` -> 10_000_000,
