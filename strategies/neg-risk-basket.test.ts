@@ -1,7 +1,7 @@
 // neg-risk-basket through a real TradingKernel: buys every outcome only when the set (VWAP for the size,
 // fees included) costs less than 1 - minEdge; maxBaskets, cooldown, maxSpend; settles at $1 per set.
 import { describe, expect, it } from 'vitest';
-import strategy from './neg-risk-basket.ts';
+import strategy, { planBasket } from './neg-risk-basket.ts';
 import { CRYPTO_FEES, SEC, WireScript, binaryMarket, px, q, runScript, usd, yesId } from '../test/strategies/helpers.ts';
 
 const event = (negRisk = true, slug = 'who-wins') => [11, 12, 13].map((n) => binaryMarket({ n, negRisk, eventSlug: slug, question: `Will outcome ${n} win?` }));
@@ -94,5 +94,12 @@ describe('neg-risk-basket', () => {
     const run = runScript({ strategy, markets: ms, params: { size: '50', maxSpend: '19' } }, s);
     // 50 sets cost 47.50 > 19: 50 x 19 / 47.5 = 20 sets
     expect(run.orders().map((o) => o.amount)).toEqual([usd('6'), usd('5'), usd('8')]);
+  });
+
+  it('plans nothing (and does not throw) when there is no cash to spend', () => {
+    const outcomes = ['0.30', '0.31'].map((p, i) => ({ assetId: `t${i}`, asks: [{ px: px(p), qty: q('100') }], fee: () => q('0') }));
+    expect(planBasket(outcomes, q('10'), px('0.01'), usd('0'))).toBeNull();
+    expect(planBasket(outcomes, q('10'), px('0.01'), usd('-1'))).toBeNull();
+    expect(planBasket(outcomes, q('10'), px('0.01'), usd('100'))?.sets).toBe(q('10'));
   });
 });

@@ -76,6 +76,7 @@ export function planBasket(
   if (legs === null) return null;
   const total = (ls: readonly BuyPlan[]) => ls.reduce((a, l) => a + l.cost, 0n);
   if (total(legs) > cashCap) {
+    if (cashCap <= 0n) return null; // nothing to spend (floorToLot takes no negative size)
     // Smaller sets cost less per set (the walk stops earlier), so the scaled size fits the cap.
     const n = floorToLot(Number((BigInt(size) * cashCap) / total(legs)));
     legs = n > 0 ? plan(n) : null;
