@@ -75,6 +75,8 @@ describe('planBuy', () => {
     expect(plan.netQty).toBe(q('15') - q('0.42') - q('0.175'));
     expect(planBuy('t', asks, q('15'), () => q('0'))!.netQty).toBe(q('15'));
     expect(planBuy('t', asks, q('21'), () => q('0'))).toBeNull();
+    // a fee that takes every share plans nothing (never a plan with a negative size)
+    expect(planBuy('t', asks, q('15'), (_p, n) => n)).toBeNull();
   });
 });
 

@@ -115,7 +115,7 @@ export interface BuyPlan {
   readonly fills: readonly Level[];
 }
 
-/** Plans buying `qty` shares from `asks` (best first, e.g. ctx.available(assetId, 'ask')); null when too thin. */
+/** Plans buying `qty` shares from `asks` (best first, e.g. ctx.available(assetId, 'ask')); null when too thin, or when the fee would take every share. */
 export function planBuy(assetId: string, asks: readonly Level[], qty: Qty, feeShares: BuyFeeShares): BuyPlan | null {
   if (qty <= 0) return null;
   const s = sweepLevels(asks, 'ask', qty);
@@ -123,6 +123,7 @@ export function planBuy(assetId: string, asks: readonly Level[], qty: Qty, feeSh
   if (!s.complete || last === undefined) return null;
   let feeQty = 0;
   for (const f of s.fills) feeQty += feeShares(f.px, f.qty);
+  if (feeQty >= qty) return null;
   return { assetId, qty, cost: s.cost, worstPx: last.px, netQty: shares.micro(qty - feeQty), fills: s.fills };
 }
 
