@@ -336,52 +336,63 @@ export class TradingKernel {
     }
     // the marks before a resolution are what mark-to-market last said (the books may change with it)
     if (ev.type === 'market_resolved') this.economics.beforeSettle(ev, this.clockNs, this.portfolio.positions(), (id) => this.lastMid(id));
-    this.exchange.beforeMarketEvent(ev, this.clockNs);
-    const changed = this.books.apply(ev);
-    for (const id of changed) {
-      if (this.books.book(id)?.isCrossed() === true) {
+    const t = this.clockNs;
+    this.exchange.beforeMarketEvent(ev, t);
+    const books = this.books;
+    const changed = books.apply(ev);
+    for (let i = 0; i < changed.length; i++) {
+      const id = changed[i]!;
+      if (books.book(id)?.isCrossed() === true) {
         q.crossedBooks += 1;
-        this.timeline.add(this.clockNs, 'crossed_book', id, 'best bid >= best ask after an update');
+        this.timeline.add(t, 'crossed_book', id, 'best bid >= best ask after an update');
       }
     }
-    this.markets.noteTopMismatch(observeBooks(ev, changed, (id) => this.books.book(id), this.clockNs, this.tops, this.timeline));
+    const mismatches = observeBooks(ev, changed, books, t, this.tops, this.timeline);
+    if (mismatches !== 0) this.markets.noteTopMismatch(mismatches);
     // book freshness, once, for risk and the paper exchange alike
-    this.markets.onBookEvent(ev, (id) => this.books.book(id));
-    this.economics.onMarketEvent(ev, this.clockNs);
-    if (ev.type === 'market_meta') this.armRewardsTimer(this.clockNs);
-    this.deliver(this.exchange.onMarketEvent(ev, this.clockNs));
-    if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, this.clockNs));
+    this.markets.onBookEvent(ev, this.bookOf);
+    this.economics.onMarketEvent(ev, t);
+    if (ev.type === 'market_meta') this.armRewardsTimer(t);
+    const fills = this.exchange.onMarketEvent(ev, t);
+    if (fills.length !== 0) this.deliver(fills);
+    if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, t));
     if (this.strategyStopped) return;
-    for (const id of changed) {
-      const view = this.books.book(id);
-      if (view !== undefined) this.callHook('onBook', () => this.hooks.onBook?.(id, view));
+    // hooks are called without a closure per call (hot path); `this` is the hooks object, as a method call
+    const hooks = this.hooks;
+    for (let i = 0; i < changed.length; i++) {
+      const id = changed[i]!;
+      const view = books.book(id);
+      if (view !== undefined) this.callHook2('onBook', hooks.onBook, id, view);
     }
     switch (ev.type) {
       case 'trade':
-        this.callHook('onTrade', () => this.hooks.onTrade?.(ev));
+        this.callHook1('onTrade', hooks.onTrade, ev);
         break;
       case 'best_bid_ask':
-        this.callHook('onBestBidAsk', () => this.hooks.onBestBidAsk?.(ev));
+        this.callHook1('onBestBidAsk', hooks.onBestBidAsk, ev);
         break;
       case 'tick_size_changed':
-        this.callHook('onTickSize', () => this.hooks.onTickSize?.(ev));
+        this.callHook1('onTickSize', hooks.onTickSize, ev);
         break;
       case 'market_meta':
-        this.callHook('onMarket', () => this.hooks.onMarket?.(ev));
+        this.callHook1('onMarket', hooks.onMarket, ev);
         break;
       case 'market_resolved':
-        this.callHook('onResolved', () => this.hooks.onResolved?.(ev));
+        this.callHook1('onResolved', hooks.onResolved, ev);
         break;
       case 'reference_price':
-        this.callHook('onReferencePrice', () => this.hooks.onReferencePrice?.(ev));
+        this.callHook1('onReferencePrice', hooks.onReferencePrice, ev);
         break;
       case 'feed_state':
-        this.callHook('onFeed', () => this.hooks.onFeed?.(ev));
+        this.callHook1('onFeed', hooks.onFeed, ev);
         break;
       default:
         break;
     }
   }
+
+  /** The books' lookup as a function, made once (passed on every event). */
+  private readonly bookOf = (id: string): BookView | undefined => this.books.book(id);
 
   private onTimer(timer: Timer<TimerPayload>): void {
     const { id, name, dueNs: atNs, payload } = timer;
@@ -523,8 +534,46 @@ export class TradingKernel {
   }
 
   private onOrderEvent(ev: OrderEvent): void {
-    if (ev.type === 'order_filled') this.callHook('onFill', () => this.hooks.onFill?.(ev));
-    this.callHook('onOrder', () => this.hooks.onOrder?.(ev));
+    if (ev.type === 'order_filled') this.callHook1('onFill', this.hooks.onFill, ev);
+    this.callHook1('onOrder', this.hooks.onOrder, ev);
+  }
+
+  /** callHook for a one-argument hook, without a closure; an absent hook still re-arms the exchange timer as callHook does. */
+  private callHook1<A>(hook: string, f: ((a: A) => void) | undefined, a: A): void {
+    if (this.strategyStopped) return;
+    if (f === undefined) {
+      if (!this.inHook) this.armExchangeTimer();
+      return;
+    }
+    const outer = this.inHook;
+    this.inHook = true;
+    try {
+      f.call(this.hooks, a);
+    } catch (err) {
+      this.stopStrategy(hook, err);
+    } finally {
+      this.inHook = outer;
+    }
+    if (!outer) this.armExchangeTimer();
+  }
+
+  /** callHook1 for a two-argument hook. */
+  private callHook2<A, B>(hook: string, f: ((a: A, b: B) => void) | undefined, a: A, b: B): void {
+    if (this.strategyStopped) return;
+    if (f === undefined) {
+      if (!this.inHook) this.armExchangeTimer();
+      return;
+    }
+    const outer = this.inHook;
+    this.inHook = true;
+    try {
+      f.call(this.hooks, a, b);
+    } catch (err) {
+      this.stopStrategy(hook, err);
+    } finally {
+      this.inHook = outer;
+    }
+    if (!outer) this.armExchangeTimer();
   }
 
   private callHook(hook: string, f: () => void): void {

@@ -43,17 +43,39 @@ interface Entry {
   readonly reader: LevelReader;
 }
 
-export const levelKey = (canon: string, side: BookSide, px: Px): string => `${canon}|${side}|${px}`;
+/**
+ * A canonical level (canonical token, side, price) as one number, so the hot maps key on small integers, not
+ * built strings: token index (first seen first, per LevelKeys) x 2 sides x 2^20 prices. Px are ticks in
+ * [0, PX_ONE]; a price outside [0, 2^20) would alias another level, so it throws.
+ */
+export type LevelKey = number;
+
+const PX_SPAN = 1 << 20;
+
+/** Interns canonical token ids to indices (first seen first) and builds LevelKeys from them. */
+export class LevelKeys {
+  private readonly ids = new Map<string, number>();
+
+  key(canon: string, side: BookSide, px: Px): LevelKey {
+    let i = this.ids.get(canon);
+    if (i === undefined) {
+      i = this.ids.size;
+      this.ids.set(canon, i);
+    }
+    if (!(px >= 0 && px < PX_SPAN)) throw new RangeError(`level key: price ${px} outside [0, ${PX_SPAN})`);
+    return (i * 2 + (side === 'bid' ? 0 : 1)) * PX_SPAN + px;
+  }
+}
 
 export class ConsumedOverlay {
-  private readonly entries = new Map<string, Entry>();
-  private readonly byCanon = new Map<string, Set<string>>();
+  private readonly entries = new Map<LevelKey, Entry>();
+  private readonly byCanon = new Map<string, Set<LevelKey>>();
 
-  consumed(key: string): Qty {
+  consumed(key: LevelKey): Qty {
     return this.entries.get(key)?.consumed ?? 0;
   }
 
-  add(canon: string, key: string, reader: LevelReader, qty: Qty): void {
+  add(canon: string, key: LevelKey, reader: LevelReader, qty: Qty): void {
     if (!(qty > 0)) return;
     const e = this.entries.get(key);
     if (e !== undefined) {
