@@ -40,15 +40,20 @@ if (flag === '--kernel') {
     }
     if (recs.length >= limit) break;
   }
-  const kernel = new TradingKernel(kernelConfig(settings, { strategy: strategy.definition, params, markets: manifest.markets, keepEventLog: false }));
-  const c0 = cpu();
-  const t0 = performance.now();
-  for (let i = 0; i < recs.length; i++) kernel.onNormalized(recs[i]!, evs[i]!);
-  kernel.finish();
-  const s = (performance.now() - t0) / 1000;
-  const c = cpu() - c0;
-  const q = kernel.quality;
-  console.log(`${name} kernel-only: ${Math.round(q.events / s)} ev/s wall, ${Math.round(q.events / c)} ev/cpu-s; ${q.events} events ${kernel.journal.orders.size} orders ${kernel.journal.fills.length} fills ${s.toFixed(2)} s`);
+  // REPEAT fresh kernels over the same in-memory records; the best run is reported (a loaded machine only slows runs down)
+  const repeat = Number(process.env['HOT_REPEAT'] ?? 3);
+  let best = { s: Infinity, c: Infinity, events: 0, orders: 0, fills: 0 };
+  for (let k = 0; k < repeat; k++) {
+    const kernel = new TradingKernel(kernelConfig(settings, { strategy: strategy.definition, params, markets: manifest.markets, keepEventLog: false }));
+    const c0 = cpu();
+    const t0 = performance.now();
+    for (let i = 0; i < recs.length; i++) kernel.onNormalized(recs[i]!, evs[i]!);
+    kernel.finish();
+    const s = (performance.now() - t0) / 1000;
+    const c = cpu() - c0;
+    if (s < best.s) best = { s, c, events: kernel.quality.events, orders: kernel.journal.orders.size, fills: kernel.journal.fills.length };
+  }
+  console.log(`${name} kernel-only (best of ${repeat}): ${Math.round(best.events / best.s)} ev/s wall, ${Math.round(best.events / best.c)} ev/cpu-s; ${best.events} events ${best.orders} orders ${best.fills} fills ${best.s.toFixed(2)} s`);
 } else {
   const c0 = cpu();
   const t0 = performance.now();

@@ -283,7 +283,7 @@ export class BookRegistry {
         this.nTopMismatch++;
       }
     }
-    legBins.length = 0; // do not keep books alive through the scratch arrays
+    if (nLegs !== 0) legBins.length = 0; // do not keep books alive through the scratch arrays
   }
 
   /** Dedupes changed ids (pair token after the touched one) and runs the crossed-book check once per book. */
@@ -304,7 +304,7 @@ export class BookRegistry {
       if (pair !== undefined && !ids.includes(pair)) ids.push(pair);
       if (!books.includes(e.core)) books.push(e.core);
     }
-    for (const b of books) if (b.valid && b.isCrossed()) this.nCrossed++;
+    for (let i = 0; i < books.length; i++) if (books[i]!.valid && books[i]!.isCrossed()) this.nCrossed++;
     chIds.length = 0;
     chEntries.length = 0;
     books.length = 0;

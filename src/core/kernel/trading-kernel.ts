@@ -209,8 +209,19 @@ export class TradingKernel {
    */
   onNormalized(raw: RawRecord, events: readonly MarketEvent[]): void {
     if (this.finished) throw new Error('TradingKernel: record after finish()');
-    (this.bus ?? this.start(raw.recvNs)).push({ kind: 'raw', raw, events });
+    const bus = this.bus ?? this.start(raw.recvNs);
+    // one reused bus item (hot path): a data item is dispatched at once, never queued, and the bus has no compare
+    const item = this.rawItem;
+    item.raw = raw;
+    item.events = events;
+    try {
+      bus.push(item);
+    } finally {
+      item.events = null;
+    }
   }
+
+  private readonly rawItem: { kind: 'raw'; raw: RawRecord; events: readonly MarketEvent[] | null } = { kind: 'raw', raw: null as unknown as RawRecord, events: null };
 
   /** Fires every timer due at or before t and moves the clock to t (end of data; live wake-ups). */
   advanceTo(t: bigint): void {
@@ -728,10 +739,7 @@ export class TradingKernel {
 
   private makeContext(): StrategyContext {
     const k = this;
-    const position = (assetId: string): PositionInfo => {
-      const p = k.portfolio.position(assetId);
-      return p === undefined ? { assetId, qty: 0, avgCost: null, realized: 0n } : { assetId, qty: p.qty, avgCost: p.qty > 0 ? p.avgCost : null, realized: p.realized };
-    };
+    const position = (assetId: string): PositionInfo => k.portfolio.positionInfo(assetId);
     const log = (level: 'info' | 'warn') => (msg: string, fields?: Record<string, unknown>) => {
       k.config.logSink?.(fields === undefined ? { tsNs: k.now(), seq: k.lastSeq, level, msg } : { tsNs: k.now(), seq: k.lastSeq, level, msg, fields });
     };

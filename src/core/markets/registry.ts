@@ -245,7 +245,9 @@ export class MarketRegistry {
 
   /** The book waits for a snapshot (either reason). */
   isAwaitingSnapshot(assetId: string): boolean {
-    return this.awaitingSnapshot(assetId) !== null;
+    // hot path (the paper exchange asks per book change): no BookWait built
+    const s = this.books.get(this.canonOf(assetId));
+    return s === undefined ? this.losses.length > 0 : this.isWaiting(s);
   }
 
   /** The tick-size change the book waits since (whatever else it waits for), or null. */

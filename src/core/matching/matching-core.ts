@@ -104,7 +104,7 @@ export class MatchingCore {
   /** Records the level decreases `ev` brings, before the books apply it (print attribution). */
   beforeEvent(ev: MarketEvent, nowNs: bigint): void {
     this.mseq++;
-    this.eventDrops.clear();
+    if (this.eventDrops.size !== 0) this.eventDrops.clear(); // clear() of an empty Map still reallocates its table
     if (ev.type === 'book_snapshot') this.snapshotDrops(ev, nowNs);
     else if (ev.type === 'book_delta') this.deltaDrops(ev, nowNs);
   }
@@ -190,11 +190,7 @@ export class MatchingCore {
       nDrops++;
     }
     for (let j = 0; j < nDrops; j++) if (dAfter[j]! < dBefore[j]!) this.noteDrop(dCanon[j]!, dSide[j]!, dPx[j]!, dBefore[j]! - dAfter[j]!, t);
-    dCanon.length = 0; // keep no token ids alive through the scratch
-    dSide.length = 0;
-    dPx.length = 0;
-    dBefore.length = 0;
-    dAfter.length = 0;
+    // entries past nDrops are stale and never read (the count is local); they hold only canonical token ids the registry keeps anyway
   }
 
   // ---------------------------------------------------------------- reads

@@ -404,6 +404,12 @@ export class Portfolio {
     return p === undefined ? undefined : view(p);
   }
 
+  /** What a strategy's ctx.position(assetId) says (qty, avgCost when held, realized), without the whole view (hot path). */
+  positionInfo(assetId: string): { assetId: string; qty: Qty; avgCost: D | null; realized: Cash } {
+    const p = this.pos.get(assetId);
+    return p === undefined ? { assetId, qty: 0, avgCost: null, realized: 0n } : { assetId, qty: p.qty, avgCost: p.qty > 0 ? avgCost(p) : null, realized: p.realized };
+  }
+
   /** Every token ever traded, in first-fill order (flat ones included, for their P&L lines). */
   positions(): PositionView[] {
     return [...this.pos.values()].map(view);

@@ -29,7 +29,7 @@ export function observeBooks(
     const id = changed[i]!;
     const v = book.book(id);
     if (v === undefined) continue;
-    tops.add(id, { tsNs, bid: v.bestBid(), ask: v.bestAsk(), bidQty: v.bestBidQty(), askQty: v.bestAskQty() });
+    tops.offer(id, tsNs, v.bestBid(), v.bestAsk(), v.bestBidQty(), v.bestAskQty());
   }
   if (ev.type === 'book_delta') {
     let mismatches = 0;
