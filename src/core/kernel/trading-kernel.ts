@@ -351,14 +351,20 @@ export class TradingKernel {
     this.exchange.beforeMarketEvent(ev, t);
     const books = this.books;
     const changed = books.apply(ev);
+    // the changed tokens' views, looked up once for the checks, the reports and the hooks below (a view is
+    // fixed once apply returned: only apply re-routes books)
+    const views = this.views;
+    views.length = changed.length;
     for (let i = 0; i < changed.length; i++) {
       const id = changed[i]!;
-      if (books.book(id)?.isCrossed() === true) {
+      const v = books.book(id);
+      views[i] = v;
+      if (v?.isCrossed() === true) {
         q.crossedBooks += 1;
         this.timeline.add(t, 'crossed_book', id, 'best bid >= best ask after an update');
       }
     }
-    const mismatches = observeBooks(ev, changed, books, t, this.tops, this.timeline);
+    const mismatches = observeBooks(ev, changed, views, books, t, this.tops, this.timeline);
     if (mismatches !== 0) this.markets.noteTopMismatch(mismatches);
     // book freshness, once, for risk and the paper exchange alike
     this.markets.onBookEvent(ev, this.bookOf);
@@ -371,10 +377,10 @@ export class TradingKernel {
     // hooks are called without a closure per call (hot path); `this` is the hooks object, as a method call
     const hooks = this.hooks;
     for (let i = 0; i < changed.length; i++) {
-      const id = changed[i]!;
-      const view = books.book(id);
-      if (view !== undefined) this.callHook2('onBook', hooks.onBook, id, view);
+      const view = views[i];
+      if (view !== undefined) this.callHook2('onBook', hooks.onBook, changed[i]!, view);
     }
+    views.length = 0;
     switch (ev.type) {
       case 'trade':
         this.callHook1('onTrade', hooks.onTrade, ev);
@@ -401,6 +407,9 @@ export class TradingKernel {
         break;
     }
   }
+
+  /** Scratch of onEvent: the views of the tokens the current event changed. */
+  private readonly views: (BookView | undefined)[] = [];
 
   /** The books' lookup as a function, made once (passed on every event). */
   private readonly bookOf = (id: string): BookView | undefined => this.books.book(id);

@@ -157,6 +157,8 @@ export class MatchingCore {
     let view: MatchBookView | null = null;
     let canon = '';
     let mirrored = false;
+    let staleCanon: string | null = null;
+    let stale = false;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
       if (c.assetId !== lastAsset) {
@@ -165,7 +167,12 @@ export class MatchingCore {
         canon = cn.canon;
         mirrored = cn.mirrored;
         view = null;
-        if (!host.isStale(canon)) {
+        // the two legs of a binary price_change share one canonical book: its staleness is asked once
+        if (canon !== staleCanon) {
+          staleCanon = canon;
+          stale = host.isStale(canon);
+        }
+        if (!stale) {
           const v = host.book(c.assetId);
           if (v !== undefined && v.valid) view = v;
         }

@@ -9,6 +9,8 @@
  * message is applied atomically). A best_bid_ask event is compared with our book when it arrives. Only the
  * sides the venue states (non-null) are compared: a missing field is not read as an empty side. Books not
  * valid (awaiting a snapshot) are not compared.
+ * Hot path (every market event): `views[i]` is `changed[i]`'s book, looked up once by the kernel; no closures,
+ * no temporary maps.
  */
 import type { BookView } from '../strategy/api.ts';
 import type { MarketEvent } from '../types/events.ts';
@@ -19,6 +21,7 @@ import type { TopOfBookRecorder } from './series.ts';
 export function observeBooks(
   ev: MarketEvent,
   changed: readonly string[],
+  views: readonly (BookView | undefined)[],
   book: BookLookup,
   tsNs: bigint,
   tops: TopOfBookRecorder,
@@ -27,7 +30,7 @@ export function observeBooks(
   // hot path (every market event): no closures, no temporary maps
   for (let i = 0; i < changed.length; i++) {
     const id = changed[i]!;
-    const v = book.book(id);
+    const v = views[i];
     if (v === undefined) continue;
     tops.offer(id, tsNs, v.bestBid(), v.bestAsk(), v.bestBidQty(), v.bestAskQty());
   }
