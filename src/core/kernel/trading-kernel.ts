@@ -353,8 +353,7 @@ export class TradingKernel {
     const changed = books.apply(ev);
     // the changed tokens' views, looked up once for the checks, the reports and the hooks below (a view is
     // fixed once apply returned: only apply re-routes books)
-    const views = this.views;
-    views.length = changed.length;
+    const views = this.views; // slots [0, changed.length) are this event's (no length writes: hot path)
     for (let i = 0; i < changed.length; i++) {
       const id = changed[i]!;
       const v = books.book(id);
@@ -380,7 +379,6 @@ export class TradingKernel {
       const view = views[i];
       if (view !== undefined) this.callHook2('onBook', hooks.onBook, changed[i]!, view);
     }
-    views.length = 0;
     switch (ev.type) {
       case 'trade':
         this.callHook1('onTrade', hooks.onTrade, ev);
