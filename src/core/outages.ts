@@ -102,6 +102,8 @@ export class OutageTracker {
   private lastConn: string | null = null;
   private lastScope = '';
   private lastSession = '';
+  private lastSc: ScopeState | null = null;
+  private lastScKey = '';
 
   /**
    * Feeds one record (recorded order). Returns the outages this record reveals (usually none): a crash
@@ -118,10 +120,16 @@ export class OutageTracker {
     }
     const scope = this.lastScope;
     const session = this.lastSession;
-    const sc = this.scopes.get(scope);
+    // scope states are never removed: the last one is kept for the run of records of one connection
+    const sc = this.lastSc !== null && this.lastScKey === scope ? this.lastSc : this.scopes.get(scope);
     if (sc === undefined) {
-      this.scopes.set(scope, { session, lastNs: r.recvNs });
+      const fresh = { session, lastNs: r.recvNs };
+      this.scopes.set(scope, fresh);
+      this.lastSc = fresh;
+      this.lastScKey = scope;
     } else {
+      this.lastSc = sc;
+      this.lastScKey = scope;
       if (sc.session !== session) {
         found = [];
         this.crash(scope, sc.lastNs, r, found);

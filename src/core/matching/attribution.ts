@@ -19,7 +19,7 @@
  * a print within the window is wrongly paired with gives fewer fills, never more. 0 = only a decrease
  * and a print received at the same instant (one frame) are paired.
  *
- * State, per canonical level (`levelKey`), never longer than the window:
+ * State, per canonical level (a `LevelKey`, overlay.ts), never longer than the window:
  * - `dropped`: unexplained decrease (not matched by an earlier print) waiting for its print, with the
  *   time of the last decrease and `run`, the market-event sequence number at which this run of decreases
  *   began (orders that came to rest at or after it joined after the decrease: it is not theirs to fill).

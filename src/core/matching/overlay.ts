@@ -11,9 +11,11 @@
  * test/matching/no-double-fill.test.ts over WS and REST snapshots, deltas, prints, feed losses, tick-size
  * changes and orders on both views of a binary book).
  *
- * Keys are in canonical (YES-book) terms: `canon|side|px` where canon is the canonical token of a binary
+ * Keys are in canonical (YES-book) terms: (canon, side, px) where canon is the canonical token of a binary
  * pair (see `canonicalOf` in exchange.ts) and a NO-token level (side s, price q) is stored as
- * (mirror(s), 1 - q). A BUY NO at q and a SELL YES at 1 - q therefore consume the same entry.
+ * (mirror(s), 1 - q). A BUY NO at q and a SELL YES at 1 - q therefore consume the same entry. The key is
+ * one number (`LevelKeys`: the matching core's interned canonical token index x side x px), not a built
+ * string: the per-event maps then key on small integers.
  *
  * The one rule, applied after every book change of the canonical token (any snapshot, WS or REST, and
  * any delta); nothing else ever forgets consumption:
