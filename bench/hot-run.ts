@@ -40,6 +40,26 @@ if (flag === '--kernel') {
     }
     if (recs.length >= limit) break;
   }
+  // HOT_INTERN=1: one string instance per token id / connection (what a dictionary-encoded tape hands out),
+  // to measure what the fresh strings of today's JSON decoder cost the kernel's maps
+  if (process.env['HOT_INTERN'] === '1') {
+    const pool = new Map<string, string>();
+    const one = (x: string): string => {
+      const k = pool.get(x);
+      if (k !== undefined) return k;
+      pool.set(x, x);
+      return x;
+    };
+    for (const list of evs) {
+      for (const e of list as unknown as Record<string, unknown>[]) {
+        if (typeof e['assetId'] === 'string') e['assetId'] = one(e['assetId']);
+        if (typeof e['conn'] === 'string') e['conn'] = one(e['conn']);
+        const ch = e['changes'];
+        if (Array.isArray(ch)) for (const c of ch as Record<string, unknown>[]) c['assetId'] = one(c['assetId'] as string);
+      }
+    }
+    for (const r of recs) (r as { conn: string }).conn = one(r.conn);
+  }
   // REPEAT fresh kernels over the same in-memory records; the best run is reported (a loaded machine only slows runs down)
   const repeat = Number(process.env['HOT_REPEAT'] ?? 3);
   let best = { s: Infinity, c: Infinity, events: 0, orders: 0, fills: 0 };
