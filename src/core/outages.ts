@@ -90,23 +90,48 @@ function closeDetail(r: RawRecord): string {
   return [r.meta.code === undefined ? '' : `code ${r.meta.code}`, r.meta.reason ?? '', r.payload.slice(0, 120)].filter((s) => s !== '').join(' ');
 }
 
+/** The shared empty answer of observe() (never pushed to: observe makes a fresh array when it finds one). */
+const NONE: Outage[] = [];
+Object.freeze(NONE);
+
 export class OutageTracker {
   private readonly conns = new Map<string, ConnState>();
   private readonly scopes = new Map<string, ScopeState>();
   private readonly waiting = new Map<OutageSource, Outage[]>();
+  /** sessionOfConn of the last record's connection (records of one connection come in runs). */
+  private lastConn: string | null = null;
+  private lastScope = '';
+  private lastSession = '';
+  private lastSc: ScopeState | null = null;
+  private lastScKey = '';
 
   /**
    * Feeds one record (recorded order). Returns the outages this record reveals (usually none): a crash
    * outage for each connection the previous session left live, or the outage of a connection going down.
    */
   observe(r: RawRecord): Outage[] {
-    const found: Outage[] = [];
-    const { scope, session } = sessionOfConn(r.conn);
-    const sc = this.scopes.get(scope);
+    // hot path (every record): the usual record reveals nothing, so the result array is made on demand
+    let found: Outage[] = NONE;
+    if (r.conn !== this.lastConn) {
+      const so = sessionOfConn(r.conn);
+      this.lastConn = r.conn;
+      this.lastScope = so.scope;
+      this.lastSession = so.session;
+    }
+    const scope = this.lastScope;
+    const session = this.lastSession;
+    // scope states are never removed: the last one is kept for the run of records of one connection
+    const sc = this.lastSc !== null && this.lastScKey === scope ? this.lastSc : this.scopes.get(scope);
     if (sc === undefined) {
-      this.scopes.set(scope, { session, lastNs: r.recvNs });
+      const fresh = { session, lastNs: r.recvNs };
+      this.scopes.set(scope, fresh);
+      this.lastSc = fresh;
+      this.lastScKey = scope;
     } else {
+      this.lastSc = sc;
+      this.lastScKey = scope;
       if (sc.session !== session) {
+        found = [];
         this.crash(scope, sc.lastNs, r, found);
         sc.session = session;
       }
@@ -151,6 +176,7 @@ export class OutageTracker {
             toNs: null,
           };
           c.down = true;
+          if (found === NONE) found = [];
           found.push(o);
           this.wait(o);
         }

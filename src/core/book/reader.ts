@@ -76,6 +76,24 @@ export interface BookReader {
   vwap(side: BookSide, qty: Qty): D | null;
 }
 
+/**
+ * (bid + ask) / 2 in dollars as an exact Decimal, shared per sum: strategies read the mid on every book
+ * change, and a Decimal is immutable, so one instance per sum in [0, 2 * PX_ONE] serves every book
+ * (bounded: at most 20,001 entries); other sums are computed each time.
+ */
+const MID_CACHE: (D | undefined)[] = [];
+const MID_CACHE_MAX = 2 * PX_SCALE;
+
+function midOfSum(sum: number): D {
+  if (!(Number.isInteger(sum) && sum >= 0 && sum <= MID_CACHE_MAX)) return new D(sum).div(2 * PX_SCALE);
+  let d = MID_CACHE[sum];
+  if (d === undefined) {
+    d = new D(sum).div(2 * PX_SCALE);
+    MID_CACHE[sum] = d;
+  }
+  return d;
+}
+
 const beyondLimit = (isBid: boolean, px: Px, limitPx: Px | undefined): boolean =>
   limitPx !== undefined && (isBid ? px < limitPx : px > limitPx);
 
@@ -193,7 +211,7 @@ export abstract class BookReadBase implements BookReader {
   midDollars(): D | null {
     const b = this.bestBid();
     const a = this.bestAsk();
-    return b === null || a === null ? null : new D(b + a).div(2 * PX_SCALE);
+    return b === null || a === null ? null : midOfSum(b + a);
   }
 
   spread(): Px | null {

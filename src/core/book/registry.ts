@@ -87,9 +87,13 @@ export class BookRegistry {
   private readonly legKeys: number[] = [];
   private readonly legQtys: number[] = [];
   private readonly legFromNo: boolean[] = [];
-  /** The current event's changed books, in order (token id, entry); read and cleared by finish(). */
+  /**
+   * The current event's changed books, in order (token id, entry): the first `chN` slots, read and reset by
+   * finish(). Counters, not length writes: setting an array's length is a runtime call (hot path).
+   */
   private readonly chIds: string[] = [];
   private readonly chEntries: Entry[] = [];
+  private chN = 0;
   private readonly chBooks: L2Book[] = [];
 
   /** `markets`: a shared MarketRegistry, or market metadata for a registry of its own. */
@@ -166,12 +170,8 @@ export class BookRegistry {
 
   /** Applies one event; returns the token ids whose book changed (see module notes). */
   apply(ev: MarketEvent): string[] {
-    if (this.chIds.length !== 0) {
-      // a previous apply threw half-way (a caller bug): forget its partial changes
-      this.chIds.length = 0;
-      this.chEntries.length = 0;
-      this.chBooks.length = 0;
-    }
+    // a previous apply that threw half-way (a caller bug) is forgotten: its partial changes are overwritten
+    this.chN = 0;
     switch (ev.type) {
       case 'book_snapshot':
         this.onSnapshot(ev);
@@ -201,8 +201,9 @@ export class BookRegistry {
 
   /** Records that `id`'s book (entry `e`) changed in the current event; finish() reads and clears. */
   private touched(id: string, e: Entry): void {
-    this.chIds.push(id);
-    this.chEntries.push(e);
+    this.chIds[this.chN] = id;
+    this.chEntries[this.chN] = e;
+    this.chN++;
   }
 
   private onSnapshot(ev: BookSnapshot): void {
@@ -276,14 +277,14 @@ export class BookRegistry {
       }
       this.nSets++;
       // consecutive changes of one token are one entry (finish keeps first occurrences anyway)
-      if (e.core.version !== before && (chIds.length === 0 || chIds[chIds.length - 1] !== c.assetId)) this.touched(c.assetId, e);
+      if (e.core.version !== before && (this.chN === 0 || chIds[this.chN - 1] !== c.assetId)) this.touched(c.assetId, e);
       const view = e.view;
       if ((c.bestBid !== null && c.bestBid !== (view.bestBid() ?? 0)) ||
           (c.bestAsk !== null && c.bestAsk !== (view.bestAsk() ?? PX_ONE))) {
         this.nTopMismatch++;
       }
     }
-    legBins.length = 0; // do not keep books alive through the scratch arrays
+    // legBins keeps the last event's books referenced: they are this registry's own books, alive anyway
   }
 
   /** Dedupes changed ids (pair token after the touched one) and runs the crossed-book check once per book. */
@@ -291,23 +292,24 @@ export class BookRegistry {
     this.nEvents++;
     const chIds = this.chIds;
     const chEntries = this.chEntries;
-    const m = chIds.length;
+    const m = this.chN;
     if (m === 0) return [];
+    this.chN = 0;
     // arrays, not Sets: an event touches one or two tokens (and books) almost always
     const ids: string[] = [];
     const books = this.chBooks;
+    let nb = 0;
     for (let i = 0; i < m; i++) {
       const id = chIds[i]!;
       const e = chEntries[i]!;
       if (!ids.includes(id)) ids.push(id);
       const pair = e.binary?.pairOf(id);
       if (pair !== undefined && !ids.includes(pair)) ids.push(pair);
-      if (!books.includes(e.core)) books.push(e.core);
+      let seen = false;
+      for (let j = 0; j < nb; j++) if (books[j] === e.core) seen = true;
+      if (!seen) books[nb++] = e.core;
     }
-    for (const b of books) if (b.valid && b.isCrossed()) this.nCrossed++;
-    chIds.length = 0;
-    chEntries.length = 0;
-    books.length = 0;
+    for (let i = 0; i < nb; i++) if (books[i]!.valid && books[i]!.isCrossed()) this.nCrossed++;
     return ids;
   }
 }

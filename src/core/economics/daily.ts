@@ -25,7 +25,12 @@ export class MarketDays<A> {
 
   constructor(private readonly init: (market: string, day: number) => A) {}
 
+  /** The last answer of at(), for the run of calls with one market on one day (every print of a market). */
+  private last: { market: string; lo: bigint; hi: bigint; a: A } | null = null;
+
   at(market: string, tsNs: bigint): A {
+    const l = this.last;
+    if (l !== null && l.market === market && tsNs >= l.lo && tsNs < l.hi) return l.a;
     const day = utcDay(tsNs);
     const key = `${market}|${day}`;
     let a = this.days.get(key);
@@ -33,6 +38,8 @@ export class MarketDays<A> {
       a = this.init(market, day);
       this.days.set(key, a);
     }
+    const lo = BigInt(day) * NS_PER_DAY;
+    this.last = { market, lo, hi: lo + NS_PER_DAY, a };
     return a;
   }
 

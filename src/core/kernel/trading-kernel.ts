@@ -56,6 +56,7 @@ import { seededRng, type Rng } from '../rng.ts';
 import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, checkPx, checkQty, readablePlace, shown } from './command-check.ts';
 import { brandBook, brandCash, brandLevels, brandMeta, brandMetas, brandPx, brandQty, type KernelHooks } from '../strategy/surface.ts';
 import type { BookView, LimitOrderSpec, MarketBuySpec, MarketSellSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, TimerInfo } from '../strategy/api.ts';
+import type { BookReader } from '../book/reader.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { FeedState, MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
@@ -210,8 +211,19 @@ export class TradingKernel {
    */
   onNormalized(raw: RawRecord, events: readonly MarketEvent[]): void {
     if (this.finished) throw new Error('TradingKernel: record after finish()');
-    (this.bus ?? this.start(raw.recvNs)).push({ kind: 'raw', raw, events });
+    const bus = this.bus ?? this.start(raw.recvNs);
+    // one reused bus item (hot path): a data item is dispatched at once, never queued, and the bus has no compare
+    const item = this.rawItem;
+    item.raw = raw;
+    item.events = events;
+    try {
+      bus.push(item);
+    } finally {
+      item.events = null;
+    }
   }
+
+  private readonly rawItem: { kind: 'raw'; raw: RawRecord; events: readonly MarketEvent[] | null } = { kind: 'raw', raw: null as unknown as RawRecord, events: null };
 
   /** Fires every timer due at or before t and moves the clock to t (end of data; live wake-ups). */
   advanceTo(t: bigint): void {
@@ -337,52 +349,70 @@ export class TradingKernel {
     }
     // the marks before a resolution are what mark-to-market last said (the books may change with it)
     if (ev.type === 'market_resolved') this.economics.beforeSettle(ev, this.clockNs, this.portfolio.positions(), (id) => this.lastMid(id));
-    this.exchange.beforeMarketEvent(ev, this.clockNs);
-    const changed = this.books.apply(ev);
-    for (const id of changed) {
-      if (this.books.book(id)?.isCrossed() === true) {
+    const t = this.clockNs;
+    this.exchange.beforeMarketEvent(ev, t);
+    const books = this.books;
+    const changed = books.apply(ev);
+    // the changed tokens' views, looked up once for the checks, the reports and the hooks below (a view is
+    // fixed once apply returned: only apply re-routes books)
+    const views = this.views; // slots [0, changed.length) are this event's (no length writes: hot path)
+    for (let i = 0; i < changed.length; i++) {
+      const id = changed[i]!;
+      const v = books.book(id);
+      views[i] = v;
+      if (v?.isCrossed() === true) {
         q.crossedBooks += 1;
-        this.timeline.add(this.clockNs, 'crossed_book', id, 'best bid >= best ask after an update');
+        this.timeline.add(t, 'crossed_book', id, 'best bid >= best ask after an update');
       }
     }
-    this.markets.noteTopMismatch(observeBooks(ev, changed, (id) => this.books.book(id), this.clockNs, this.tops, this.timeline));
+    const mismatches = observeBooks(ev, changed, views, books, t, this.tops, this.timeline);
+    if (mismatches !== 0) this.markets.noteTopMismatch(mismatches);
     // book freshness, once, for risk and the paper exchange alike
-    this.markets.onBookEvent(ev, (id) => this.books.book(id));
-    this.economics.onMarketEvent(ev, this.clockNs);
-    if (ev.type === 'market_meta') this.armRewardsTimer(this.clockNs);
-    this.deliver(this.exchange.onMarketEvent(ev, this.clockNs));
-    if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, this.clockNs));
+    this.markets.onBookEvent(ev, this.bookOf);
+    this.economics.onMarketEvent(ev, t);
+    if (ev.type === 'market_meta') this.armRewardsTimer(t);
+    const fills = this.exchange.onMarketEvent(ev, t);
+    if (fills.length !== 0) this.deliver(fills);
+    if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, t));
     if (this.strategyStopped) return;
-    for (const id of changed) {
-      const view = this.books.book(id);
-      if (view !== undefined) this.callHook('onBook', () => this.hooks.onBook?.(id, brandBook(view)));
+    // hooks are called without a closure per call (hot path); `this` is the hooks object, as a method call
+    const hooks = this.hooks;
+    for (let i = 0; i < changed.length; i++) {
+      const view = views[i];
+      if (view !== undefined) this.callHook2('onBook', hooks.onBook, changed[i]!, brandBook(view));
     }
     switch (ev.type) {
       case 'trade':
-        this.callHook('onTrade', () => this.hooks.onTrade?.(ev));
+        this.callHook1('onTrade', hooks.onTrade, ev);
         break;
       case 'best_bid_ask':
-        this.callHook('onBestBidAsk', () => this.hooks.onBestBidAsk?.(ev));
+        this.callHook1('onBestBidAsk', hooks.onBestBidAsk, ev);
         break;
       case 'tick_size_changed':
-        this.callHook('onTickSize', () => this.hooks.onTickSize?.(ev));
+        this.callHook1('onTickSize', hooks.onTickSize, ev);
         break;
       case 'market_meta':
-        this.callHook('onMarket', () => this.hooks.onMarket?.(ev));
+        this.callHook1('onMarket', hooks.onMarket, ev);
         break;
       case 'market_resolved':
-        this.callHook('onResolved', () => this.hooks.onResolved?.(ev));
+        this.callHook1('onResolved', hooks.onResolved, ev);
         break;
       case 'reference_price':
-        this.callHook('onReferencePrice', () => this.hooks.onReferencePrice?.(ev));
+        this.callHook1('onReferencePrice', hooks.onReferencePrice, ev);
         break;
       case 'feed_state':
-        this.callHook('onFeed', () => this.hooks.onFeed?.(ev));
+        this.callHook1('onFeed', hooks.onFeed, ev);
         break;
       default:
         break;
     }
   }
+
+  /** Scratch of onEvent: the views of the tokens the current event changed. */
+  private readonly views: (BookReader | undefined)[] = [];
+
+  /** The books' lookup as a function, made once (passed on every event). */
+  private readonly bookOf = (id: string): BookReader | undefined => this.books.book(id);
 
   private onTimer(timer: Timer<TimerPayload>): void {
     const { id, name, dueNs: atNs, payload } = timer;
@@ -524,8 +554,46 @@ export class TradingKernel {
   }
 
   private onOrderEvent(ev: OrderEvent): void {
-    if (ev.type === 'order_filled') this.callHook('onFill', () => this.hooks.onFill?.(ev));
-    this.callHook('onOrder', () => this.hooks.onOrder?.(ev));
+    if (ev.type === 'order_filled') this.callHook1('onFill', this.hooks.onFill, ev);
+    this.callHook1('onOrder', this.hooks.onOrder, ev);
+  }
+
+  /** callHook for a one-argument hook, without a closure; an absent hook still re-arms the exchange timer as callHook does. */
+  private callHook1<A>(hook: string, f: ((a: A) => void) | undefined, a: A): void {
+    if (this.strategyStopped) return;
+    if (f === undefined) {
+      if (!this.inHook) this.armExchangeTimer();
+      return;
+    }
+    const outer = this.inHook;
+    this.inHook = true;
+    try {
+      f.call(this.hooks, a);
+    } catch (err) {
+      this.stopStrategy(hook, err);
+    } finally {
+      this.inHook = outer;
+    }
+    if (!outer) this.armExchangeTimer();
+  }
+
+  /** callHook1 for a two-argument hook. */
+  private callHook2<A, B>(hook: string, f: ((a: A, b: B) => void) | undefined, a: A, b: B): void {
+    if (this.strategyStopped) return;
+    if (f === undefined) {
+      if (!this.inHook) this.armExchangeTimer();
+      return;
+    }
+    const outer = this.inHook;
+    this.inHook = true;
+    try {
+      f.call(this.hooks, a, b);
+    } catch (err) {
+      this.stopStrategy(hook, err);
+    } finally {
+      this.inHook = outer;
+    }
+    if (!outer) this.armExchangeTimer();
   }
 
   private callHook(hook: string, f: () => void): void {
@@ -681,8 +749,8 @@ export class TradingKernel {
   private makeContext(): StrategyContext {
     const k = this;
     const position = (assetId: string): PositionInfo => {
-      const p = k.portfolio.position(assetId);
-      return p === undefined ? { assetId, qty: brandQty(0), avgCost: null, realized: brandCash(0n) } : { assetId, qty: brandQty(p.qty), avgCost: p.qty > 0 ? p.avgCost : null, realized: brandCash(p.realized) };
+      const p = k.portfolio.positionInfo(assetId);
+      return { assetId, qty: brandQty(p.qty), avgCost: p.avgCost, realized: brandCash(p.realized) };
     };
     const log = (level: 'info' | 'warn') => (msg: string, fields?: Record<string, unknown>) => {
       k.config.logSink?.(fields === undefined ? { tsNs: k.now(), seq: k.lastSeq, level, msg } : { tsNs: k.now(), seq: k.lastSeq, level, msg, fields });

@@ -180,6 +180,11 @@ export class MarketRegistry {
     return this.canon.get(assetId) ?? { canon: assetId, mirrored: false };
   }
 
+  /** canonicalOf(assetId).canon without allocating for an unpaired token. */
+  canonOf(assetId: string): string {
+    return this.canon.get(assetId)?.canon ?? assetId;
+  }
+
   // ---------------------------------------------------------------- book freshness
 
   /**
@@ -195,13 +200,23 @@ export class MarketRegistry {
         s.fresh = { ns: ev.recvNs, snapNs: ev.recvNs, conn: ev.conn, viaWs: ev.source === 'market_ws' };
         break;
       }
-      case 'book_delta':
-        for (const c of ev.changes) {
-          const s = this.state(c.assetId);
-          if (this.waitOf(s) !== null) continue;
-          s.fresh = { ns: ev.recvNs, snapNs: s.fresh?.snapNs ?? null, conn: ev.conn, viaWs: ev.source === 'market_ws' };
+      case 'book_delta': {
+        // hot path (every price_change): the freshness record is updated in place (never shared: mergeStates copies)
+        const cs = ev.changes;
+        const viaWs = ev.source === 'market_ws';
+        for (let i = 0; i < cs.length; i++) {
+          const s = this.state(cs[i]!.assetId);
+          if (this.isWaiting(s)) continue;
+          const f = s.fresh;
+          if (f === null) s.fresh = { ns: ev.recvNs, snapNs: null, conn: ev.conn, viaWs };
+          else {
+            f.ns = ev.recvNs;
+            f.conn = ev.conn;
+            f.viaWs = viaWs;
+          }
         }
         break;
+      }
       case 'tick_size_changed': {
         // a duplicate copy (the pair token's, or a resend) leaves the book valid: nothing to wait for
         const v = book?.(ev.assetId);
@@ -223,19 +238,21 @@ export class MarketRegistry {
 
   /** Why the token's book waits for a snapshot (a feed loss before a tick change), or null. */
   awaitingSnapshot(assetId: string): BookWait | null {
-    const s = this.books.get(this.canonicalOf(assetId).canon);
+    const s = this.books.get(this.canonOf(assetId));
     if (s === undefined) return this.losses.length > 0 ? { why: 'feed', ns: this.losses[0]! } : null;
     return this.waitOf(s);
   }
 
   /** The book waits for a snapshot (either reason). */
   isAwaitingSnapshot(assetId: string): boolean {
-    return this.awaitingSnapshot(assetId) !== null;
+    // hot path (the paper exchange asks per book change): no BookWait built
+    const s = this.books.get(this.canonOf(assetId));
+    return s === undefined ? this.losses.length > 0 : this.isWaiting(s);
   }
 
   /** The tick-size change the book waits since (whatever else it waits for), or null. */
   tickWait(assetId: string): BookWait | null {
-    const ns = this.books.get(this.canonicalOf(assetId).canon)?.tickNs ?? null;
+    const ns = this.books.get(this.canonOf(assetId))?.tickNs ?? null;
     return ns === null ? null : { why: 'tick', ns };
   }
 
@@ -244,7 +261,7 @@ export class MarketRegistry {
    * market_ws connection that delivered it; null when it never had data.
    */
   lastUpdateNs(assetId: string): bigint | null {
-    const f = this.books.get(this.canonicalOf(assetId).canon)?.fresh ?? null;
+    const f = this.books.get(this.canonOf(assetId))?.fresh ?? null;
     if (f === null) return null;
     const aliveNs = f.viaWs ? this.alive.get(f.conn) : undefined;
     return aliveNs !== undefined && aliveNs > f.ns ? aliveNs : f.ns;
@@ -271,13 +288,18 @@ export class MarketRegistry {
   // ---------------------------------------------------------------- internals
 
   private state(assetId: string): BookState {
-    const k = this.canonicalOf(assetId).canon;
+    const k = this.canonOf(assetId);
     let s = this.books.get(k);
     if (s === undefined) {
       s = { fresh: null, tickNs: null, snapEpoch: -1 };
       this.books.set(k, s);
     }
     return s;
+  }
+
+  /** waitOf(s) !== null, without building the answer. */
+  private isWaiting(s: BookState): boolean {
+    return (s.snapEpoch < 0 ? 0 : s.snapEpoch) < this.losses.length || s.tickNs !== null;
   }
 
   private waitOf(s: BookState): BookWait | null {

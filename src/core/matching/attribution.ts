@@ -19,7 +19,7 @@
  * a print within the window is wrongly paired with gives fewer fills, never more. 0 = only a decrease
  * and a print received at the same instant (one frame) are paired.
  *
- * State, per canonical level (`levelKey`), never longer than the window:
+ * State, per canonical level (a `LevelKey`, overlay.ts), never longer than the window:
  * - `dropped`: unexplained decrease (not matched by an earlier print) waiting for its print, with the
  *   time of the last decrease and `run`, the market-event sequence number at which this run of decreases
  *   began (orders that came to rest at or after it joined after the decrease: it is not theirs to fill).
@@ -31,6 +31,7 @@
  * 244) and spread over seconds, i.e. mostly coincidences.
  */
 import type { Qty } from '../types/fixed.ts';
+import type { LevelKey } from './overlay.ts';
 
 export const DEFAULT_PRINT_WINDOW_NS = 500_000_000n;
 
@@ -53,7 +54,7 @@ export interface PrintMatch {
 const PRUNE_EVERY = 4096;
 
 export class PrintAttribution {
-  private readonly traces = new Map<string, Trace>();
+  private readonly traces = new Map<LevelKey, Trace>();
   private added = 0;
 
   constructor(private readonly windowNs: bigint = DEFAULT_PRINT_WINDOW_NS) {
@@ -61,7 +62,7 @@ export class PrintAttribution {
   }
 
   /** A decrease of x shares seen at `key` (before the book applied it). Returns the part no print explains. */
-  decrease(key: string, x: Qty, t: bigint, seq: number): Qty {
+  decrease(key: LevelKey, x: Qty, t: bigint, seq: number): Qty {
     if (!(x > 0)) return 0;
     const tr = this.trace(key, t);
     const explained = Math.min(x, tr.printed);
@@ -77,7 +78,7 @@ export class PrintAttribution {
   }
 
   /** A print of q shares at `key`: how much of it the book already showed. */
-  print(key: string, q: Qty, t: bigint): PrintMatch {
+  print(key: LevelKey, q: Qty, t: bigint): PrintMatch {
     if (!(q > 0)) return { attributed: 0, run: 0 };
     const tr = this.trace(key, t);
     const attributed = Math.min(q, tr.dropped);
@@ -92,7 +93,7 @@ export class PrintAttribution {
   }
 
   /** The current decrease run at `key` (its start sequence), or null when nothing waits for a print. */
-  runAt(key: string, t: bigint): number | null {
+  runAt(key: LevelKey, t: bigint): number | null {
     const tr = this.traces.get(key);
     if (tr === undefined) return null;
     this.expire(tr, t);
@@ -103,7 +104,7 @@ export class PrintAttribution {
     return this.traces.size;
   }
 
-  private trace(key: string, t: bigint): Trace {
+  private trace(key: LevelKey, t: bigint): Trace {
     let tr = this.traces.get(key);
     if (tr === undefined) {
       tr = { dropped: 0, droppedNs: t, run: 0, printed: 0, printedNs: t };
@@ -120,7 +121,7 @@ export class PrintAttribution {
     if (tr.printed > 0 && t - tr.printedNs > this.windowNs) tr.printed = 0;
   }
 
-  private settle(key: string, tr: Trace): void {
+  private settle(key: LevelKey, tr: Trace): void {
     if (tr.dropped === 0 && tr.printed === 0) this.traces.delete(key);
   }
 

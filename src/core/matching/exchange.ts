@@ -258,7 +258,7 @@ export class PaperExchange {
       this.seen.add(cmd.clientId);
       const rec: OrderRec = {
         cmd, duplicate, status: 'in_flight', arrivalNs: at, filledQty: 0, spent: 0n, ahead: 0, restSeq: 0, ghost: 0,
-        ghostRun: -1, canon: cmd.assetId, mirrored: false, restKey: '', meta: undefined, expireTimer: null, releaseTimer: null,
+        ghostRun: -1, canon: cmd.assetId, mirrored: false, restKey: -1, meta: undefined, expireTimer: null, releaseTimer: null,
       };
       if (!duplicate) this.live.set(cmd.clientId, rec);
       this.inFlight.schedule(at, { kind: 'arrive', rec });
@@ -344,7 +344,7 @@ export class PaperExchange {
         this.onBook([ev.assetId], nowNs, out);
         break;
       case 'book_delta':
-        this.onBook(ev.changes.map((c) => c.assetId), nowNs, out);
+        this.onDeltaBooks(ev.changes, nowNs, out);
         break;
       case 'trade':
         this.core.onTrade(ev, nowNs, out);
@@ -362,6 +362,22 @@ export class PaperExchange {
         break;
     }
     return out;
+  }
+
+  /** onBook for a delta's changes, without building the id list (hot path: every price_change). */
+  private onDeltaBooks(changes: readonly { readonly assetId: string }[], t: bigint, out: VenueEvent[]): void {
+    const n = changes.length;
+    if (n === 0) return;
+    const c0 = this.canonicalOf(changes[0]!.assetId).canon;
+    let single = true;
+    for (let i = 1; i < n && single; i++) if (changes[i]!.assetId !== changes[0]!.assetId && this.canonicalOf(changes[i]!.assetId).canon !== c0) single = false;
+    if (single) {
+      if (!this.isStale(c0)) this.core.onBook(c0, t, out);
+      return;
+    }
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push(changes[i]!.assetId);
+    this.onBook(ids, t, out);
   }
 
   private onBook(assetIds: readonly string[], t: bigint, out: VenueEvent[]): void {

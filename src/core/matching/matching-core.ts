@@ -34,14 +34,14 @@ import type { FeeModel } from './fees.ts';
 import { makerRebate, takerFee } from './fees.ts';
 import { PrintAttribution } from './attribution.ts';
 import type { LevelReader } from './overlay.ts';
-import { ConsumedOverlay, levelKey } from './overlay.ts';
+import { ConsumedOverlay, LevelKeys, type LevelKey } from './overlay.ts';
 import type { QueueModel } from './queue/model.ts';
 import { normalizeAheads } from './queue/model.ts';
 import type { Canonical, MatchBookView, OrderRec } from './order-state.ts';
 import { flipSide, flipTaker, leaves, toCanon } from './order-state.ts';
 
 interface LevelQueue {
-  readonly key: string;
+  readonly key: LevelKey;
   readonly canon: string;
   readonly canonSide: BookSide;
   readonly canonPx: Px;
@@ -53,7 +53,7 @@ interface LevelQueue {
 interface PlannedFill {
   readonly px: Px;
   readonly qty: Qty;
-  readonly key: string;
+  readonly key: LevelKey;
   readonly reader: LevelReader;
 }
 
@@ -76,11 +76,13 @@ export interface MatchingCoreConfig {
 
 export class MatchingCore {
   private readonly overlay = new ConsumedOverlay();
-  private readonly levelQueues = new Map<string, LevelQueue>();
-  private readonly levelsByCanon = new Map<string, Set<string>>();
+  private readonly levelQueues = new Map<LevelKey, LevelQueue>();
+  private readonly levelsByCanon = new Map<string, Set<LevelKey>>();
   private readonly attribution: PrintAttribution;
   /** Unexplained decreases of the current market event per level key (set by beforeEvent). */
-  private readonly eventDrops = new Map<string, Qty>();
+  private readonly eventDrops = new Map<LevelKey, Qty>();
+  /** Canonical level keys (small integers) for the maps above. */
+  private readonly keys = new LevelKeys();
   /** Market events seen (beforeEvent calls). */
   private mseq = 0;
   private fillSeq = 0;
@@ -102,7 +104,7 @@ export class MatchingCore {
   /** Records the level decreases `ev` brings, before the books apply it (print attribution). */
   beforeEvent(ev: MarketEvent, nowNs: bigint): void {
     this.mseq++;
-    this.eventDrops.clear();
+    if (this.eventDrops.size !== 0) this.eventDrops.clear(); // clear() of an empty Map still reallocates its table
     if (ev.type === 'book_snapshot') this.snapshotDrops(ev, nowNs);
     else if (ev.type === 'book_delta') this.deltaDrops(ev, nowNs);
   }
@@ -116,7 +118,7 @@ export class MatchingCore {
   }
 
   private noteDrop(canon: string, side: BookSide, px: Px, x: Qty, t: bigint): void {
-    const key = levelKey(canon, side, px);
+    const key = this.keys.key(canon, side, px);
     const u = this.attribution.decrease(key, x, t, this.mseq);
     if (u > 0) this.eventDrops.set(key, (this.eventDrops.get(key) ?? 0) + u);
   }
@@ -137,34 +139,65 @@ export class MatchingCore {
     }
   }
 
+  /** Scratch of deltaDrops (reused per event): the decreased canonical levels of the current delta. */
+  private readonly dropCanon: string[] = [];
+  private readonly dropSide: BookSide[] = [];
+  private readonly dropPx: Px[] = [];
+  private readonly dropBefore: Qty[] = [];
+  private readonly dropAfter: Qty[] = [];
+
   private deltaDrops(ev: BookDelta, t: bigint): void {
-    // Hot path (every price_change): no allocation unless a level decreases. Both legs of a binary
-    // price_change name the same canonical level: it is counted once (size before the first leg, after the last).
+    // Hot path (every price_change): no allocation (scratch arrays). Both legs of a binary price_change
+    // name the same canonical level: it is counted once (size before the first leg, after the last).
     const changes = ev.changes;
+    const host = this.host;
+    const dCanon = this.dropCanon, dSide = this.dropSide, dPx = this.dropPx, dBefore = this.dropBefore, dAfter = this.dropAfter;
+    let nDrops = 0;
     let lastAsset: string | null = null;
-    let pre: { view: MatchBookView; canon: string; mirrored: boolean } | null = null;
-    let drops: { canon: string; side: BookSide; px: Px; before: Qty; after: Qty }[] | null = null;
+    let view: MatchBookView | null = null;
+    let canon = '';
+    let mirrored = false;
+    let staleCanon: string | null = null;
+    let stale = false;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
       if (c.assetId !== lastAsset) {
         lastAsset = c.assetId;
-        pre = this.preView(c.assetId);
+        const cn = host.canonicalOf(c.assetId);
+        canon = cn.canon;
+        mirrored = cn.mirrored;
+        view = null;
+        // the two legs of a binary price_change share one canonical book: its staleness is asked once
+        if (canon !== staleCanon) {
+          staleCanon = canon;
+          stale = host.isStale(canon);
+        }
+        if (!stale) {
+          const v = host.book(c.assetId);
+          if (v !== undefined && v.valid) view = v;
+        }
       }
-      if (pre === null) continue;
-      const side = pre.mirrored ? flipSide(c.side) : c.side;
-      const px = pre.mirrored ? PX_ONE - c.px : c.px;
+      if (view === null) continue;
+      const side = mirrored ? flipSide(c.side) : c.side;
+      const px = mirrored ? PX_ONE - c.px : c.px;
       let seen = -1;
-      if (drops !== null) for (let j = 0; j < drops.length; j++) if (drops[j]!.px === px && drops[j]!.side === side && drops[j]!.canon === pre.canon) seen = j;
+      for (let j = 0; j < nDrops; j++) if (dPx[j] === px && dSide[j] === side && dCanon[j] === canon) seen = j;
       if (seen >= 0) {
-        drops![seen]!.after = c.qty;
+        dAfter[seen] = c.qty;
         continue;
       }
-      const before = pre.view.qtyAt(c.side, c.px);
+      const before = view.qtyAt(c.side, c.px);
       // not shrinking: no drop (a later leg of the same level is compared with the same size before)
       if (c.qty >= before) continue;
-      (drops ??= []).push({ canon: pre.canon, side, px, before, after: c.qty });
+      dCanon[nDrops] = canon;
+      dSide[nDrops] = side;
+      dPx[nDrops] = px;
+      dBefore[nDrops] = before;
+      dAfter[nDrops] = c.qty;
+      nDrops++;
     }
-    if (drops !== null) for (const l of drops) if (l.after < l.before) this.noteDrop(l.canon, l.side, l.px, l.before - l.after, t);
+    for (let j = 0; j < nDrops; j++) if (dAfter[j]! < dBefore[j]!) this.noteDrop(dCanon[j]!, dSide[j]!, dPx[j]!, dBefore[j]! - dAfter[j]!, t);
+    // entries past nDrops are stale and never read (the count is local); they hold only canonical token ids the registry keeps anyway
   }
 
   // ---------------------------------------------------------------- reads
@@ -173,7 +206,7 @@ export class MatchingCore {
   consumedAt(assetId: string, side: BookSide, px: Px): Qty {
     const c = this.host.canonicalOf(assetId);
     const [cs, cp] = toCanon(c.mirrored, side, px);
-    return this.overlay.consumed(levelKey(c.canon, cs, cp));
+    return this.overlay.consumed(this.keys.key(c.canon, cs, cp));
   }
 
   /** Price of the first level with available (non-consumed) liquidity within the limit, or null. */
@@ -185,7 +218,7 @@ export class MatchingCore {
     for (const lv of view.levels(opp)) {
       if (buy ? lv.px > rec.cmd.px : lv.px < rec.cmd.px) break;
       const [cs, cp] = toCanon(rec.mirrored, opp, lv.px);
-      if (lv.qty - this.overlay.consumed(levelKey(rec.canon, cs, cp)) > 0) return lv.px;
+      if (lv.qty - this.overlay.consumed(this.keys.key(rec.canon, cs, cp)) > 0) return lv.px;
     }
     return null;
   }
@@ -213,7 +246,7 @@ export class MatchingCore {
     let worst: Px | null = null;
     for (const lv of view.levels(opp)) {
       const [cs, cp] = toCanon(mirrored, opp, lv.px);
-      const avail = lv.qty - this.overlay.consumed(levelKey(canon, cs, cp));
+      const avail = lv.qty - this.overlay.consumed(this.keys.key(canon, cs, cp));
       if (avail <= 0) continue;
       shares += avail;
       dollars += notional(lv.px, avail);
@@ -242,7 +275,7 @@ export class MatchingCore {
       if (buy ? lv.px > c.px : lv.px < c.px) break;
       if (!(lv.px > 0)) continue;
       const [cs, cp] = toCanon(rec.mirrored, opp, lv.px);
-      const key = levelKey(rec.canon, cs, cp);
+      const key = this.keys.key(rec.canon, cs, cp);
       const avail = lv.qty - this.overlay.consumed(key);
       if (avail <= 0) continue;
       let take: Qty;
@@ -287,7 +320,7 @@ export class MatchingCore {
     const c = rec.cmd;
     const side: BookSide = c.side === 'BUY' ? 'bid' : 'ask';
     const [cs, cp] = toCanon(rec.mirrored, side, c.px);
-    const key = levelKey(rec.canon, cs, cp);
+    const key = this.keys.key(rec.canon, cs, cp);
     const shown = view.qtyAt(side, c.px);
     rec.restKey = key;
     rec.status = 'resting';
@@ -323,9 +356,12 @@ export class MatchingCore {
       const shown = this.readLevel(lq.reader);
       if (shown === null) continue;
       const cap = shown - this.overlay.consumed(key);
-      const aheads = lq.orders.map((o) => o.ahead);
+      const orders = lq.orders;
       // the part of this event's decrease at the level that no earlier print explains (attribution.ts)
-      const unexplained = this.eventDrops.get(key) ?? 0;
+      const unexplained = this.eventDrops.size === 0 ? 0 : (this.eventDrops.get(key) ?? 0);
+      if (shown === lq.lastQty && unexplained === 0 && aheadsNormal(orders, cap)) continue; // nothing moves (normalizeAheads would return them as they are)
+      const aheads: Qty[] = [];
+      for (let i = 0; i < orders.length; i++) aheads.push(orders[i]!.ahead);
       let next: Qty[];
       if (shown !== lq.lastQty) {
         const explained = shown < lq.lastQty ? Math.max(0, lq.lastQty - shown - unexplained) : 0;
@@ -335,15 +371,19 @@ export class MatchingCore {
         next = normalizeAheads(aheads, cap);
       }
       const run = unexplained > 0 ? this.attribution.runAt(key, t) : null;
-      lq.orders.forEach((o, i) => {
+      for (let i = 0; i < orders.length; i++) {
+        const o = orders[i]!;
         const a = next[i] ?? o.ahead;
         if (run !== null) {
           // remember how far this decrease moved the order: a matching print gives it back (one event)
-          if (o.ghostRun !== run) [o.ghost, o.ghostRun] = [0, run];
+          if (o.ghostRun !== run) {
+            o.ghost = 0;
+            o.ghostRun = run;
+          }
           o.ghost += Math.min(Math.max(0, o.ahead - a), unexplained);
         }
         o.ahead = a;
-      });
+      }
     }
   }
 
@@ -358,7 +398,29 @@ export class MatchingCore {
     return qs.flatMap((q) => q.orders);
   }
 
+  /** Could any resting order of `canon` trade through now (opposite best at or through its limit)? No allocation. */
+  private anyThrough(canon: string): boolean {
+    const set = this.levelsByCanon.get(canon);
+    if (set === undefined) return false;
+    for (const k of set) {
+      const lq = this.levelQueues.get(k);
+      if (lq === undefined) continue;
+      const orders = lq.orders;
+      for (let i = 0; i < orders.length; i++) {
+        const rec = orders[i]!;
+        if (rec.status !== 'resting') continue;
+        const view = this.host.book(rec.cmd.assetId);
+        if (view === undefined || !view.valid || view.isCrossed()) continue;
+        const best = rec.cmd.side === 'BUY' ? view.bestAsk() : view.bestBid();
+        if (best !== null && (rec.cmd.side === 'BUY' ? best <= rec.cmd.px : best >= rec.cmd.px)) return true;
+      }
+    }
+    return false;
+  }
+
   private tradeThrough(canon: string, t: bigint, out: VenueEvent[]): void {
+    // the usual case: nothing crosses a resting order, so the priority order need not be built
+    if (!this.anyThrough(canon)) return;
     for (const rec of this.restingByPriority(canon)) {
       if (rec.status !== 'resting') continue;
       const view = this.host.book(rec.cmd.assetId);
@@ -368,7 +430,7 @@ export class MatchingCore {
       for (const lv of view.levels(opp)) {
         if (buy ? lv.px > rec.cmd.px : lv.px < rec.cmd.px) break;
         const [cs, cp] = toCanon(rec.mirrored, opp, lv.px);
-        const key = levelKey(rec.canon, cs, cp);
+        const key = this.keys.key(rec.canon, cs, cp);
         const avail = lv.qty - this.overlay.consumed(key);
         if (avail <= 0) continue;
         const take = Math.min(avail, leaves(rec));
@@ -391,7 +453,7 @@ export class MatchingCore {
     const taker = mirrored ? flipTaker(ev.takerSide) : ev.takerSide;
     const hit: BookSide = taker === 'SELL' ? 'bid' : 'ask';
     // the part of this print the book already showed as a decrease at P (one event, attribution.ts)
-    const { attributed, run } = this.attribution.print(levelKey(canon, hit, P), ev.qty, t);
+    const { attributed, run } = this.attribution.print(this.keys.key(canon, hit, P), ev.qty, t);
     const set = this.levelsByCanon.get(canon);
     if (set === undefined) return;
     // an order that came to rest after that decrease joined after the trade: the shown part is not its to fill
@@ -489,4 +551,16 @@ export class MatchingCore {
     this.finish(rec);
     out.push({ type: 'order_canceled', tsNs: t, clientId: rec.cmd.clientId, reason, leavesQty });
   }
+}
+
+/** True when normalizeAheads(orders' aheads, cap) would return them unchanged (non-decreasing, each <= max(0, cap)). */
+function aheadsNormal(orders: readonly OrderRec[], cap: Qty): boolean {
+  const c = Math.max(0, cap);
+  let prev = 0;
+  for (let i = 0; i < orders.length; i++) {
+    const a = orders[i]!.ahead;
+    if (a < prev || a > c) return false;
+    prev = a;
+  }
+  return true;
 }

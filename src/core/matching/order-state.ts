@@ -18,6 +18,8 @@ export interface MatchBookView {
   /** Best first. */
   levels(side: BookSide): Iterable<Level>;
   qtyAt(side: BookSide, px: Px): Qty;
+  bestBid(): Px | null;
+  bestAsk(): Px | null;
   isCrossed(): boolean;
 }
 
@@ -51,7 +53,8 @@ export interface OrderRec {
   ghostRun: number;
   canon: string;
   mirrored: boolean;
-  restKey: string;
+  /** The level queue the order rests in (matching-core's LevelKey; -1 before it rests). */
+  restKey: number;
   meta: MarketMeta | undefined;
   /** Pending GTD expiry / taker-delay release on the in-flight timer heap (cancelled when the order is done). */
   expireTimer: TimerId | null;

@@ -11,9 +11,11 @@
  * test/matching/no-double-fill.test.ts over WS and REST snapshots, deltas, prints, feed losses, tick-size
  * changes and orders on both views of a binary book).
  *
- * Keys are in canonical (YES-book) terms: `canon|side|px` where canon is the canonical token of a binary
+ * Keys are in canonical (YES-book) terms: (canon, side, px) where canon is the canonical token of a binary
  * pair (see `canonicalOf` in exchange.ts) and a NO-token level (side s, price q) is stored as
- * (mirror(s), 1 - q). A BUY NO at q and a SELL YES at 1 - q therefore consume the same entry.
+ * (mirror(s), 1 - q). A BUY NO at q and a SELL YES at 1 - q therefore consume the same entry. The key is
+ * one number (`LevelKeys`: the matching core's interned canonical token index x side x px), not a built
+ * string: the per-event maps then key on small integers.
  *
  * The one rule, applied after every book change of the canonical token (any snapshot, WS or REST, and
  * any delta); nothing else ever forgets consumption:
@@ -43,17 +45,39 @@ interface Entry {
   readonly reader: LevelReader;
 }
 
-export const levelKey = (canon: string, side: BookSide, px: Px): string => `${canon}|${side}|${px}`;
+/**
+ * A canonical level (canonical token, side, price) as one number, so the hot maps key on small integers, not
+ * built strings: token index (first seen first, per LevelKeys) x 2 sides x 2^20 prices. Px are ticks in
+ * [0, PX_ONE]; a price outside [0, 2^20) would alias another level, so it throws.
+ */
+export type LevelKey = number;
+
+const PX_SPAN = 1 << 20;
+
+/** Interns canonical token ids to indices (first seen first) and builds LevelKeys from them. */
+export class LevelKeys {
+  private readonly ids = new Map<string, number>();
+
+  key(canon: string, side: BookSide, px: Px): LevelKey {
+    let i = this.ids.get(canon);
+    if (i === undefined) {
+      i = this.ids.size;
+      this.ids.set(canon, i);
+    }
+    if (!(px >= 0 && px < PX_SPAN)) throw new RangeError(`level key: price ${px} outside [0, ${PX_SPAN})`);
+    return (i * 2 + (side === 'bid' ? 0 : 1)) * PX_SPAN + px;
+  }
+}
 
 export class ConsumedOverlay {
-  private readonly entries = new Map<string, Entry>();
-  private readonly byCanon = new Map<string, Set<string>>();
+  private readonly entries = new Map<LevelKey, Entry>();
+  private readonly byCanon = new Map<string, Set<LevelKey>>();
 
-  consumed(key: string): Qty {
+  consumed(key: LevelKey): Qty {
     return this.entries.get(key)?.consumed ?? 0;
   }
 
-  add(canon: string, key: string, reader: LevelReader, qty: Qty): void {
+  add(canon: string, key: LevelKey, reader: LevelReader, qty: Qty): void {
     if (!(qty > 0)) return;
     const e = this.entries.get(key);
     if (e !== undefined) {

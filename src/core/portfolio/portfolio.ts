@@ -227,6 +227,8 @@ interface PosState {
   soldQty: Qty;
   turnover: Cash;
   trip: { openNs: bigint; pnlAtOpen: Cash; cost: Cash } | null;
+  /** view()'s avgCost, cached for the (costBasis, qty) it was computed from (strategies read positions per event). */
+  avg: { costBasis: Cash; qty: Qty; d: D | null } | null;
 }
 
 function assertQty(q: Qty, what: string): void {
@@ -402,6 +404,12 @@ export class Portfolio {
     return p === undefined ? undefined : view(p);
   }
 
+  /** What a strategy's ctx.position(assetId) says (qty, avgCost when held, realized), without the whole view (hot path). */
+  positionInfo(assetId: string): { assetId: string; qty: Qty; avgCost: D | null; realized: Cash } {
+    const p = this.pos.get(assetId);
+    return p === undefined ? { assetId, qty: 0, avgCost: null, realized: 0n } : { assetId, qty: p.qty, avgCost: p.qty > 0 ? avgCost(p) : null, realized: p.realized };
+  }
+
   /** Every token ever traded, in first-fill order (flat ones included, for their P&L lines). */
   positions(): PositionView[] {
     return [...this.pos.values()].map(view);
@@ -502,7 +510,7 @@ export class Portfolio {
       p = {
         assetId, market: this.markets(assetId)?.conditionId ?? null,
         qty: 0, costBasis: 0n, realized: 0n, merged: 0n, settlement: 0n, feeCash: 0n, feeShareValue: 0n, feeShares: 0,
-        rebates: 0n, boughtQty: 0, soldQty: 0, turnover: 0n, trip: null,
+        rebates: 0n, boughtQty: 0, soldQty: 0, turnover: 0n, trip: null, avg: null,
       };
       this.pos.set(assetId, p);
     }
@@ -545,7 +553,7 @@ function view(p: PosState): PositionView {
     assetId: p.assetId,
     market: p.market,
     qty: p.qty,
-    avgCost: p.qty === 0 ? null : cashToDecimal(p.costBasis).div(qtyToDecimal(p.qty)),
+    avgCost: avgCost(p),
     costBasis: p.costBasis,
     realized: p.realized,
     merged: p.merged,
@@ -559,4 +567,13 @@ function view(p: PosState): PositionView {
     turnover: p.turnover,
     openedNs: p.trip?.openNs ?? null,
   };
+}
+
+/** costBasis / qty as an exact Decimal (null when flat), recomputed only when either changed (Decimals are immutable). */
+function avgCost(p: PosState): D | null {
+  const a = p.avg;
+  if (a !== null && a.costBasis === p.costBasis && a.qty === p.qty) return a.d;
+  const d = p.qty === 0 ? null : cashToDecimal(p.costBasis).div(qtyToDecimal(p.qty));
+  p.avg = { costBasis: p.costBasis, qty: p.qty, d };
+  return d;
 }

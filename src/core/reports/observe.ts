@@ -9,6 +9,8 @@
  * message is applied atomically). A best_bid_ask event is compared with our book when it arrives. Only the
  * sides the venue states (non-null) are compared: a missing field is not read as an empty side. Books not
  * valid (awaiting a snapshot) are not compared.
+ * Hot path (every market event): `views[i]` is `changed[i]`'s book, looked up once by the kernel; no closures,
+ * no temporary maps.
  */
 import type { BookReader } from '../book/reader.ts';
 import type { MarketEvent } from '../types/events.ts';
@@ -18,32 +20,60 @@ import type { TopOfBookRecorder } from './series.ts';
 
 export function observeBooks(
   ev: MarketEvent,
-  changed: Iterable<string>,
-  book: (assetId: string) => BookReader | undefined,
+  changed: readonly string[],
+  views: readonly (BookReader | undefined)[],
+  book: BookLookup,
   tsNs: bigint,
   tops: TopOfBookRecorder,
   timeline: QualityTimeline,
 ): number {
-  for (const id of changed) {
-    const v = book(id);
+  // hot path (every market event): no closures, no temporary maps
+  for (let i = 0; i < changed.length; i++) {
+    const id = changed[i]!;
+    const v = views[i];
     if (v === undefined) continue;
-    tops.add(id, { tsNs, bid: v.bestBid(), ask: v.bestAsk(), bidQty: v.bestBidQty(), askQty: v.bestAskQty() });
+    tops.offer(id, tsNs, v.bestBid(), v.bestAsk(), v.bestBidQty(), v.bestAskQty());
   }
-  let mismatches = 0;
-  const check = (assetId: string, via: string, bid: Px | null, ask: Px | null): void => {
-    const v = book(assetId);
-    if (v === undefined || !v.valid) return;
-    const ours = { bid: v.bestBid(), ask: v.bestAsk() };
-    if ((bid === null || ours.bid === bid) && (ask === null || ours.ask === ask)) return;
-    mismatches += 1;
-    timeline.mismatch(tsNs, assetId, via, { bid, ask }, ours);
-  };
   if (ev.type === 'book_delta') {
-    const last = new Map<string, { bid: Px | null; ask: Px | null }>();
-    for (const c of ev.changes) if (c.bestBid !== null || c.bestAsk !== null) last.set(c.assetId, { bid: c.bestBid, ask: c.bestAsk });
-    for (const [id, top] of last) check(id, 'price_change', top.bid, top.ask);
-  } else if (ev.type === 'best_bid_ask') {
-    check(ev.assetId, 'best_bid_ask', ev.bestBid, ev.bestAsk);
+    let mismatches = 0;
+    const cs = ev.changes;
+    // per token, in order of its first change that states a top: the last change that states one
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i]!;
+      if (c.bestBid === null && c.bestAsk === null) continue;
+      let first = true;
+      for (let j = 0; j < i; j++) {
+        const d = cs[j]!;
+        if (d.assetId === c.assetId && (d.bestBid !== null || d.bestAsk !== null)) {
+          first = false;
+          break;
+        }
+      }
+      if (!first) continue;
+      let last = c;
+      for (let j = i + 1; j < cs.length; j++) {
+        const d = cs[j]!;
+        if (d.assetId === c.assetId && (d.bestBid !== null || d.bestAsk !== null)) last = d;
+      }
+      mismatches += check(book, timeline, tsNs, c.assetId, 'price_change', last.bestBid, last.bestAsk);
+    }
+    return mismatches;
   }
-  return mismatches;
+  if (ev.type === 'best_bid_ask') return check(book, timeline, tsNs, ev.assetId, 'best_bid_ask', ev.bestBid, ev.bestAsk);
+  return 0;
+}
+
+/** Something that returns a token's book (the BookRegistry). */
+export interface BookLookup {
+  book(assetId: string): BookReader | undefined;
+}
+
+function check(book: BookLookup, timeline: QualityTimeline, tsNs: bigint, assetId: string, via: string, bid: Px | null, ask: Px | null): number {
+  const v = book.book(assetId);
+  if (v === undefined || !v.valid) return 0;
+  const ob = v.bestBid();
+  const oa = v.bestAsk();
+  if ((bid === null || ob === bid) && (ask === null || oa === ask)) return 0;
+  timeline.mismatch(tsNs, assetId, via, { bid, ask }, { bid: ob, ask: oa });
+  return 1;
 }

@@ -69,6 +69,11 @@ export class QualityTimeline {
   }
 
   mismatch(tsNs: bigint, assetId: string, via: string, venue: { bid: Px | null; ask: Px | null }, ours: { bid: Px | null; ask: Px | null }): void {
+    // past the bound only the count is kept: do not format a detail nobody reads (a noisy feed mismatches often)
+    if (this.events.length >= MAX_QUALITY_EVENTS) {
+      this.omitted.book_mismatch = (this.omitted.book_mismatch ?? 0) + 1;
+      return;
+    }
     this.add(tsNs, 'book_mismatch', assetId, `${via}: venue bid ${pxText(venue.bid)} ask ${pxText(venue.ask)}, book bid ${pxText(ours.bid)} ask ${pxText(ours.ask)}`);
   }
 

@@ -65,9 +65,26 @@ export class TopOfBookSeries {
   private lastPt: TopPoint | null = null;
   private twoSided: TopPoint | null = null;
 
-  /** The latest offered top with both a bid and an ask (exact, whatever was stored). */
+  /**
+   * The latest offered top with both a bid and an ask (exact, whatever was stored). Its values are the latest
+   * offer's; after offers that repeated a stored point, its tsNs is that point's (when the top was reached).
+   */
   lastTwoSided(): TopPoint | null {
     return this.twoSided;
+  }
+
+  /**
+   * add() of the point (tsNs, bid, ask, bidQty, askQty), building it only when it is stored (hot path: the
+   * kernel offers every changed token's top on every book event, and most offers repeat the last top).
+   */
+  offer(tsNs: bigint, bid: Px | null, ask: Px | null, bidQty: Qty, askQty: Qty): void {
+    const last = this.lastPt;
+    if (last !== null && tsNs > last.tsNs && last.bid === bid && last.ask === ask && last.bidQty === bidQty && last.askQty === askQty) {
+      // the same top as the stored last point, later: no point; the latest two-sided top has these values
+      if (bid !== null && ask !== null) this.twoSided = last;
+      return;
+    }
+    this.add({ tsNs, bid, ask, bidQty, askQty });
   }
 
   /** Offers the top of book at tsNs (time never goes back). */
@@ -168,6 +185,16 @@ export class TopOfBookRecorder {
       this.series.set(assetId, s);
     }
     s.add(p);
+  }
+
+  /** add() without building the point unless it is stored (TopOfBookSeries.offer). */
+  offer(assetId: string, tsNs: bigint, bid: Px | null, ask: Px | null, bidQty: Qty, askQty: Qty): void {
+    let s = this.series.get(assetId);
+    if (s === undefined) {
+      s = new TopOfBookSeries();
+      this.series.set(assetId, s);
+    }
+    s.offer(tsNs, bid, ask, bidQty, askQty);
   }
 
   tokens(): string[] {

@@ -203,12 +203,15 @@ export class RiskEngine {
 
   /** The token's book is fresh (staleReason is null). */
   isFresh(assetId: string, nowNs: bigint): boolean {
-    return this.staleReason(assetId, nowNs) === null;
+    // staleReason(...) === null without building the reason (strategies ask on every book change):
+    // with data seen, the wait is the registry's own, so fresh = seen, not waiting, and young enough
+    const last = this.markets.lastUpdateNs(assetId);
+    return last !== null && !this.markets.isAwaitingSnapshot(assetId) && nowNs - last <= this.limits.staleAfterNs;
   }
 
   /** Not halted and the token's book is fresh. */
   canTrade(assetId: string, nowNs: bigint): boolean {
-    return !this.halted && this.staleReason(assetId, nowNs) === null;
+    return !this.halted && this.isFresh(assetId, nowNs);
   }
 
   check(cmd: OrderCommand, ctx: RiskContext, nowNs: bigint): OrderDenied | null {
