@@ -39,19 +39,21 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Field, Float64, Int32, Int64, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, vectorFromArray, type Data } from 'apache-arrow';
+import { Field, Float64, Int32, Int64, List, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, vectorFromArray, type Data, type DataType } from 'apache-arrow';
 import { normalizeRecord } from '../core/normalize/index.ts';
 import { isData } from '../core/outages.ts';
 import type { MarketEvent } from '../core/types/events.ts';
 import { RAW_FORMAT_VERSION, RECORD_KINDS, SOURCES, type RawMeta, type RawRecord } from '../core/types/raw.ts';
 import { isCode, pathExists } from '../io/paths.ts';
 import { digestOfManifest, readManifest, readRecording, readSeqs, type ReadOptions } from '../recorder/read.ts';
+import { asciiJson, BatchEncoder, decodeRow, type EncodedBatch, type EventColumns, type TextBuffers } from './codec.ts';
 import { normalizerVersion } from './version.ts';
 
-const BATCH_ROWS = 8192;
+export const BATCH_ROWS = 8192;
 const KEY = 'poly.tape.key';
 const DATA_PAYLOAD = '{}';
 
+const list = (t: DataType): List => new List(new Field('item', t, false));
 const FIELDS = [
   new Field('seq', new Float64()),
   new Field('recv_ns', new Int64()),
@@ -61,8 +63,28 @@ const FIELDS = [
   new Field('strings', new Utf8(), true),
   new Field('meta', new Utf8(), true),
   new Field('payload', new Utf8(), true),
-  new Field('events', new Utf8(), true),
+  new Field('e_type', list(new Uint8())),
+  new Field('e_exch', list(new Float64())),
+  new Field('e_market', list(new Int32())),
+  new Field('e_asset', list(new Int32())),
+  new Field('e_i0', list(new Int32())),
+  new Field('e_i1', list(new Int32())),
+  new Field('e_i2', list(new Int32())),
+  new Field('e_f0', list(new Float64())),
+  new Field('e_flags', list(new Uint8())),
+  new Field('e_nl', list(new Int32())),
+  new Field('e_text', list(new Utf8())),
+  new Field('l_px', list(new Int32())),
+  new Field('l_qty', list(new Float64())),
+  new Field('l_asset', list(new Int32())),
+  new Field('l_flags', list(new Uint8())),
+  new Field('l_bb', list(new Int32())),
+  new Field('l_ba', list(new Int32())),
+  new Field('l_hash', list(new Utf8())),
 ];
+/** The tape's Arrow schema, keyed. */
+export const tapeSchema = (key: string): Schema => new Schema(FIELDS, new Map([[KEY, key]]));
+const COL = Object.fromEntries(FIELDS.map((f, i) => [f.name, i])) as Record<string, number>;
 
 export interface TapeOptions {
   /** Directory for the tape (default `<recording>/.tape/`, else the user cache dir). */
@@ -146,55 +168,6 @@ export async function ensureTape(dir: string, opts: TapeOptions = {}): Promise<T
   throw lastErr as Error;
 }
 
-function bigReplacer(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? { $n: v.toString() } : v;
-}
-function bigReviver(_k: string, v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && '$n' in v && typeof (v as { $n: unknown }).$n === 'string' && Object.keys(v).length === 1) return BigInt((v as { $n: string }).$n);
-  return v;
-}
-
-
-const NON_ASCII = /[\u0080-\uffff]/g;
-const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/**
- * The JSON of a record's events, ASCII only (non-ASCII escaped, so the reader may slice a batch's bytes
- * as latin1), '' when none. recvNs/source/seq/conn are the record's (Sink invariant, checked): each is kept
- * as a 0 placeholder, in place, so the reader restores them without reshaping the object (key order kept).
- * MUTATES `events` (their origin fields are blanked): pass normalizeRecord's fresh output and drop it.
- */
-export function encodeEvents(raw: RawRecord, events: readonly MarketEvent[]): string {
-  if (events.length === 0) return '';
-  let big = false;
-  for (const ev of events) {
-    if (ev.recvNs !== raw.recvNs || ev.source !== raw.source || ev.seq !== raw.seq || ev.conn !== raw.conn) {
-      throw new Error(`tape: an event of record seq ${raw.seq} does not carry the record's origin (normalizer Sink invariant broken)`);
-    }
-    if (ev.type === 'normalization_error') big = true;
-  }
-  // the events are normalizeRecord's fresh output, owned by the caller and dropped after: their origin is
-  // blanked in place (no copy); do not use them afterwards
-  for (const ev of events) Object.assign(ev, ORIGIN_PLACEHOLDER);
-  const text = big ? JSON.stringify(events, bigReplacer) : JSON.stringify(events);
-  return text.replace(NON_ASCII, escapeChar);
-}
-
-const ORIGIN_PLACEHOLDER = Object.freeze({ recvNs: 0, source: 0, seq: 0, conn: 0 });
-
-export function decodeEvents(raw: RawRecord, text: string): MarketEvent[] {
-  if (text === '') return [];
-  const list = (text.includes('"$n"') ? JSON.parse(text, bigReviver) : JSON.parse(text)) as { recvNs: bigint; source: string; seq: number; conn: string }[];
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i]!;
-    e.recvNs = raw.recvNs;
-    e.source = raw.source;
-    e.seq = raw.seq;
-    e.conn = raw.conn;
-  }
-  return list as unknown as MarketEvent[];
-}
-
 /** A Utf8 column of one batch as ASCII/latin1 text: one decode per batch, then slices. */
 function asciiColumn(vec: { data: readonly Data[] }): (i: number) => string {
   const d = vec.data[0]! as Data<Utf8>;
@@ -204,70 +177,86 @@ function asciiColumn(vec: { data: readonly Data[] }): (i: number) => string {
   return (i) => text.slice(off[i]!, off[i + 1]!);
 }
 
+const prim = <T extends DataType>(type: T, length: number, data: T['TArray']): Data => makeData({ type, length, nullCount: 0, data } as never) as Data;
+const utf8 = (t: TextBuffers): Data<Utf8> => makeData({ type: new Utf8(), length: t.offsets.length - 1, nullCount: 0, valueOffsets: t.offsets, data: t.bytes });
+const listData = (child: Data, offsets: Int32Array): Data => makeData({ type: list(child.type), length: offsets.length - 1, nullCount: 0, valueOffsets: offsets, child });
+
+/** An encoded batch as the tape's Arrow record batch. */
+export function toRecordBatch(schema: Schema, b: EncodedBatch): RecordBatch {
+  const n = b.rows;
+  const m = b.events;
+  const k = b.lPx.length;
+  const ev = (d: Data): Data => listData(d, b.evOff);
+  const lv = (d: Data): Data => listData(d, b.lvOff);
+  const strings = new Array<string>(n).fill('');
+  if (n > 0) strings[0] = b.strings;
+  const children: Data[] = [
+    prim(new Float64(), n, b.seq),
+    prim(new Int64(), n, b.recvNs),
+    prim(new Uint8(), n, b.source),
+    prim(new Uint8(), n, b.kind),
+    prim(new Int32(), n, b.conn),
+    vectorFromArray(strings, new Utf8()).data[0]!,
+    vectorFromArray(b.meta as string[], new Utf8()).data[0]!,
+    vectorFromArray(b.payload as (string | null)[], new Utf8()).data[0]!,
+    ev(prim(new Uint8(), m, b.eType)),
+    ev(prim(new Float64(), m, b.eExch)),
+    ev(prim(new Int32(), m, b.eMarket)),
+    ev(prim(new Int32(), m, b.eAsset)),
+    ev(prim(new Int32(), m, b.eI0)),
+    ev(prim(new Int32(), m, b.eI1)),
+    ev(prim(new Int32(), m, b.eI2)),
+    ev(prim(new Float64(), m, b.eF0)),
+    ev(prim(new Uint8(), m, b.eFlags)),
+    ev(prim(new Int32(), m, b.eNl)),
+    ev(utf8(b.eText)),
+    lv(prim(new Int32(), k, b.lPx)),
+    lv(prim(new Float64(), k, b.lQty)),
+    lv(prim(new Int32(), k, b.lAsset)),
+    lv(prim(new Uint8(), k, b.lFlags)),
+    lv(prim(new Int32(), k, b.lBb)),
+    lv(prim(new Int32(), k, b.lBa)),
+    lv(utf8(b.lHash)),
+  ];
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
+}
+
+const SOURCE_IX = new Map<string, number>(SOURCES.map((s, i) => [s, i]));
+const KIND_IX = new Map<string, number>(RECORD_KINDS.map((s, i) => [s, i]));
+
+/** Normalizes and encodes one record into `enc` (the build's unit of work, also run by build workers). */
+export function encodeRecord(enc: BatchEncoder, raw: RawRecord): number {
+  const events = normalizeRecord(raw);
+  enc.row(
+    raw,
+    events,
+    SOURCE_IX.get(raw.source)!,
+    KIND_IX.get(raw.kind)!,
+    raw.kind === 'frame' && isData(raw.payload) ? null : raw.payload,
+    Object.keys(raw.meta).length === 0 ? '' : asciiJson(raw.meta),
+  );
+  return events.length;
+}
+
 async function buildTape(dir: string, path: string, key: string, total: number, onProgress?: (done: number, total: number) => void): Promise<{ records: number; events: number }> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const schema = new Schema(FIELDS, new Map([[KEY, key]]));
+  const schema = tapeSchema(key);
   const writer = new RecordBatchFileWriter();
   const sink = pipeline(writer.toNodeStream(), createWriteStream(tmp));
-  const strings = new Map<string, number>();
-  const sourceIx = new Map<string, number>(SOURCES.map((s, i) => [s, i]));
-  const kindIx = new Map<string, number>(RECORD_KINDS.map((s, i) => [s, i]));
+  const shapes = new Map<string, boolean>();
   let records = 0;
   let events = 0;
-  let seq = new Float64Array(BATCH_ROWS);
-  let ns = new BigInt64Array(BATCH_ROWS);
-  let src = new Uint8Array(BATCH_ROWS);
-  let kind = new Uint8Array(BATCH_ROWS);
-  let conn = new Int32Array(BATCH_ROWS);
-  let newStrings: string[] = [];
-  let metas: string[] = [];
-  let payloads: (string | null)[] = [];
-  let evs: string[] = [];
-  let n = 0;
+  let enc = new BatchEncoder(BATCH_ROWS, shapes);
   const flush = (): void => {
-    if (n === 0) return;
-    const children: Data[] = [
-      makeData({ type: new Float64(), length: n, data: seq.subarray(0, n) }),
-      makeData({ type: new Int64(), length: n, data: ns.subarray(0, n) }),
-      makeData({ type: new Uint8(), length: n, data: src.subarray(0, n) }),
-      makeData({ type: new Uint8(), length: n, data: kind.subarray(0, n) }),
-      makeData({ type: new Int32(), length: n, data: conn.subarray(0, n) }),
-      ...[newStrings, metas, payloads, evs].map((a) => vectorFromArray(a, new Utf8()).data[0]!),
-    ];
-    writer.write(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children })));
-    seq = new Float64Array(BATCH_ROWS);
-    ns = new BigInt64Array(BATCH_ROWS);
-    src = new Uint8Array(BATCH_ROWS);
-    kind = new Uint8Array(BATCH_ROWS);
-    conn = new Int32Array(BATCH_ROWS);
-    newStrings = [];
-    metas = [];
-    payloads = [];
-    evs = [];
-    n = 0;
+    if (enc.size === 0) return;
+    writer.write(toRecordBatch(schema, enc.finish()));
+    enc = new BatchEncoder(BATCH_ROWS, shapes);
   };
   try {
     for await (const raw of readRecording(dir)) {
-      let c = strings.get(raw.conn);
-      let added = '';
-      if (c === undefined) {
-        c = strings.size;
-        strings.set(raw.conn, c);
-        added = JSON.stringify([raw.conn]).replace(NON_ASCII, escapeChar);
-      }
-      const list = normalizeRecord(raw);
-      seq[n] = raw.seq;
-      ns[n] = raw.recvNs;
-      src[n] = sourceIx.get(raw.source)!;
-      kind[n] = kindIx.get(raw.kind)!;
-      conn[n] = c;
-      newStrings.push(added);
-      metas.push(Object.keys(raw.meta).length === 0 ? '' : JSON.stringify(raw.meta).replace(NON_ASCII, escapeChar));
-      payloads.push(raw.kind === 'frame' && isData(raw.payload) ? null : raw.payload);
-      evs.push(encodeEvents(raw, list));
-      events += list.length;
+      events += encodeRecord(enc, raw);
       records += 1;
-      if (++n === BATCH_ROWS) {
+      if (enc.size === BATCH_ROWS) {
         flush();
         onProgress?.(records, total);
         // let the writer's stream drain: memory stays one batch deep
@@ -289,11 +278,57 @@ async function buildTape(dir: string, path: string, key: string, total: number, 
 
 export interface TapeBatch {
   readonly records: RawRecord[];
-  readonly events: MarketEvent[][];
+  readonly events: (readonly MarketEvent[])[];
 }
 
 const EMPTY_META: RawMeta = Object.freeze({});
 const FRAME = RECORD_KINDS.indexOf('frame');
+
+type AnyData = Data & { valueOffsets: Int32Array; values: never; children: Data[] };
+/** The typed values of a List<primitive> column of a batch, and its offsets. */
+function listCol<T>(b: RecordBatch, name: string): { off: Int32Array; values: T; child: Data } {
+  const d = b.getChildAt(COL[name]!)!.data[0]! as unknown as AnyData;
+  const child = d.children[0]!;
+  return { off: d.valueOffsets, values: child.values as T, child };
+}
+function listText(b: RecordBatch, name: string): { off: Int32Array; text: string } {
+  const child = listCol<Uint8Array>(b, name).child as Data<Utf8>;
+  const v = child.values;
+  return { off: child.valueOffsets, text: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1') };
+}
+
+/** One batch's event columns, with its dictionary resolved to the tape-wide canonical strings. */
+export function eventColumns(b: RecordBatch, dict: readonly string[]): EventColumns {
+  const eType = listCol<Uint8Array>(b, 'e_type');
+  const lPx = listCol<Int32Array>(b, 'l_px');
+  const eText = listText(b, 'e_text');
+  const lHash = listText(b, 'l_hash');
+  return {
+    evOff: eType.off,
+    lvOff: lPx.off,
+    eType: eType.values,
+    eExch: listCol<Float64Array>(b, 'e_exch').values,
+    eMarket: listCol<Int32Array>(b, 'e_market').values,
+    eAsset: listCol<Int32Array>(b, 'e_asset').values,
+    eI0: listCol<Int32Array>(b, 'e_i0').values,
+    eI1: listCol<Int32Array>(b, 'e_i1').values,
+    eI2: listCol<Int32Array>(b, 'e_i2').values,
+    eF0: listCol<Float64Array>(b, 'e_f0').values,
+    eFlags: listCol<Uint8Array>(b, 'e_flags').values,
+    eNl: listCol<Int32Array>(b, 'e_nl').values,
+    eTextOff: eText.off,
+    eTextStr: eText.text,
+    lPx: lPx.values,
+    lQty: listCol<Float64Array>(b, 'l_qty').values,
+    lAsset: listCol<Int32Array>(b, 'l_asset').values,
+    lFlags: listCol<Uint8Array>(b, 'l_flags').values,
+    lBb: listCol<Int32Array>(b, 'l_bb').values,
+    lBa: listCol<Int32Array>(b, 'l_ba').values,
+    lHashOff: lHash.off,
+    lHashStr: lHash.text,
+    dict,
+  };
+}
 
 /**
  * Streams a tape's records and their events in batches (iterate each batch synchronously). Filters as
@@ -319,25 +354,31 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
     }
   };
   const fh = await open(path);
-  const table: string[] = [];
+  // every dictionary string (token ids, condition ids, conns) is one JS string for the whole tape
+  const canon = new Map<string, string>();
   const metaCache = new Map<string, RawMeta>();
   try {
     const reader = await RecordBatchReader.from(fh);
     for await (const b of reader) {
-      const seq = b.getChildAt(0)!.data[0]!.values as Float64Array;
-      const ns = b.getChildAt(1)!.data[0]!.values as BigInt64Array;
-      const src = b.getChildAt(2)!.data[0]!.values as Uint8Array;
-      const kind = b.getChildAt(3)!.data[0]!.values as Uint8Array;
-      const conn = b.getChildAt(4)!.data[0]!.values as Int32Array;
-      const strs = asciiColumn(b.getChildAt(5)!);
-      const metas = asciiColumn(b.getChildAt(6)!);
-      const payloads = b.getChildAt(7)!;
-      const evs = asciiColumn(b.getChildAt(8)!);
+      const n = b.numRows;
+      if (n === 0) continue;
+      const seq = b.getChildAt(COL['seq']!)!.data[0]!.values as Float64Array;
+      const ns = b.getChildAt(COL['recv_ns']!)!.data[0]!.values as BigInt64Array;
+      const src = b.getChildAt(COL['source']!)!.data[0]!.values as Uint8Array;
+      const kind = b.getChildAt(COL['kind']!)!.data[0]!.values as Uint8Array;
+      const conn = b.getChildAt(COL['conn']!)!.data[0]!.values as Int32Array;
+      const dict = (JSON.parse(asciiColumn(b.getChildAt(COL['strings']!)!)(0)) as string[]).map((s) => {
+        const c = canon.get(s);
+        if (c !== undefined) return c;
+        canon.set(s, s);
+        return s;
+      });
+      const metas = asciiColumn(b.getChildAt(COL['meta']!)!);
+      const payloads = b.getChildAt(COL['payload']!)!;
+      const cols = eventColumns(b, dict);
       const records: RawRecord[] = [];
-      const events: MarketEvent[][] = [];
-      for (let i = 0; i < b.numRows; i++) {
-        const added = strs(i);
-        if (added !== '') for (const s of JSON.parse(added) as string[]) table.push(s);
+      const events: (readonly MarketEvent[])[] = [];
+      for (let i = 0; i < n; i++) {
         const t = ns[i]!;
         if ((opts.fromNs !== undefined && t < opts.fromNs) || (opts.toNs !== undefined && t >= opts.toNs)) continue;
         if (seqIt !== null && !(await kept(seq[i]!))) continue;
@@ -347,19 +388,20 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
           meta = metaCache.get(mt) ?? Object.freeze(JSON.parse(mt) as RawMeta);
           if (metaCache.size < 4096) metaCache.set(mt, meta);
         }
-        const payload = kind[i] === FRAME && payloads.isValid(i) === false ? null : (payloads.get(i) as string);
+        const k = kind[i]!;
+        const payload = k === FRAME && payloads.isValid(i) === false ? DATA_PAYLOAD : (payloads.get(i) as string);
         const raw: RawRecord = {
           v: RAW_FORMAT_VERSION,
           seq: seq[i]!,
           recvNs: t,
           source: SOURCES[src[i]!]!,
-          conn: table[conn[i]!]!,
-          kind: RECORD_KINDS[kind[i]!]!,
+          conn: dict[conn[i]!]!,
+          kind: RECORD_KINDS[k]!,
           meta,
-          payload: payload ?? DATA_PAYLOAD,
+          payload,
         };
         records.push(raw);
-        events.push(decodeEvents(raw, evs(i)));
+        events.push(decodeRow(cols, i, raw));
       }
       if (records.length > 0) yield { records, events };
     }
