@@ -276,11 +276,6 @@ async function buildTape(dir: string, path: string, key: string, total: number, 
   return { records, events };
 }
 
-export interface TapeBatch {
-  readonly records: RawRecord[];
-  readonly events: (readonly MarketEvent[])[];
-}
-
 const EMPTY_META: RawMeta = Object.freeze({});
 const FRAME = RECORD_KINDS.indexOf('frame');
 
@@ -331,8 +326,76 @@ export function eventColumns(b: RecordBatch, dict: readonly string[]): EventColu
 }
 
 /**
- * Streams a tape's records and their events in batches (iterate each batch synchronously). Filters as
- * readRecording's (see header). `dir` is the recording (for the --market seq filter).
+ * One batch of a tape, decoded lazily: `record(k)` / `eventsOf(k, raw)` build the k-th kept row's objects
+ * when asked (the replay loop: each record and its events die young, in the scavenger, instead of a whole
+ * batch of them being promoted), `records` / `events` materialize the whole batch (tests, tools).
+ */
+export class TapeBatch {
+  private recs: RawRecord[] | null = null;
+  private evs: (readonly MarketEvent[])[] | null = null;
+
+  constructor(
+    /** Kept row indices in the Arrow batch, in order. */
+    private readonly rows: Int32Array,
+    readonly length: number,
+    private readonly seq: Float64Array,
+    private readonly ns: BigInt64Array,
+    private readonly src: Uint8Array,
+    private readonly kind: Uint8Array,
+    private readonly conn: Int32Array,
+    private readonly metaOf: (i: number) => RawMeta,
+    private readonly payloadOf: (i: number) => string,
+    private readonly cols: EventColumns,
+  ) {}
+
+  /** The k-th kept row's RawRecord (a new object each call). */
+  record(k: number): RawRecord {
+    const i = this.rows[k]!;
+    return {
+      v: RAW_FORMAT_VERSION,
+      seq: this.seq[i]!,
+      recvNs: this.ns[i]!,
+      source: SOURCES[this.src[i]!]!,
+      conn: this.cols.dict[this.conn[i]!]!,
+      kind: RECORD_KINDS[this.kind[i]!]!,
+      meta: this.metaOf(i),
+      payload: this.payloadOf(i),
+    };
+  }
+
+  /** The k-th kept row's events, exactly normalizeRecord(raw)'s; `raw` must be record(k). */
+  eventsOf(k: number, raw: RawRecord): readonly MarketEvent[] {
+    return decodeRow(this.cols, this.rows[k]!, raw);
+  }
+
+  get records(): RawRecord[] {
+    this.materialize();
+    return this.recs!;
+  }
+
+  get events(): (readonly MarketEvent[])[] {
+    this.materialize();
+    return this.evs!;
+  }
+
+  private materialize(): void {
+    if (this.recs !== null) return;
+    const recs: RawRecord[] = [];
+    const evs: (readonly MarketEvent[])[] = [];
+    for (let k = 0; k < this.length; k++) {
+      const r = this.record(k);
+      recs.push(r);
+      evs.push(this.eventsOf(k, r));
+    }
+    this.recs = recs;
+    this.evs = evs;
+  }
+}
+
+/**
+ * Streams a tape's records and their events in batches (use each batch before asking for the next). Filters
+ * as readRecording's (see header). `dir` is the recording (for the --market seq filter). The next batch is
+ * read from disk while the current one is used.
  */
 export async function* readTape(path: string, dir: string, opts: Pick<ReadOptions, 'fromNs' | 'toNs' | 'assetIds' | 'markets'> = {}): AsyncGenerator<TapeBatch> {
   const byMarket = opts.assetIds !== undefined || opts.markets !== undefined;
@@ -359,7 +422,13 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
   const metaCache = new Map<string, RawMeta>();
   try {
     const reader = await RecordBatchReader.from(fh);
-    for await (const b of reader) {
+    const it = reader[Symbol.asyncIterator]();
+    let next = it.next();
+    for (;;) {
+      const nx = await next;
+      if (nx.done === true) break;
+      next = it.next();
+      const b = nx.value;
       const n = b.numRows;
       if (n === 0) continue;
       const seq = b.getChildAt(COL['seq']!)!.data[0]!.values as Float64Array;
@@ -374,36 +443,31 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
         return s;
       });
       const metas = asciiColumn(b.getChildAt(COL['meta']!)!);
-      const payloads = b.getChildAt(COL['payload']!)!;
-      const cols = eventColumns(b, dict);
-      const records: RawRecord[] = [];
-      const events: (readonly MarketEvent[])[] = [];
-      for (let i = 0; i < n; i++) {
-        const t = ns[i]!;
-        if ((opts.fromNs !== undefined && t < opts.fromNs) || (opts.toNs !== undefined && t >= opts.toNs)) continue;
-        if (seqIt !== null && !(await kept(seq[i]!))) continue;
+      const metaOf = (i: number): RawMeta => {
         const mt = metas(i);
-        let meta = EMPTY_META;
-        if (mt !== '') {
-          meta = metaCache.get(mt) ?? Object.freeze(JSON.parse(mt) as RawMeta);
+        if (mt === '') return EMPTY_META;
+        let meta = metaCache.get(mt);
+        if (meta === undefined) {
+          meta = Object.freeze(JSON.parse(mt) as RawMeta);
           if (metaCache.size < 4096) metaCache.set(mt, meta);
         }
-        const k = kind[i]!;
-        const payload = k === FRAME && payloads.isValid(i) === false ? DATA_PAYLOAD : (payloads.get(i) as string);
-        const raw: RawRecord = {
-          v: RAW_FORMAT_VERSION,
-          seq: seq[i]!,
-          recvNs: t,
-          source: SOURCES[src[i]!]!,
-          conn: dict[conn[i]!]!,
-          kind: RECORD_KINDS[k]!,
-          meta,
-          payload,
-        };
-        records.push(raw);
-        events.push(decodeRow(cols, i, raw));
+        return meta;
+      };
+      const payloads = b.getChildAt(COL['payload']!)!;
+      const payloadOf = (i: number): string => (kind[i] === FRAME && payloads.isValid(i) === false ? DATA_PAYLOAD : (payloads.get(i) as string));
+      const rows = new Int32Array(n);
+      let m = 0;
+      const from = opts.fromNs;
+      const to = opts.toNs;
+      for (let i = 0; i < n; i++) {
+        if (from !== undefined || to !== undefined) {
+          const t = ns[i]!;
+          if ((from !== undefined && t < from) || (to !== undefined && t >= to)) continue;
+        }
+        if (seqIt !== null && !(await kept(seq[i]!))) continue;
+        rows[m++] = i;
       }
-      if (records.length > 0) yield { records, events };
+      if (m > 0) yield new TapeBatch(rows, m, seq, ns, src, kind, conn, metaOf, payloadOf, eventColumns(b, dict));
     }
   } finally {
     await seqIt?.return(undefined);
