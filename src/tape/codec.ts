@@ -35,6 +35,9 @@
 import type { BestBidAsk, BookDelta, BookSide, BookSnapshot, Level, LevelChange, MarketEvent, TickSizeChanged, TradePrinted } from '../core/types/events.ts';
 import type { RawRecord } from '../core/types/raw.ts';
 
+/** Records per batch (an Arrow record batch; a chunk's last batch may be shorter). */
+export const BATCH_ROWS = 8192;
+
 export const EV_JSON = 0;
 export const EV_BOOK = 1;
 export const EV_DELTA = 2;
@@ -121,6 +124,33 @@ export function textBuffers(list: readonly string[]): TextBuffers {
   return { offsets, bytes: new Uint8Array(Buffer.from(list.join(''), 'latin1')) };
 }
 
+/** n rows: `text` in row 0, '' in the others. */
+function firstRowText(text: string, n: number): TextBuffers {
+  const offsets = new Int32Array(n + 1);
+  offsets.fill(text.length, 1);
+  return { offsets, bytes: new Uint8Array(Buffer.from(text, 'latin1')) };
+}
+
+/** Any strings (null allowed) -> Arrow Utf8 buffers with a validity bitmap. */
+export function utf8Buffers(list: readonly (string | null)[]): TextBuffers & { valid: Uint8Array; nulls: number } {
+  const offsets = new Int32Array(list.length + 1);
+  const valid = new Uint8Array((list.length + 7) >> 3);
+  const parts: string[] = [];
+  let o = 0;
+  let nulls = 0;
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i];
+    if (v === null || v === undefined) nulls++;
+    else {
+      valid[i >> 3]! |= 1 << (i & 7);
+      o += Buffer.byteLength(v, 'utf8');
+      parts.push(v);
+    }
+    offsets[i + 1] = o;
+  }
+  return { offsets, bytes: new Uint8Array(Buffer.from(parts.join(''), 'utf8')), valid, nulls };
+}
+
 /** The columns of one batch, as typed arrays (what the Arrow writer gets, and what a build worker posts). */
 export interface EncodedBatch {
   readonly rows: number;
@@ -130,10 +160,11 @@ export interface EncodedBatch {
   readonly source: Uint8Array;
   readonly kind: Uint8Array;
   readonly conn: Int32Array;
-  /** Row 0: the dictionary JSON; other rows ''. */
-  readonly strings: string;
-  readonly meta: readonly string[];
-  readonly payload: readonly (string | null)[];
+  /** Row 0: the dictionary as JSON; other rows ''. */
+  readonly strings: TextBuffers;
+  readonly meta: TextBuffers;
+  /** UTF-8; `valid` is the Arrow validity bitmap (bit clear = null: a JSON data frame's payload). */
+  readonly payload: TextBuffers & { readonly valid: Uint8Array; readonly nulls: number };
   readonly evOff: Int32Array;
   readonly lvOff: Int32Array;
   readonly eType: Uint8Array;
@@ -389,9 +420,9 @@ export class BatchEncoder {
       source: this.src.subarray(0, n),
       kind: this.kindCol.subarray(0, n),
       conn: this.connCol.subarray(0, n),
-      strings: asciiJson(this.dictList),
-      meta: this.metas,
-      payload: this.payloads,
+      strings: firstRowText(asciiJson(this.dictList), n),
+      meta: textBuffers(this.metas),
+      payload: utf8Buffers(this.payloads),
       evOff: this.evOff.subarray(0, n + 1),
       lvOff: this.lvOff.subarray(0, n + 1),
       eType: this.eType.view(),

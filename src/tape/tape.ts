@@ -36,20 +36,21 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Field, Float64, Int32, Int64, List, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, vectorFromArray, type Data, type DataType } from 'apache-arrow';
-import { normalizeRecord } from '../core/normalize/index.ts';
-import { isData } from '../core/outages.ts';
+import { Field, Float64, Int32, Int64, List, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, type Data, type DataType } from 'apache-arrow';
 import type { MarketEvent } from '../core/types/events.ts';
 import { RAW_FORMAT_VERSION, RECORD_KINDS, SOURCES, type RawMeta, type RawRecord } from '../core/types/raw.ts';
 import { isCode, pathExists } from '../io/paths.ts';
-import { digestOfManifest, readManifest, readRecording, readSeqs, type ReadOptions } from '../recorder/read.ts';
-import { asciiJson, BatchEncoder, decodeRow, type EncodedBatch, type EventColumns, type TextBuffers } from './codec.ts';
+import { RecordingError } from '../recorder/errors.ts';
+import { digestOfManifest, readManifest, readSeqs, type ReadOptions } from '../recorder/read.ts';
+import { decodeRow, type EncodedBatch, type EventColumns, type TextBuffers } from './codec.ts';
+import { encodeChunk, planChunks, type Chunk, type FromWorker, type ToWorker } from './build.ts';
 import { normalizerVersion } from './version.ts';
 
-export const BATCH_ROWS = 8192;
+export { BATCH_ROWS } from './codec.ts';
 const KEY = 'poly.tape.key';
 const DATA_PAYLOAD = '{}';
 
@@ -93,6 +94,10 @@ export interface TapeOptions {
   readonly force?: boolean;
   /** Progress while building: records done of total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Worker threads for a build (default defaultBuildThreads(); 1 = build in this thread). */
+  readonly threads?: number;
+  /** Seqs per build chunk (default CHUNK_SEQS, src/tape/build.ts); smaller only to test the parallel build. */
+  readonly chunkSeqs?: number;
   /** One line when a tape was ignored (stale, corrupt, unreadable). */
   readonly onWarning?: (message: string) => void;
 }
@@ -158,7 +163,9 @@ export async function ensureTape(dir: string, opts: TapeOptions = {}): Promise<T
       await mkdir(d, { recursive: true });
       const p = join(d, name);
       const t0 = performance.now();
-      const n = await buildTape(dir, p, key, manifest.files.reduce((a, f) => a + f.rows, 0), opts.onProgress);
+      const chunks = planChunks(manifest.files, opts.chunkSeqs);
+      const threads = Math.min(opts.threads ?? defaultBuildThreads(), chunks.length);
+      const n = await buildTape({ dir, path: p, key, total: manifest.files.reduce((a, f) => a + f.rows, 0), chunks, threads, onProgress: opts.onProgress });
       return { path: p, key, built: true, records: n.records, events: n.events, buildMs: performance.now() - t0 };
     } catch (e) {
       if (!isCode(e, 'EACCES', 'EROFS', 'EPERM') || opts.tapeDir !== undefined) throw e;
@@ -188,17 +195,15 @@ export function toRecordBatch(schema: Schema, b: EncodedBatch): RecordBatch {
   const k = b.lPx.length;
   const ev = (d: Data): Data => listData(d, b.evOff);
   const lv = (d: Data): Data => listData(d, b.lvOff);
-  const strings = new Array<string>(n).fill('');
-  if (n > 0) strings[0] = b.strings;
   const children: Data[] = [
     prim(new Float64(), n, b.seq),
     prim(new Int64(), n, b.recvNs),
     prim(new Uint8(), n, b.source),
     prim(new Uint8(), n, b.kind),
     prim(new Int32(), n, b.conn),
-    vectorFromArray(strings, new Utf8()).data[0]!,
-    vectorFromArray(b.meta as string[], new Utf8()).data[0]!,
-    vectorFromArray(b.payload as (string | null)[], new Utf8()).data[0]!,
+    utf8(b.strings),
+    utf8(b.meta),
+    makeData({ type: new Utf8(), length: n, nullCount: b.payload.nulls, nullBitmap: b.payload.valid, valueOffsets: b.payload.offsets, data: b.payload.bytes }),
     ev(prim(new Uint8(), m, b.eType)),
     ev(prim(new Float64(), m, b.eExch)),
     ev(prim(new Int32(), m, b.eMarket)),
@@ -221,59 +226,119 @@ export function toRecordBatch(schema: Schema, b: EncodedBatch): RecordBatch {
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
 }
 
-const SOURCE_IX = new Map<string, number>(SOURCES.map((s, i) => [s, i]));
-const KIND_IX = new Map<string, number>(RECORD_KINDS.map((s, i) => [s, i]));
-
-/** Normalizes and encodes one record into `enc` (the build's unit of work, also run by build workers). */
-export function encodeRecord(enc: BatchEncoder, raw: RawRecord): number {
-  const events = normalizeRecord(raw);
-  enc.row(
-    raw,
-    events,
-    SOURCE_IX.get(raw.source)!,
-    KIND_IX.get(raw.kind)!,
-    raw.kind === 'frame' && isData(raw.payload) ? null : raw.payload,
-    Object.keys(raw.meta).length === 0 ? '' : asciiJson(raw.meta),
-  );
-  return events.length;
+/** Worker threads a build uses by default: the cores, at most 4, never more than the chunks. */
+export function defaultBuildThreads(): number {
+  return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-async function buildTape(dir: string, path: string, key: string, total: number, onProgress?: (done: number, total: number) => void): Promise<{ records: number; events: number }> {
+interface BuildSpec {
+  readonly dir: string;
+  readonly path: string;
+  readonly key: string;
+  readonly total: number;
+  readonly chunks: readonly Chunk[];
+  readonly threads: number;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+async function buildTape(spec: BuildSpec): Promise<{ records: number; events: number }> {
+  const { path, total, onProgress } = spec;
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const schema = tapeSchema(key);
+  const schema = tapeSchema(spec.key);
   const writer = new RecordBatchFileWriter();
   const sink = pipeline(writer.toNodeStream(), createWriteStream(tmp));
-  const shapes = new Map<string, boolean>();
   let records = 0;
   let events = 0;
-  let enc = new BatchEncoder(BATCH_ROWS, shapes);
-  const flush = (): void => {
-    if (enc.size === 0) return;
-    writer.write(toRecordBatch(schema, enc.finish()));
-    enc = new BatchEncoder(BATCH_ROWS, shapes);
+  const write = (b: EncodedBatch): void => {
+    writer.write(toRecordBatch(schema, b));
+    records += b.rows;
+    events += b.events;
+    onProgress?.(records, total);
   };
   try {
-    for await (const raw of readRecording(dir)) {
-      events += encodeRecord(enc, raw);
-      records += 1;
-      if (enc.size === BATCH_ROWS) {
-        flush();
-        onProgress?.(records, total);
-        // let the writer's stream drain: memory stays one batch deep
-        await new Promise<void>((r) => setImmediate(r));
+    if (spec.threads <= 1) {
+      const shapes = new Map<string, boolean>();
+      for (const chunk of spec.chunks) {
+        for await (const b of encodeChunk(spec.dir, chunk, shapes)) {
+          write(b);
+          // let the writer's stream drain: memory stays one batch deep
+          await new Promise<void>((r) => setImmediate(r));
+        }
       }
-    }
-    flush();
+    } else await parallelChunks(spec, write);
     writer.finish();
     await sink;
     await rename(tmp, path);
   } catch (e) {
-    writer.abort();
+    // close the stream normally (abort() leaves an unhandled rejection inside apache-arrow), then drop the file
+    try {
+      writer.finish();
+    } catch {
+      // already finished
+    }
     await sink.catch(() => undefined);
     await rm(tmp, { force: true });
     throw e;
   }
   return { records, events };
+}
+
+/** Runs the chunks on worker threads, handing their batches to `write` in chunk order (see build.ts). */
+async function parallelChunks(spec: BuildSpec, write: (b: EncodedBatch) => void): Promise<void> {
+  const { chunks, threads } = spec;
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./build-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 256 } }));
+  const pending = new Map<number, { batches: EncodedBatch[]; done: boolean }>();
+  const idle = [...workers];
+  let dispatched = 0;
+  let written = 0;
+  let failure: Error | null = null;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const settle = (): void => {
+        if (failure !== null) {
+          // stop only when no chunk is in flight: a worker is never killed mid-query
+          if (idle.length === workers.length) reject(failure);
+          return;
+        }
+        for (;;) {
+          const c = pending.get(written);
+          if (c === undefined) break;
+          for (const b of c.batches) write(b);
+          c.batches.length = 0;
+          if (!c.done) break;
+          pending.delete(written);
+          written += 1;
+        }
+        if (written === chunks.length) return resolve();
+        while (idle.length > 0 && dispatched < chunks.length && dispatched - written < threads) {
+          const w = idle.pop()!;
+          pending.set(dispatched, { batches: [], done: false });
+          w.postMessage({ dir: spec.dir, chunk: chunks[dispatched]! } satisfies ToWorker);
+          dispatched += 1;
+        }
+      };
+      for (const w of workers) {
+        w.on('message', (m: FromWorker) => {
+          if (m.type === 'batch') pending.get(m.id)?.batches.push(m.batch);
+          else {
+            idle.push(w);
+            if (m.type === 'done') pending.get(m.id)!.done = true;
+            // the reader's own error type crosses the thread boundary (the CLI words it as it would here)
+            else failure ??= m.recordingCode !== null ? new RecordingError(m.recordingCode, m.message) : new Error(`tape build worker: ${m.message}`);
+          }
+          settle();
+        });
+        w.on('error', (e) => {
+          failure ??= e;
+          idle.push(w);
+          settle();
+        });
+      }
+      settle();
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 const EMPTY_META: RawMeta = Object.freeze({});

@@ -10,7 +10,8 @@ import { normalizeRecord } from '../../src/core/normalize/index.ts';
 import type { MarketEvent } from '../../src/core/types/events.ts';
 import type { RawRecord } from '../../src/core/types/raw.ts';
 import { BatchEncoder, EV_BBA, EV_BOOK, EV_DELTA, EV_JSON, EV_TICK, EV_TRADE, decodeRow } from '../../src/tape/codec.ts';
-import { encodeRecord, eventColumns, tapeSchema, toRecordBatch } from '../../src/tape/tape.ts';
+import { encodeRecord } from '../../src/tape/build.ts';
+import { eventColumns, tapeSchema, toRecordBatch } from '../../src/tape/tape.ts';
 
 const YES = '71321045679252212594626385532706912750332728571942532289631379312455583992563';
 const NO = '52114319501245915516055106046884209969926127482827954674443846427813813222426';
