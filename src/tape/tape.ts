@@ -519,7 +519,11 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
         return meta;
       };
       const payloads = b.getChildAt(COL['payload']!)!;
-      const payloadOf = (i: number): string => (kind[i] === FRAME && payloads.isValid(i) === false ? DATA_PAYLOAD : (payloads.get(i) as string));
+      // null (validity bit clear) = a JSON data frame (written for frames only): no Arrow accessor per row
+      const pd = payloads.data[0]!;
+      const bm = pd.nullCount > 0 ? pd.nullBitmap : null;
+      const po = pd.offset;
+      const payloadOf = (i: number): string => (bm !== null && kind[i] === FRAME && (bm[(i + po) >> 3]! & (1 << ((i + po) & 7))) === 0 ? DATA_PAYLOAD : (payloads.get(i) as string));
       const rows = new Int32Array(n);
       let m = 0;
       const from = opts.fromNs;
