@@ -55,7 +55,8 @@ async function run(): Promise<{ events: number; detail: string; ms?: number }> {
     }
     case 'tape-build':
     case 'tape-build-serial': {
-      const threads = subject === 'tape-build' ? defaultBuildThreads() : 1;
+      // tape-build: worker threads (the default's count, at least 2, so the threaded build is measured on any machine)
+      const threads = subject === 'tape-build' ? Math.max(2, defaultBuildThreads()) : 1;
       const t = await ensureTape(dir as string, { force: true, threads });
       if (t.records !== m.rows) throw new Error(`${subject} wrote ${t.records} records, manifest says ${m.rows}`);
       const cpu = process.cpuUsage();

@@ -45,7 +45,7 @@ export async function run(): Promise<CaseResult> {
     ['json-parse', 'readRecording + JSON.parse (payloads)', dir],
     ['duckdb-scan', 'DuckDB scan sum(length(payload))', dir],
     ['tape-build-serial', 'tape build, 1 thread', dir],
-    ['tape-build', 'tape build, worker threads', dir],
+    ['tape-build', 'tape build, worker threads (>= 2)', dir],
     ['tape-read', 'tape read (decode only, no kernel)', dir],
     ['noop', 'runBacktest noop from the tape', dir],
     ['market-maker', 'runBacktest market-maker from the tape', dir],

@@ -2,22 +2,27 @@
  * The tape: a recording normalized once, replayed many times (issue 11). Raw records stay the source of
  * truth; a tape is a cache of `normalizeRecord` over them, keyed so that it is never trusted when stale.
  *
- * Format: one Arrow IPC *file* (apache-arrow, already a dependency), one row per raw record, batches of
- * BATCH_ROWS rows. Arrow IPC rather than Parquet: the reader hands typed arrays (Float64Array,
- * BigInt64Array, Uint8Array) straight to JS with no per-value conversion, and the file format's footer is
+ * Format (TAPE_FORMAT 3, src/tape/version.ts): one Arrow IPC *file* (apache-arrow, already a dependency),
+ * one row per raw record, record batches of up to BATCH_ROWS rows. Arrow IPC rather than Parquet: the
+ * reader gets typed arrays straight from the file's buffers with no per-value conversion, and the footer is
  * written last, so a half-written file cannot be opened as a complete one.
- * Columns
+ * Row columns
  * - seq Float64, recv_ns Int64, source Uint8 (index in SOURCES), kind Uint8 (index in RECORD_KINDS)
- * - conn Int32: index into the tape's string table; `strings` (Utf8, '' when none) is a JSON array of
- *   strings the table gains at this row (dictionary encoding across batches, streamed).
+ * - conn Int32: index into the batch's string dictionary; `strings` (Utf8) holds that dictionary as a JSON
+ *   array in the batch's row 0 ('' elsewhere). Every batch is self-contained (a build worker writes it
+ *   alone); the reader maps each entry through one tape-wide Map, so a token id, condition id or conn is
+ *   one JS string for the whole replay, decoded once per batch (a handful per batch), not per event.
  * - meta Utf8: the record's meta as JSON, '' when empty.
  * - payload Utf8: the payload, except a JSON data frame (first non-blank char `{`/`[`) stores null and
  *   reads back as '{}': after normalization only the outage rule reads a payload, and for a frame only
  *   whether it is data (src/core/outages.ts). Lifecycle records, REST bodies and text frames keep it.
- * - events Utf8: the record's normalized events as a JSON array, '' when none; recvNs/source/seq/conn
- *   (always the record's) as 0 placeholders overwritten on read, bigints (inside a normalization_error's
- *   raw record) as {"$n":"<digits>"}. strings, meta and events are ASCII (non-ASCII escaped as \uXXXX),
- *   so a batch's column decodes as latin1 in one call.
+ * Event columns: List<...> per row (e_type, e_exch, e_market, e_asset, e_i0..e_i2, e_f0, e_flags, e_nl,
+ * e_text) and level columns (l_px, l_qty, l_asset, l_flags, l_bb, l_ba, l_hash): book snapshots, level
+ * changes, trades, tick changes and best_bid_ask as integers (px ticks Int32, qty micro-shares as exact
+ * Float64, ids as dictionary indices, null as -1 / NaN / a flag bit); every other family (and any value a
+ * typed column cannot hold exactly) as per-event JSON. The per-family layout is src/tape/codec.ts's header.
+ * Build: src/tape/build.ts (seq-range chunks on worker threads, written in order; byte-identical to the
+ * serial build).
  * Key: schema metadata `poly.tape.key` = `<recording digest>:<normalizer version>` (src/tape/version.ts);
  * a tape whose key differs, that is not a complete IPC file, or that fails to read is rebuilt (warning).
  * Writes go to a unique temp file in the same directory, then rename: concurrent builders (sweep workers)
@@ -27,11 +32,17 @@
  * Filters: --from/--to on recv_ns per row (the raw reader's SQL predicate); --market keeps the seqs the raw
  * reader's own SQL selects (recorder/read.ts readSeqs, merged in seq order), so the tape path sees exactly
  * the raw path's records.
- * Memory: build holds one batch of rows and its JSON; read holds one decoded batch. Flat with length.
- * Known limits: events are a JSON column, not typed per-family columns: on the bench (loaded 2-core
- * machine) JSON.parse in decodeEvents plus GC are ~40% of a no-op replay from the tape, which runs ~1.7-2.6x
- * the raw path; typed columns (levels as Int32/Float64 arrays, token ids as dictionary indices) would remove
- * most of it. The build is single-threaded (normalize + JSON.stringify per record).
+ * Read: one Arrow batch in memory (the next is read ahead); records and events are built per row when the
+ * replay asks (TapeBatch.record / eventsOf), so they die young instead of a decoded batch being promoted.
+ * Memory: flat with length (build: at most `threads` chunks in flight; read: one batch).
+ * Measured (POLY_BENCH_REPLAY_ROWS=1000000 `npm run bench -- replay`, 2-core machine at load average 4-9
+ * from other work, so absolute rates are low and noisy; ratios in the same run): see MEASURED below.
+ * Known limits: replay from the tape is now bounded by the kernel (the tape side, decodeRow + record, is
+ * ~5% of a no-op replay profile); the build is bounded by JSON.parse + the JS normalizer (~55% of its
+ * profile) and DuckDB -> JS string conversion: on 2 cores, worker threads can at best double it, far from
+ * 500k records/s. What would reach it: DuckDB's JSON functions extracting the dominant families
+ * (price_change, book, last_trade_price) straight into typed columns with an exact decimal -> integer cast,
+ * the JS normalizer only for the rest (not done).
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -226,9 +237,14 @@ export function toRecordBatch(schema: Schema, b: EncodedBatch): RecordBatch {
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
 }
 
-/** Worker threads a build uses by default: the cores, at most 4, never more than the chunks. */
+/**
+ * Worker threads a build uses by default: 1 (this thread) below 4 cores, else cores - 1, at most 4 (never
+ * more than the chunks). On the 2-core bench machine the threaded build cost ~50% more CPU in all (a module
+ * graph, JIT warm-up and heap per worker, batches crossing threads) and ran slower than the serial one.
+ */
 export function defaultBuildThreads(): number {
-  return Math.max(1, Math.min(availableParallelism(), 4));
+  const cores = availableParallelism();
+  return cores < 4 ? 1 : Math.min(cores - 1, 4);
 }
 
 interface BuildSpec {
