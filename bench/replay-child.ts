@@ -60,7 +60,7 @@ async function run(): Promise<{ events: number; detail: string; ms?: number }> {
       const t = await ensureTape(dir as string, { force: true, threads });
       if (t.records !== m.rows) throw new Error(`${subject} wrote ${t.records} records, manifest says ${m.rows}`);
       const cpu = process.cpuUsage();
-      return { events: t.records, detail: `${threads} thread(s), ${t.events} events into ${t.path}, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (all threads)` };
+      return { events: t.records, detail: `${t.threads} thread(s) (asked ${threads}), ${t.events} events into ${t.path}, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (all threads)` };
     }
     case 'tape-read': {
       const t = await ensureTape(dir as string, { onProgress: () => { throw new Error('the tape was not built before tape-read'); } });

@@ -128,6 +128,8 @@ export interface TapeInfo {
   readonly records: number;
   readonly events: number;
   readonly buildMs: number;
+  /** Threads the build used (1 = this thread; 0 when no build ran). */
+  readonly threads: number;
 }
 
 export async function tapeKey(dir: string): Promise<string> {
@@ -172,7 +174,7 @@ export async function ensureTape(dir: string, opts: TapeOptions = {}): Promise<T
       const p = join(d, name);
       const st = await probe(p, key);
       if (st === null) continue;
-      if (st.ok) return { path: p, key, built: false, records: -1, events: -1, buildMs: 0 };
+      if (st.ok) return { path: p, key, built: false, records: -1, events: -1, buildMs: 0, threads: 0 };
       opts.onWarning?.(`tape ${p} is ${st.reason}: ignored, rebuilding`);
     }
   }
@@ -185,7 +187,7 @@ export async function ensureTape(dir: string, opts: TapeOptions = {}): Promise<T
       const chunks = planChunks(manifest.files, opts.chunkSeqs);
       const threads = Math.min(opts.threads ?? defaultBuildThreads(), chunks.length);
       const n = await buildTape({ dir, path: p, key, total: manifest.files.reduce((a, f) => a + f.rows, 0), chunks, threads, onProgress: opts.onProgress });
-      return { path: p, key, built: true, records: n.records, events: n.events, buildMs: performance.now() - t0 };
+      return { path: p, key, built: true, records: n.records, events: n.events, buildMs: performance.now() - t0, threads };
     } catch (e) {
       if (!isCode(e, 'EACCES', 'EROFS', 'EPERM') || opts.tapeDir !== undefined) throw e;
       lastErr = e;

@@ -155,6 +155,8 @@ describe('tape', () => {
     await writeRecording(dir, steps);
     const serial = await ensureTape(dir, { tapeDir: join(dir, 's'), threads: 1, chunkSeqs: 700 });
     const parallel = await ensureTape(dir, { tapeDir: join(dir, 'p'), threads: 2, chunkSeqs: 700 });
+    expect(parallel.threads).toBe(2);
+    expect(serial.threads).toBe(1);
     expect(parallel.records).toBe(3000);
     expect(parallel.events).toBe(serial.events);
     const a = await readFile(serial.path);
