@@ -3,9 +3,10 @@
  * { events, ms, maxRssBytes, detail } over IPC, so each subject's peak RSS (process.resourceUsage)
  * is its own (the 10M-row recording must replay under 1 GiB RSS).
  * Subjects: json-parse (readRecording + JSON.parse of every frame payload: floor), duckdb-scan
- * (sum(length(payload)) over the part: floor), tape-build (ensureTape --force into <recording>/.tape),
- * noop and market-maker (runBacktest from the tape, speed max; the tape must exist: tape-build runs
- * first), noop-raw and market-maker-raw (runBacktest --raw).
+ * (sum(length(payload)) over the part: floor), tape-build-serial (ensureTape --force, threads 1),
+ * tape-build (ensureTape --force, default worker threads, into <recording>/.tape), tape-read (readTape:
+ * every record and its events decoded, no kernel), noop and market-maker (runBacktest from the tape,
+ * speed max; the tape must exist: tape-build runs first), noop-raw and market-maker-raw (runBacktest --raw).
  * Each throws when the work was not done (counts checked against the manifest).
  */
 import { performance } from 'node:perf_hooks';
@@ -15,7 +16,7 @@ import { engineSettings } from '../src/engine/config.ts';
 import { loadStrategy, validateParams } from '../src/engine/strategy-loader.ts';
 import { openDuck, sqlString } from '../src/io/duckdb.ts';
 import { readManifest, readRecording } from '../src/recorder/read.ts';
-import { ensureTape } from '../src/tape/tape.ts';
+import { defaultBuildThreads, ensureTape, readTape } from '../src/tape/tape.ts';
 import { join } from 'node:path';
 
 import type { ChildResult } from './lib.ts';
@@ -26,7 +27,8 @@ const [subject, dir] = process.argv.slice(2);
 if (subject === undefined || dir === undefined) throw new Error('usage: replay-child.ts <subject> <recording dir>');
 const strategiesDir = fileURLToPath(new URL('../strategies/', import.meta.url));
 
-async function run(): Promise<{ events: number; detail: string }> {
+/** `ms`, when given, is the timed part only (the replay or the read loop, not the strategy's tsx compile). */
+async function run(): Promise<{ events: number; detail: string; ms?: number }> {
   const m = await readManifest(dir as string);
   switch (subject) {
     case 'json-parse': {
@@ -51,10 +53,27 @@ async function run(): Promise<{ events: number; detail: string }> {
         duck.close();
       }
     }
-    case 'tape-build': {
-      const t = await ensureTape(dir as string, { force: true });
-      if (t.records !== m.rows) throw new Error(`tape-build wrote ${t.records} records, manifest says ${m.rows}`);
-      return { events: t.records, detail: `${t.events} events into ${t.path}` };
+    case 'tape-build':
+    case 'tape-build-serial': {
+      // tape-build: worker threads (the default's count, at least 2, so the threaded build is measured on any machine)
+      const threads = subject === 'tape-build' ? Math.max(2, defaultBuildThreads()) : 1;
+      const t = await ensureTape(dir as string, { force: true, threads });
+      if (t.records !== m.rows) throw new Error(`${subject} wrote ${t.records} records, manifest says ${m.rows}`);
+      const cpu = process.cpuUsage();
+      return { events: t.records, detail: `${t.threads} thread(s) (asked ${threads}), ${t.events} events into ${t.path}, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (all threads)` };
+    }
+    case 'tape-read': {
+      const t = await ensureTape(dir as string, { onProgress: () => { throw new Error('the tape was not built before tape-read'); } });
+      const t0 = performance.now();
+      let n = 0;
+      let ev = 0;
+      for await (const b of readTape(t.path, dir as string)) {
+        for (let i = 0; i < b.length; i++) ev += b.eventsOf(i, b.record(i)).length;
+        n += b.length;
+      }
+      const s = (performance.now() - t0) / 1000;
+      if (n !== m.rows) throw new Error(`tape-read read ${n} records, manifest says ${m.rows}`);
+      return { events: n, ms: s * 1000, detail: `${Math.round(ev / s)} events/s, ${ev} events decoded (records and events built, no kernel)` };
     }
     case 'noop':
     case 'market-maker':
@@ -70,7 +89,7 @@ async function run(): Promise<{ events: number; detail: string }> {
       const q = r.kernel.quality;
       if (r.records !== m.rows || q.events === 0) throw new Error(`${subject}: replayed ${r.records} records, manifest says ${m.rows}`);
       const j = r.kernel.journal;
-      return { events: r.records, detail: `${Math.round(q.events / s)} events/s, ${Math.round(r.records / s)} msgs/s; ${q.events} events, ${q.normalizationErrors} normalization errors, ${q.crossedBooks} crossed, ${j.orders.size} orders, ${j.fills.length} fills` };
+      return { events: r.records, ms: s * 1000, detail: `${Math.round(q.events / s)} events/s, ${Math.round(r.records / s)} msgs/s; ${q.events} events, ${q.normalizationErrors} normalization errors, ${q.crossedBooks} crossed, ${j.orders.size} orders, ${j.fills.length} fills` };
     }
     default:
       throw new Error(`unknown subject '${subject}'`);
@@ -79,8 +98,8 @@ async function run(): Promise<{ events: number; detail: string }> {
 
 try {
   const t0 = performance.now();
-  const r = await run();
-  const ms = performance.now() - t0;
+  const { ms: timed, ...r } = await run();
+  const ms = timed ?? performance.now() - t0;
   process.send?.({ ok: true, result: { ...r, ms, maxRssBytes: process.resourceUsage().maxRSS * 1024 } satisfies ChildResult });
 } catch (e) {
   process.send?.({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });

@@ -42,6 +42,7 @@ interface SweepFlags extends Omit<EngineFlags, 'queue'> {
   status?: boolean;
   s3Endpoint?: string;
   progress: boolean;
+  raw?: boolean;
 }
 
 /** A count >= 1 (the one count parser, src/core/units.ts). */
@@ -73,6 +74,7 @@ export function registerSweep(program: Command): void {
     .option('--queue-name <name>', 'BullMQ queue name', 'poly-sweep')
     .option('--status', 'show the queue (waiting, active, done, failed, per worker) and exit; needs --queue')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL or AWS)')
+    .option('--raw', 'every run normalizes the raw records instead of replaying the tape (same results, slower)')
     .option('--no-progress', 'no progress line on stderr');
   addEngineOptions(cmd, '--queue-model');
   applyUnitFlags(cmd);
@@ -81,7 +83,7 @@ export function registerSweep(program: Command): void {
     if (flags.queue !== undefined && !/^rediss?:\/\//.test(flags.queue)) {
       throw new CliError(`--queue '${flags.queue}' must be a Redis URL (redis://HOST:PORT); in poly sweep the paper exchange's queue model is --queue-model`);
     }
-    const { queueModel, queue: _q, ...rest } = flags;
+    const { queueModel, queue: _q, raw, ...rest } = flags;
     const engineFlags: EngineFlags = { ...rest, ...(queueModel !== undefined ? { queue: queueModel } : {}) };
     if (flags.status === true) {
       if (flags.queue === undefined) throw new CliError('--status shows a queue: add --queue redis://HOST:PORT');
@@ -130,7 +132,7 @@ export function registerSweep(program: Command): void {
     const t0 = performance.now();
     try {
       const report = await runSweep(
-        { recordings, strategyFile: flags.strategy, space: { grid: flags.grid, fixed: flags.param, spaceFile: flags.paramsSpace }, random, objective, out, flags: engineFlags, fromNs, toNs, markets: flags.market, walk, top },
+        { recordings, strategyFile: flags.strategy, space: { grid: flags.grid, fixed: flags.param, spaceFile: flags.paramsSpace }, random, objective, out, flags: engineFlags, fromNs, toNs, markets: flags.market, walk, top, raw: raw === true },
         executor,
         ctrl.signal,
         (e) => {

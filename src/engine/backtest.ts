@@ -155,12 +155,12 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
       ...(input.onWarning !== undefined ? { onWarning: input.onWarning } : {}),
     });
     for await (const batch of readTape(tape.path, input.recording, readOpts)) {
-      const { records, events } = batch;
-      for (let i = 0; i < records.length; i++) {
-        const raw = records[i]!;
+      // each record and its events are decoded when due (they die young: no batch of them is promoted)
+      for (let i = 0; i < batch.length; i++) {
+        const raw = batch.record(i);
         if (speed !== 'max') await pace(raw);
         if (input.signal?.aborted === true) throw input.signal.reason;
-        kernel.onNormalized(raw, events[i]!);
+        kernel.onNormalized(raw, batch.eventsOf(i, raw));
         done += 1;
         if (speed !== 'max' || (done & 63) === 0) progress(raw.recvNs);
       }

@@ -37,6 +37,9 @@ export interface ReadOptions {
   toNs?: bigint;
   assetIds?: string[];
   markets?: string[];
+  /** Only records with seq >= fromSeq / seq < toSeq (the tape's parallel build reads a recording in seq ranges). */
+  fromSeq?: number;
+  toSeq?: number;
   /** Records converted per batch (default 8192; rounded up to DuckDB's 2048-row vectors). */
   batchRows?: number;
   /** Instrumentation: called after each batch is fetched from DuckDB, before its records are yielded. */
@@ -85,6 +88,8 @@ function whereClause(opts: ReadOptions, ids: readonly string[]): string {
   const conds: string[] = [];
   if (opts.fromNs !== undefined) conds.push(`recv_ns >= ${opts.fromNs.toString()}`);
   if (opts.toNs !== undefined) conds.push(`recv_ns < ${opts.toNs.toString()}`);
+  if (opts.fromSeq !== undefined) conds.push(`seq >= ${BigInt(opts.fromSeq).toString()}`);
+  if (opts.toSeq !== undefined) conds.push(`seq < ${BigInt(opts.toSeq).toString()}`);
   if (opts.assetIds !== undefined || opts.markets !== undefined) {
     const pass = `NOT (kind IN ('frame', 'response') AND source IN (${FILTERED_SOURCES.map(sqlString).join(', ')}))`;
     const hits = ids.map((id) => `contains(payload, ${sqlString(JSON.stringify(id))})`);

@@ -144,6 +144,7 @@ export async function executeJob(job: RunJob, storeLocation: string, hooks: Exec
     ...(toNs !== undefined ? { toNs } : {}),
     markets: job.markets,
     keepEventLog: false,
+    ...(job.raw === true ? { raw: true } : {}),
     ...(hooks.signal !== undefined ? { signal: hooks.signal } : {}),
     ...(hooks.onProgress !== undefined ? { onProgress: (done: number, total: number) => hooks.onProgress?.(done, total) } : {}),
   });

@@ -35,6 +35,11 @@ export interface RunJob {
   readonly riskJson: string | null;
   /** engineFingerprint() of the planner: a worker running other code refuses the job. */
   readonly engine: string;
+  /**
+   * Read the raw records instead of the tape (`poly sweep --raw`). Not part of the key: both paths give the
+   * same bytes (test/tape, test/golden), so a result computed on either is reused by the other.
+   */
+  readonly raw?: boolean;
 }
 
 export const runDirName = (key: string): string => key.slice(0, 16);

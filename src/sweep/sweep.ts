@@ -42,6 +42,8 @@ import {
   type RunRow,
   type SetRow,
 } from './results.ts';
+import { ensureTape } from '../tape/tape.ts';
+import { isS3Url } from './s3.ts';
 import { buildSpace, drawSets, type ParamSet, type SpaceInput } from './space.ts';
 import { cleanStale, openStore, type ResultStore } from './store.ts';
 
@@ -70,6 +72,8 @@ export interface SweepOptions {
   readonly markets: readonly string[];
   readonly walk?: WalkSpec | undefined;
   readonly top: number;
+  /** Every run reads the raw records (`--raw`) instead of the recording's tape (default: the tape, built once here before the runs). */
+  readonly raw?: boolean | undefined;
 }
 
 export interface SweepProgressEvent {
@@ -128,6 +132,7 @@ function jobFor(p: Planned, o: SweepOptions, set: ParamSet, seg: Segment): RunJo
     flags,
     riskJson: p.riskJson,
     engine: p.engine,
+    ...(o.raw === true ? { raw: true } : {}),
   };
 }
 
@@ -166,6 +171,8 @@ async function execute(p: Planned, o: SweepOptions, work: readonly Planned2[], e
   const total = unique.size;
   onProgress({ done, total, cached: counts.cached, ran: counts.ran, best: bestText() });
   if (todo.length === 0) return;
+  // one tape per local recording, built here once rather than by every worker at its first run
+  if (o.raw !== true) for (const ref of new Set(todo.map((j) => j.recording.ref))) if (!isS3Url(ref)) await ensureTape(ref);
   await exec.runAll(
     todo,
     (job, status) => {

@@ -2,22 +2,27 @@
  * The tape: a recording normalized once, replayed many times (issue 11). Raw records stay the source of
  * truth; a tape is a cache of `normalizeRecord` over them, keyed so that it is never trusted when stale.
  *
- * Format: one Arrow IPC *file* (apache-arrow, already a dependency), one row per raw record, batches of
- * BATCH_ROWS rows. Arrow IPC rather than Parquet: the reader hands typed arrays (Float64Array,
- * BigInt64Array, Uint8Array) straight to JS with no per-value conversion, and the file format's footer is
+ * Format (TAPE_FORMAT 3, src/tape/version.ts): one Arrow IPC *file* (apache-arrow, already a dependency),
+ * one row per raw record, record batches of up to BATCH_ROWS rows. Arrow IPC rather than Parquet: the
+ * reader gets typed arrays straight from the file's buffers with no per-value conversion, and the footer is
  * written last, so a half-written file cannot be opened as a complete one.
- * Columns
+ * Row columns
  * - seq Float64, recv_ns Int64, source Uint8 (index in SOURCES), kind Uint8 (index in RECORD_KINDS)
- * - conn Int32: index into the tape's string table; `strings` (Utf8, '' when none) is a JSON array of
- *   strings the table gains at this row (dictionary encoding across batches, streamed).
+ * - conn Int32: index into the batch's string dictionary; `strings` (Utf8) holds that dictionary as a JSON
+ *   array in the batch's row 0 ('' elsewhere). Every batch is self-contained (a build worker writes it
+ *   alone); the reader maps each entry through one tape-wide Map, so a token id, condition id or conn is
+ *   one JS string for the whole replay, decoded once per batch (a handful per batch), not per event.
  * - meta Utf8: the record's meta as JSON, '' when empty.
  * - payload Utf8: the payload, except a JSON data frame (first non-blank char `{`/`[`) stores null and
  *   reads back as '{}': after normalization only the outage rule reads a payload, and for a frame only
  *   whether it is data (src/core/outages.ts). Lifecycle records, REST bodies and text frames keep it.
- * - events Utf8: the record's normalized events as a JSON array, '' when none; recvNs/source/seq/conn
- *   (always the record's) as 0 placeholders overwritten on read, bigints (inside a normalization_error's
- *   raw record) as {"$n":"<digits>"}. strings, meta and events are ASCII (non-ASCII escaped as \uXXXX),
- *   so a batch's column decodes as latin1 in one call.
+ * Event columns: List<...> per row (e_type, e_exch, e_market, e_asset, e_i0..e_i2, e_f0, e_flags, e_nl,
+ * e_text) and level columns (l_px, l_qty, l_asset, l_flags, l_bb, l_ba, l_hash): book snapshots, level
+ * changes, trades, tick changes and best_bid_ask as integers (px ticks Int32, qty micro-shares as exact
+ * Float64, ids as dictionary indices, null as -1 / NaN / a flag bit); every other family (and any value a
+ * typed column cannot hold exactly) as per-event JSON. The per-family layout is src/tape/codec.ts's header.
+ * Build: src/tape/build.ts (seq-range chunks on worker threads, written in order; byte-identical to the
+ * serial build).
  * Key: schema metadata `poly.tape.key` = `<recording digest>:<normalizer version>` (src/tape/version.ts);
  * a tape whose key differs, that is not a complete IPC file, or that fails to read is rebuilt (warning).
  * Writes go to a unique temp file in the same directory, then rename: concurrent builders (sweep workers)
@@ -27,31 +32,48 @@
  * Filters: --from/--to on recv_ns per row (the raw reader's SQL predicate); --market keeps the seqs the raw
  * reader's own SQL selects (recorder/read.ts readSeqs, merged in seq order), so the tape path sees exactly
  * the raw path's records.
- * Memory: build holds one batch of rows and its JSON; read holds one decoded batch. Flat with length.
- * Known limits: events are a JSON column, not typed per-family columns: on the bench (loaded 2-core
- * machine) JSON.parse in decodeEvents plus GC are ~40% of a no-op replay from the tape, which runs ~1.7-2.6x
- * the raw path; typed columns (levels as Int32/Float64 arrays, token ids as dictionary indices) would remove
- * most of it. The build is single-threaded (normalize + JSON.stringify per record).
+ * Read: one Arrow batch in memory (the next is read ahead); records and events are built per row when the
+ * replay asks (TapeBatch.record / eventsOf), so they die young instead of a decoded batch being promoted.
+ * Memory: flat with length (build: at most `threads` chunks in flight; read: one batch).
+ * Measured on a 1M-row generated recording (`POLY_BENCH_REPLAY_ROWS=1000000 npm run bench -- replay`, and
+ * an interleaved before/after run of main 1defa56's JSON-column tape in the same window) on the 2-core
+ * machine at load average 8-12 from other work: absolute rates are low and noisy, compare within a run.
+ * - no-op replay from the tape 86-93k events/s vs 47k from the JSON-column tape (1.8-1.95x); 1.6x --raw
+ *   (the JSON tape: 1.0x --raw in that window); market maker 27.6k vs 22.2k (1.24x).
+ * - the tape read alone (records and events built, no kernel) ~650k events/s (1.03M in a quieter moment);
+ *   in a no-op replay profile decodeRow + record are ~5%, the kernel the rest.
+ * - build, 1 thread: 49.6k vs 36.4k records/s (1.36x), peak RSS 473 vs 538 MB; 2 worker threads ran 0.6x
+ *   the serial build (25.8 s of CPU in all vs 17.4 s), hence serial by default below 4 cores.
+ * - peak RSS of a no-op replay from the tape: 226 MB at 500k rows, 233 MB at 1M (flat).
+ * Known limits: replay from the tape is now bounded by the kernel (the tape side, decodeRow + record, is
+ * ~5% of a no-op replay profile); the build is bounded by JSON.parse + the JS normalizer (~55% of its
+ * profile) and DuckDB -> JS string conversion: on 2 cores, worker threads can at best double it, far from
+ * 500k records/s. What would reach it: DuckDB's JSON functions extracting the dominant families
+ * (price_change, book, last_trade_price) straight into typed columns with an exact decimal -> integer cast,
+ * the JS normalizer only for the rest (not done).
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Field, Float64, Int32, Int64, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, vectorFromArray, type Data } from 'apache-arrow';
-import { normalizeRecord } from '../core/normalize/index.ts';
-import { isData } from '../core/outages.ts';
+import { Field, Float64, Int32, Int64, List, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, type Data, type DataType } from 'apache-arrow';
 import type { MarketEvent } from '../core/types/events.ts';
 import { RAW_FORMAT_VERSION, RECORD_KINDS, SOURCES, type RawMeta, type RawRecord } from '../core/types/raw.ts';
 import { isCode, pathExists } from '../io/paths.ts';
-import { digestOfManifest, readManifest, readRecording, readSeqs, type ReadOptions } from '../recorder/read.ts';
+import { RecordingError } from '../recorder/errors.ts';
+import { digestOfManifest, readManifest, readSeqs, type ReadOptions } from '../recorder/read.ts';
+import { decodeRow, type EncodedBatch, type EventColumns, type TextBuffers } from './codec.ts';
+import { encodeChunk, planChunks, type Chunk, type FromWorker, type ToWorker } from './build.ts';
 import { normalizerVersion } from './version.ts';
 
-const BATCH_ROWS = 8192;
+export { BATCH_ROWS } from './codec.ts';
 const KEY = 'poly.tape.key';
 const DATA_PAYLOAD = '{}';
 
+const list = (t: DataType): List => new List(new Field('item', t, false));
 const FIELDS = [
   new Field('seq', new Float64()),
   new Field('recv_ns', new Int64()),
@@ -61,8 +83,28 @@ const FIELDS = [
   new Field('strings', new Utf8(), true),
   new Field('meta', new Utf8(), true),
   new Field('payload', new Utf8(), true),
-  new Field('events', new Utf8(), true),
+  new Field('e_type', list(new Uint8())),
+  new Field('e_exch', list(new Float64())),
+  new Field('e_market', list(new Int32())),
+  new Field('e_asset', list(new Int32())),
+  new Field('e_i0', list(new Int32())),
+  new Field('e_i1', list(new Int32())),
+  new Field('e_i2', list(new Int32())),
+  new Field('e_f0', list(new Float64())),
+  new Field('e_flags', list(new Uint8())),
+  new Field('e_nl', list(new Int32())),
+  new Field('e_text', list(new Utf8())),
+  new Field('l_px', list(new Int32())),
+  new Field('l_qty', list(new Float64())),
+  new Field('l_asset', list(new Int32())),
+  new Field('l_flags', list(new Uint8())),
+  new Field('l_bb', list(new Int32())),
+  new Field('l_ba', list(new Int32())),
+  new Field('l_hash', list(new Utf8())),
 ];
+/** The tape's Arrow schema, keyed. */
+export const tapeSchema = (key: string): Schema => new Schema(FIELDS, new Map([[KEY, key]]));
+const COL = Object.fromEntries(FIELDS.map((f, i) => [f.name, i])) as Record<string, number>;
 
 export interface TapeOptions {
   /** Directory for the tape (default `<recording>/.tape/`, else the user cache dir). */
@@ -71,6 +113,10 @@ export interface TapeOptions {
   readonly force?: boolean;
   /** Progress while building: records done of total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Worker threads for a build (default defaultBuildThreads(); 1 = build in this thread). */
+  readonly threads?: number;
+  /** Seqs per build chunk (default CHUNK_SEQS, src/tape/build.ts); smaller only to test the parallel build. */
+  readonly chunkSeqs?: number;
   /** One line when a tape was ignored (stale, corrupt, unreadable). */
   readonly onWarning?: (message: string) => void;
 }
@@ -82,6 +128,8 @@ export interface TapeInfo {
   readonly records: number;
   readonly events: number;
   readonly buildMs: number;
+  /** Threads the build used (1 = this thread; 0 when no build ran). */
+  readonly threads: number;
 }
 
 export async function tapeKey(dir: string): Promise<string> {
@@ -126,7 +174,7 @@ export async function ensureTape(dir: string, opts: TapeOptions = {}): Promise<T
       const p = join(d, name);
       const st = await probe(p, key);
       if (st === null) continue;
-      if (st.ok) return { path: p, key, built: false, records: -1, events: -1, buildMs: 0 };
+      if (st.ok) return { path: p, key, built: false, records: -1, events: -1, buildMs: 0, threads: 0 };
       opts.onWarning?.(`tape ${p} is ${st.reason}: ignored, rebuilding`);
     }
   }
@@ -136,63 +184,16 @@ export async function ensureTape(dir: string, opts: TapeOptions = {}): Promise<T
       await mkdir(d, { recursive: true });
       const p = join(d, name);
       const t0 = performance.now();
-      const n = await buildTape(dir, p, key, manifest.files.reduce((a, f) => a + f.rows, 0), opts.onProgress);
-      return { path: p, key, built: true, records: n.records, events: n.events, buildMs: performance.now() - t0 };
+      const chunks = planChunks(manifest.files, opts.chunkSeqs);
+      const threads = Math.min(opts.threads ?? defaultBuildThreads(), chunks.length);
+      const n = await buildTape({ dir, path: p, key, total: manifest.files.reduce((a, f) => a + f.rows, 0), chunks, threads, onProgress: opts.onProgress });
+      return { path: p, key, built: true, records: n.records, events: n.events, buildMs: performance.now() - t0, threads };
     } catch (e) {
       if (!isCode(e, 'EACCES', 'EROFS', 'EPERM') || opts.tapeDir !== undefined) throw e;
       lastErr = e;
     }
   }
   throw lastErr as Error;
-}
-
-function bigReplacer(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? { $n: v.toString() } : v;
-}
-function bigReviver(_k: string, v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && '$n' in v && typeof (v as { $n: unknown }).$n === 'string' && Object.keys(v).length === 1) return BigInt((v as { $n: string }).$n);
-  return v;
-}
-
-
-const NON_ASCII = /[\u0080-\uffff]/g;
-const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/**
- * The JSON of a record's events, ASCII only (non-ASCII escaped, so the reader may slice a batch's bytes
- * as latin1), '' when none. recvNs/source/seq/conn are the record's (Sink invariant, checked): each is kept
- * as a 0 placeholder, in place, so the reader restores them without reshaping the object (key order kept).
- * MUTATES `events` (their origin fields are blanked): pass normalizeRecord's fresh output and drop it.
- */
-export function encodeEvents(raw: RawRecord, events: readonly MarketEvent[]): string {
-  if (events.length === 0) return '';
-  let big = false;
-  for (const ev of events) {
-    if (ev.recvNs !== raw.recvNs || ev.source !== raw.source || ev.seq !== raw.seq || ev.conn !== raw.conn) {
-      throw new Error(`tape: an event of record seq ${raw.seq} does not carry the record's origin (normalizer Sink invariant broken)`);
-    }
-    if (ev.type === 'normalization_error') big = true;
-  }
-  // the events are normalizeRecord's fresh output, owned by the caller and dropped after: their origin is
-  // blanked in place (no copy); do not use them afterwards
-  for (const ev of events) Object.assign(ev, ORIGIN_PLACEHOLDER);
-  const text = big ? JSON.stringify(events, bigReplacer) : JSON.stringify(events);
-  return text.replace(NON_ASCII, escapeChar);
-}
-
-const ORIGIN_PLACEHOLDER = Object.freeze({ recvNs: 0, source: 0, seq: 0, conn: 0 });
-
-export function decodeEvents(raw: RawRecord, text: string): MarketEvent[] {
-  if (text === '') return [];
-  const list = (text.includes('"$n"') ? JSON.parse(text, bigReviver) : JSON.parse(text)) as { recvNs: bigint; source: string; seq: number; conn: string }[];
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i]!;
-    e.recvNs = raw.recvNs;
-    e.source = raw.source;
-    e.seq = raw.seq;
-    e.conn = raw.conn;
-  }
-  return list as unknown as MarketEvent[];
 }
 
 /** A Utf8 column of one batch as ASCII/latin1 text: one decode per batch, then slices. */
@@ -204,82 +205,103 @@ function asciiColumn(vec: { data: readonly Data[] }): (i: number) => string {
   return (i) => text.slice(off[i]!, off[i + 1]!);
 }
 
-async function buildTape(dir: string, path: string, key: string, total: number, onProgress?: (done: number, total: number) => void): Promise<{ records: number; events: number }> {
+const prim = <T extends DataType>(type: T, length: number, data: T['TArray']): Data => makeData({ type, length, nullCount: 0, data } as never) as Data;
+const utf8 = (t: TextBuffers): Data<Utf8> => makeData({ type: new Utf8(), length: t.offsets.length - 1, nullCount: 0, valueOffsets: t.offsets, data: t.bytes });
+const listData = (child: Data, offsets: Int32Array): Data => makeData({ type: list(child.type), length: offsets.length - 1, nullCount: 0, valueOffsets: offsets, child });
+
+/** An encoded batch as the tape's Arrow record batch. */
+export function toRecordBatch(schema: Schema, b: EncodedBatch): RecordBatch {
+  const n = b.rows;
+  const m = b.events;
+  const k = b.lPx.length;
+  const ev = (d: Data): Data => listData(d, b.evOff);
+  const lv = (d: Data): Data => listData(d, b.lvOff);
+  const children: Data[] = [
+    prim(new Float64(), n, b.seq),
+    prim(new Int64(), n, b.recvNs),
+    prim(new Uint8(), n, b.source),
+    prim(new Uint8(), n, b.kind),
+    prim(new Int32(), n, b.conn),
+    utf8(b.strings),
+    utf8(b.meta),
+    makeData({ type: new Utf8(), length: n, nullCount: b.payload.nulls, nullBitmap: b.payload.valid, valueOffsets: b.payload.offsets, data: b.payload.bytes }),
+    ev(prim(new Uint8(), m, b.eType)),
+    ev(prim(new Float64(), m, b.eExch)),
+    ev(prim(new Int32(), m, b.eMarket)),
+    ev(prim(new Int32(), m, b.eAsset)),
+    ev(prim(new Int32(), m, b.eI0)),
+    ev(prim(new Int32(), m, b.eI1)),
+    ev(prim(new Int32(), m, b.eI2)),
+    ev(prim(new Float64(), m, b.eF0)),
+    ev(prim(new Uint8(), m, b.eFlags)),
+    ev(prim(new Int32(), m, b.eNl)),
+    ev(utf8(b.eText)),
+    lv(prim(new Int32(), k, b.lPx)),
+    lv(prim(new Float64(), k, b.lQty)),
+    lv(prim(new Int32(), k, b.lAsset)),
+    lv(prim(new Uint8(), k, b.lFlags)),
+    lv(prim(new Int32(), k, b.lBb)),
+    lv(prim(new Int32(), k, b.lBa)),
+    lv(utf8(b.lHash)),
+  ];
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
+}
+
+/**
+ * Worker threads a build uses by default: 1 (this thread) below 4 cores, else cores - 1, at most 4 (never
+ * more than the chunks). On the 2-core bench machine the threaded build cost ~50% more CPU in all (a module
+ * graph, JIT warm-up and heap per worker, batches crossing threads) and ran slower than the serial one.
+ */
+export function defaultBuildThreads(): number {
+  const cores = availableParallelism();
+  return cores < 4 ? 1 : Math.min(cores - 1, 4);
+}
+
+interface BuildSpec {
+  readonly dir: string;
+  readonly path: string;
+  readonly key: string;
+  readonly total: number;
+  readonly chunks: readonly Chunk[];
+  readonly threads: number;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+async function buildTape(spec: BuildSpec): Promise<{ records: number; events: number }> {
+  const { path, total, onProgress } = spec;
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const schema = new Schema(FIELDS, new Map([[KEY, key]]));
+  const schema = tapeSchema(spec.key);
   const writer = new RecordBatchFileWriter();
   const sink = pipeline(writer.toNodeStream(), createWriteStream(tmp));
-  const strings = new Map<string, number>();
-  const sourceIx = new Map<string, number>(SOURCES.map((s, i) => [s, i]));
-  const kindIx = new Map<string, number>(RECORD_KINDS.map((s, i) => [s, i]));
   let records = 0;
   let events = 0;
-  let seq = new Float64Array(BATCH_ROWS);
-  let ns = new BigInt64Array(BATCH_ROWS);
-  let src = new Uint8Array(BATCH_ROWS);
-  let kind = new Uint8Array(BATCH_ROWS);
-  let conn = new Int32Array(BATCH_ROWS);
-  let newStrings: string[] = [];
-  let metas: string[] = [];
-  let payloads: (string | null)[] = [];
-  let evs: string[] = [];
-  let n = 0;
-  const flush = (): void => {
-    if (n === 0) return;
-    const children: Data[] = [
-      makeData({ type: new Float64(), length: n, data: seq.subarray(0, n) }),
-      makeData({ type: new Int64(), length: n, data: ns.subarray(0, n) }),
-      makeData({ type: new Uint8(), length: n, data: src.subarray(0, n) }),
-      makeData({ type: new Uint8(), length: n, data: kind.subarray(0, n) }),
-      makeData({ type: new Int32(), length: n, data: conn.subarray(0, n) }),
-      ...[newStrings, metas, payloads, evs].map((a) => vectorFromArray(a, new Utf8()).data[0]!),
-    ];
-    writer.write(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children })));
-    seq = new Float64Array(BATCH_ROWS);
-    ns = new BigInt64Array(BATCH_ROWS);
-    src = new Uint8Array(BATCH_ROWS);
-    kind = new Uint8Array(BATCH_ROWS);
-    conn = new Int32Array(BATCH_ROWS);
-    newStrings = [];
-    metas = [];
-    payloads = [];
-    evs = [];
-    n = 0;
+  const write = (b: EncodedBatch): void => {
+    writer.write(toRecordBatch(schema, b));
+    records += b.rows;
+    events += b.events;
+    onProgress?.(records, total);
   };
   try {
-    for await (const raw of readRecording(dir)) {
-      let c = strings.get(raw.conn);
-      let added = '';
-      if (c === undefined) {
-        c = strings.size;
-        strings.set(raw.conn, c);
-        added = JSON.stringify([raw.conn]).replace(NON_ASCII, escapeChar);
+    if (spec.threads <= 1) {
+      const shapes = new Map<string, boolean>();
+      for (const chunk of spec.chunks) {
+        for await (const b of encodeChunk(spec.dir, chunk, shapes)) {
+          write(b);
+          // let the writer's stream drain: memory stays one batch deep
+          await new Promise<void>((r) => setImmediate(r));
+        }
       }
-      const list = normalizeRecord(raw);
-      seq[n] = raw.seq;
-      ns[n] = raw.recvNs;
-      src[n] = sourceIx.get(raw.source)!;
-      kind[n] = kindIx.get(raw.kind)!;
-      conn[n] = c;
-      newStrings.push(added);
-      metas.push(Object.keys(raw.meta).length === 0 ? '' : JSON.stringify(raw.meta).replace(NON_ASCII, escapeChar));
-      payloads.push(raw.kind === 'frame' && isData(raw.payload) ? null : raw.payload);
-      evs.push(encodeEvents(raw, list));
-      events += list.length;
-      records += 1;
-      if (++n === BATCH_ROWS) {
-        flush();
-        onProgress?.(records, total);
-        // let the writer's stream drain: memory stays one batch deep
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    }
-    flush();
+    } else await parallelChunks(spec, write);
     writer.finish();
     await sink;
     await rename(tmp, path);
   } catch (e) {
-    writer.abort();
+    // close the stream normally (abort() leaves an unhandled rejection inside apache-arrow), then drop the file
+    try {
+      writer.finish();
+    } catch {
+      // already finished
+    }
     await sink.catch(() => undefined);
     await rm(tmp, { force: true });
     throw e;
@@ -287,17 +309,184 @@ async function buildTape(dir: string, path: string, key: string, total: number, 
   return { records, events };
 }
 
-export interface TapeBatch {
-  readonly records: RawRecord[];
-  readonly events: MarketEvent[][];
+/** Runs the chunks on worker threads, handing their batches to `write` in chunk order (see build.ts). */
+async function parallelChunks(spec: BuildSpec, write: (b: EncodedBatch) => void): Promise<void> {
+  const { chunks, threads } = spec;
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./build-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 256 } }));
+  const pending = new Map<number, { batches: EncodedBatch[]; done: boolean }>();
+  const idle = [...workers];
+  let dispatched = 0;
+  let written = 0;
+  let failure: Error | null = null;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const settle = (): void => {
+        if (failure !== null) {
+          // stop only when no chunk is in flight: a worker is never killed mid-query
+          if (idle.length === workers.length) reject(failure);
+          return;
+        }
+        for (;;) {
+          const c = pending.get(written);
+          if (c === undefined) break;
+          for (const b of c.batches) write(b);
+          c.batches.length = 0;
+          if (!c.done) break;
+          pending.delete(written);
+          written += 1;
+        }
+        if (written === chunks.length) return resolve();
+        while (idle.length > 0 && dispatched < chunks.length && dispatched - written < threads) {
+          const w = idle.pop()!;
+          pending.set(dispatched, { batches: [], done: false });
+          w.postMessage({ dir: spec.dir, chunk: chunks[dispatched]! } satisfies ToWorker);
+          dispatched += 1;
+        }
+      };
+      for (const w of workers) {
+        w.on('message', (m: FromWorker) => {
+          if (m.type === 'batch') pending.get(m.id)?.batches.push(m.batch);
+          else {
+            idle.push(w);
+            if (m.type === 'done') pending.get(m.id)!.done = true;
+            // the reader's own error type crosses the thread boundary (the CLI words it as it would here)
+            else failure ??= m.recordingCode !== null ? new RecordingError(m.recordingCode, m.message) : new Error(`tape build worker: ${m.message}`);
+          }
+          settle();
+        });
+        w.on('error', (e) => {
+          failure ??= e;
+          idle.push(w);
+          settle();
+        });
+      }
+      settle();
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 const EMPTY_META: RawMeta = Object.freeze({});
 const FRAME = RECORD_KINDS.indexOf('frame');
 
+type AnyData = Data & { valueOffsets: Int32Array; values: never; children: Data[] };
+/** The typed values of a List<primitive> column of a batch, and its offsets. */
+function listCol<T>(b: RecordBatch, name: string): { off: Int32Array; values: T; child: Data } {
+  const d = b.getChildAt(COL[name]!)!.data[0]! as unknown as AnyData;
+  const child = d.children[0]!;
+  return { off: d.valueOffsets, values: child.values as T, child };
+}
+function listText(b: RecordBatch, name: string): { off: Int32Array; text: string } {
+  const child = listCol<Uint8Array>(b, name).child as Data<Utf8>;
+  const v = child.values;
+  return { off: child.valueOffsets, text: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1') };
+}
+
+/** One batch's event columns, with its dictionary resolved to the tape-wide canonical strings. */
+export function eventColumns(b: RecordBatch, dict: readonly string[]): EventColumns {
+  const eType = listCol<Uint8Array>(b, 'e_type');
+  const lPx = listCol<Int32Array>(b, 'l_px');
+  const eText = listText(b, 'e_text');
+  const lHash = listText(b, 'l_hash');
+  return {
+    evOff: eType.off,
+    lvOff: lPx.off,
+    eType: eType.values,
+    eExch: listCol<Float64Array>(b, 'e_exch').values,
+    eMarket: listCol<Int32Array>(b, 'e_market').values,
+    eAsset: listCol<Int32Array>(b, 'e_asset').values,
+    eI0: listCol<Int32Array>(b, 'e_i0').values,
+    eI1: listCol<Int32Array>(b, 'e_i1').values,
+    eI2: listCol<Int32Array>(b, 'e_i2').values,
+    eF0: listCol<Float64Array>(b, 'e_f0').values,
+    eFlags: listCol<Uint8Array>(b, 'e_flags').values,
+    eNl: listCol<Int32Array>(b, 'e_nl').values,
+    eTextOff: eText.off,
+    eTextStr: eText.text,
+    lPx: lPx.values,
+    lQty: listCol<Float64Array>(b, 'l_qty').values,
+    lAsset: listCol<Int32Array>(b, 'l_asset').values,
+    lFlags: listCol<Uint8Array>(b, 'l_flags').values,
+    lBb: listCol<Int32Array>(b, 'l_bb').values,
+    lBa: listCol<Int32Array>(b, 'l_ba').values,
+    lHashOff: lHash.off,
+    lHashStr: lHash.text,
+    dict,
+  };
+}
+
 /**
- * Streams a tape's records and their events in batches (iterate each batch synchronously). Filters as
- * readRecording's (see header). `dir` is the recording (for the --market seq filter).
+ * One batch of a tape, decoded lazily: `record(k)` / `eventsOf(k, raw)` build the k-th kept row's objects
+ * when asked (the replay loop: each record and its events die young, in the scavenger, instead of a whole
+ * batch of them being promoted), `records` / `events` materialize the whole batch (tests, tools).
+ */
+export class TapeBatch {
+  private recs: RawRecord[] | null = null;
+  private evs: (readonly MarketEvent[])[] | null = null;
+
+  constructor(
+    /** Kept row indices in the Arrow batch, in order. */
+    private readonly rows: Int32Array,
+    readonly length: number,
+    private readonly seq: Float64Array,
+    private readonly ns: BigInt64Array,
+    private readonly src: Uint8Array,
+    private readonly kind: Uint8Array,
+    private readonly conn: Int32Array,
+    private readonly metaOf: (i: number) => RawMeta,
+    private readonly payloadOf: (i: number) => string,
+    private readonly cols: EventColumns,
+  ) {}
+
+  /** The k-th kept row's RawRecord (a new object each call). */
+  record(k: number): RawRecord {
+    const i = this.rows[k]!;
+    return {
+      v: RAW_FORMAT_VERSION,
+      seq: this.seq[i]!,
+      recvNs: this.ns[i]!,
+      source: SOURCES[this.src[i]!]!,
+      conn: this.cols.dict[this.conn[i]!]!,
+      kind: RECORD_KINDS[this.kind[i]!]!,
+      meta: this.metaOf(i),
+      payload: this.payloadOf(i),
+    };
+  }
+
+  /** The k-th kept row's events, exactly normalizeRecord(raw)'s; `raw` must be record(k). */
+  eventsOf(k: number, raw: RawRecord): readonly MarketEvent[] {
+    return decodeRow(this.cols, this.rows[k]!, raw);
+  }
+
+  get records(): RawRecord[] {
+    this.materialize();
+    return this.recs!;
+  }
+
+  get events(): (readonly MarketEvent[])[] {
+    this.materialize();
+    return this.evs!;
+  }
+
+  private materialize(): void {
+    if (this.recs !== null) return;
+    const recs: RawRecord[] = [];
+    const evs: (readonly MarketEvent[])[] = [];
+    for (let k = 0; k < this.length; k++) {
+      const r = this.record(k);
+      recs.push(r);
+      evs.push(this.eventsOf(k, r));
+    }
+    this.recs = recs;
+    this.evs = evs;
+  }
+}
+
+/**
+ * Streams a tape's records and their events in batches (use each batch before asking for the next). Filters
+ * as readRecording's (see header). `dir` is the recording (for the --market seq filter). The next batch is
+ * read from disk while the current one is used.
  */
 export async function* readTape(path: string, dir: string, opts: Pick<ReadOptions, 'fromNs' | 'toNs' | 'assetIds' | 'markets'> = {}): AsyncGenerator<TapeBatch> {
   const byMarket = opts.assetIds !== undefined || opts.markets !== undefined;
@@ -319,49 +508,61 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
     }
   };
   const fh = await open(path);
-  const table: string[] = [];
+  // every dictionary string (token ids, condition ids, conns) is one JS string for the whole tape
+  const canon = new Map<string, string>();
   const metaCache = new Map<string, RawMeta>();
   try {
     const reader = await RecordBatchReader.from(fh);
-    for await (const b of reader) {
-      const seq = b.getChildAt(0)!.data[0]!.values as Float64Array;
-      const ns = b.getChildAt(1)!.data[0]!.values as BigInt64Array;
-      const src = b.getChildAt(2)!.data[0]!.values as Uint8Array;
-      const kind = b.getChildAt(3)!.data[0]!.values as Uint8Array;
-      const conn = b.getChildAt(4)!.data[0]!.values as Int32Array;
-      const strs = asciiColumn(b.getChildAt(5)!);
-      const metas = asciiColumn(b.getChildAt(6)!);
-      const payloads = b.getChildAt(7)!;
-      const evs = asciiColumn(b.getChildAt(8)!);
-      const records: RawRecord[] = [];
-      const events: MarketEvent[][] = [];
-      for (let i = 0; i < b.numRows; i++) {
-        const added = strs(i);
-        if (added !== '') for (const s of JSON.parse(added) as string[]) table.push(s);
-        const t = ns[i]!;
-        if ((opts.fromNs !== undefined && t < opts.fromNs) || (opts.toNs !== undefined && t >= opts.toNs)) continue;
-        if (seqIt !== null && !(await kept(seq[i]!))) continue;
+    const it = reader[Symbol.asyncIterator]();
+    let next = it.next();
+    for (;;) {
+      const nx = await next;
+      if (nx.done === true) break;
+      next = it.next();
+      const b = nx.value;
+      const n = b.numRows;
+      if (n === 0) continue;
+      const seq = b.getChildAt(COL['seq']!)!.data[0]!.values as Float64Array;
+      const ns = b.getChildAt(COL['recv_ns']!)!.data[0]!.values as BigInt64Array;
+      const src = b.getChildAt(COL['source']!)!.data[0]!.values as Uint8Array;
+      const kind = b.getChildAt(COL['kind']!)!.data[0]!.values as Uint8Array;
+      const conn = b.getChildAt(COL['conn']!)!.data[0]!.values as Int32Array;
+      const dict = (JSON.parse(asciiColumn(b.getChildAt(COL['strings']!)!)(0)) as string[]).map((s) => {
+        const c = canon.get(s);
+        if (c !== undefined) return c;
+        canon.set(s, s);
+        return s;
+      });
+      const metas = asciiColumn(b.getChildAt(COL['meta']!)!);
+      const metaOf = (i: number): RawMeta => {
         const mt = metas(i);
-        let meta = EMPTY_META;
-        if (mt !== '') {
-          meta = metaCache.get(mt) ?? Object.freeze(JSON.parse(mt) as RawMeta);
+        if (mt === '') return EMPTY_META;
+        let meta = metaCache.get(mt);
+        if (meta === undefined) {
+          meta = Object.freeze(JSON.parse(mt) as RawMeta);
           if (metaCache.size < 4096) metaCache.set(mt, meta);
         }
-        const payload = kind[i] === FRAME && payloads.isValid(i) === false ? null : (payloads.get(i) as string);
-        const raw: RawRecord = {
-          v: RAW_FORMAT_VERSION,
-          seq: seq[i]!,
-          recvNs: t,
-          source: SOURCES[src[i]!]!,
-          conn: table[conn[i]!]!,
-          kind: RECORD_KINDS[kind[i]!]!,
-          meta,
-          payload: payload ?? DATA_PAYLOAD,
-        };
-        records.push(raw);
-        events.push(decodeEvents(raw, evs(i)));
+        return meta;
+      };
+      const payloads = b.getChildAt(COL['payload']!)!;
+      // null (validity bit clear) = a JSON data frame (written for frames only): no Arrow accessor per row
+      const pd = payloads.data[0]!;
+      const bm = pd.nullCount > 0 ? pd.nullBitmap : null;
+      const po = pd.offset;
+      const payloadOf = (i: number): string => (bm !== null && kind[i] === FRAME && (bm[(i + po) >> 3]! & (1 << ((i + po) & 7))) === 0 ? DATA_PAYLOAD : (payloads.get(i) as string));
+      const rows = new Int32Array(n);
+      let m = 0;
+      const from = opts.fromNs;
+      const to = opts.toNs;
+      for (let i = 0; i < n; i++) {
+        if (from !== undefined || to !== undefined) {
+          const t = ns[i]!;
+          if ((from !== undefined && t < from) || (to !== undefined && t >= to)) continue;
+        }
+        if (seqIt !== null && !(await kept(seq[i]!))) continue;
+        rows[m++] = i;
       }
-      if (records.length > 0) yield { records, events };
+      if (m > 0) yield new TapeBatch(rows, m, seq, ns, src, kind, conn, metaOf, payloadOf, eventColumns(b, dict));
     }
   } finally {
     await seqIt?.return(undefined);

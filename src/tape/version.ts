@@ -14,7 +14,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bumped when the tape's on-disk layout changes (src/tape/tape.ts). */
-export const TAPE_FORMAT = 2;
+export const TAPE_FORMAT = 3;
 
 const CORE = resolve(dirname(fileURLToPath(import.meta.url)), '../core');
 const ENTRIES = [resolve(CORE, 'normalize/index.ts'), resolve(CORE, '../tape/tape.ts')];

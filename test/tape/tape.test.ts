@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../../src/core/normalize/index.ts';
 import type { RawRecord, RecordKind, Source } from '../../src/core/types/raw.ts';
+import { RecordingError } from '../../src/recorder/errors.ts';
 import { readManifest, readRecording } from '../../src/recorder/read.ts';
 import { RecordingWriter } from '../../src/recorder/writer.ts';
 import { ensureTape, readTape } from '../../src/tape/tape.ts';
@@ -147,6 +148,38 @@ describe('tape', () => {
       ['best_bid_ask', 'book_delta', 'book_snapshot', 'feed_state', 'heartbeat', 'market_meta', 'market_resolved', 'normalization_error', 'reference_price', 'tick_size_changed', 'trade', 'user_order', 'user_trade'].sort(),
     );
   });
+
+  it('a parallel build (worker threads, many chunks) writes the same bytes as the serial build', async () => {
+    const dir = tempDir('poly-tape-par-');
+    const steps = Array.from({ length: 3000 }, (_, k) => ({ tpl: (k * 7) % TEMPLATES.length, conn: k % CONNS.length, dtMs: k % 3, seqGap: 1 + (k % 4 === 0 ? 3 : 0) }));
+    await writeRecording(dir, steps);
+    const serial = await ensureTape(dir, { tapeDir: join(dir, 's'), threads: 1, chunkSeqs: 700 });
+    const parallel = await ensureTape(dir, { tapeDir: join(dir, 'p'), threads: 2, chunkSeqs: 700 });
+    expect(parallel.threads).toBe(2);
+    expect(serial.threads).toBe(1);
+    expect(parallel.records).toBe(3000);
+    expect(parallel.events).toBe(serial.events);
+    const a = await readFile(serial.path);
+    expect((await readFile(parallel.path)).equals(a)).toBe(true);
+    // and the chunked tape reads back as the raw path
+    const raw: string[] = [];
+    for await (const r of readRecording(dir)) raw.push(header(r) + JSON.stringify(normalizeRecord(r), big));
+    const tape: string[] = [];
+    for await (const b of readTape(parallel.path, dir)) b.records.forEach((r, i) => tape.push(header(r) + JSON.stringify(b.events[i], big)));
+    expect(tape).toEqual(raw);
+  }, 120_000);
+
+  it('a parallel build that fails (a part missing) rejects with the reader\'s reason and leaves no temp file', async () => {
+    const dir = tempDir('poly-tape-parfail-');
+    await writeRecording(dir, Array.from({ length: 2000 }, (_, k) => ({ tpl: k % TEMPLATES.length, conn: 0, dtMs: 1, seqGap: 1 })));
+    const m = await readManifest(dir);
+    const { rm } = await import('node:fs/promises');
+    await rm(join(dir, m.files[0]!.path));
+    const td = join(dir, 'p');
+    await expect(ensureTape(dir, { tapeDir: td, threads: 2, chunkSeqs: 300 })).rejects.toThrow(RecordingError);
+    await expect(ensureTape(dir, { tapeDir: td, threads: 2, chunkSeqs: 300 })).rejects.toThrow(/part .* listed in manifest.json is missing/);
+    expect((await readdir(td)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
 
   it('is rebuilt when the recording changes, and reused when it does not', async () => {
     const dir = tempDir('poly-tape-stale-');
