@@ -1,7 +1,11 @@
 // market-maker through a real TradingKernel: prices around the mid, inventory skew, requote threshold,
 // post-only guard, merges, stop before endDate, feed loss and staleness.
 import { describe, expect, it } from 'vitest';
-import strategy from './market-maker.ts';
+import strategy, { makerPrices, makerPricesDecimal } from './market-maker.ts';
+import { L2Book } from '../src/core/book/l2.ts';
+import { seededRng } from '../src/core/rng.ts';
+import { brandBook } from '../src/core/strategy/surface.ts';
+import { px as brand } from 'poly';
 import { MIN, SEC, StrategyRun, WireScript, binaryMarket, isoOf, noId, px, q, runScript, T0, usd, yesId } from '../test/strategies/helpers.ts';
 
 const YES = yesId(1), NO = noId(1);
@@ -123,5 +127,32 @@ describe('market-maker', () => {
       [20n * SEC, 'user'],
       [20n * SEC, 'user'],
     ]);
+  });
+});
+
+describe('makerPrices (integer ticks) = makerPricesDecimal (the Decimal reference)', () => {
+  it('gives the same quotes on 20,000 random books, inventories and parameters, both signs of net', () => {
+    const rng = seededRng(11);
+    const ticks = [1, 10, 100];
+    for (let i = 0; i < 20_000; i++) {
+      const tick = ticks[rng.int(3)]!;
+      const bid = (1 + rng.int(10_000 / tick - 2)) * tick;
+      const ask = Math.min(10_000 - tick, bid + tick * (1 + rng.int(20)));
+      const book = new L2Book('a');
+      book.applySnapshot(rng.int(10) === 0 ? [] : [{ px: bid, qty: 1_000_000 }], rng.int(10) === 0 ? [] : [{ px: ask, qty: 1_000_000 }], tick);
+      const net = (rng.int(2) === 0 ? -1 : 1) * rng.int(500_000_001); // up to 500 shares, any micro-share
+      const P = { halfSpread: brand.ticks(rng.int(600)), skewPerShare: brand.ticks(rng.int(60)) };
+      const view = brandBook(book);
+      const t = brand.ticks(tick);
+      expect(makerPrices(view, t, net, P), `#${i} bid ${bid} ask ${ask} tick ${tick} net ${net} P ${JSON.stringify(P)}`).toEqual(makerPricesDecimal(view, t, net, P));
+    }
+  });
+
+  it('falls back to the Decimal form beyond the safe-integer range (same answer)', () => {
+    const book = new L2Book('a');
+    book.applySnapshot([{ px: 4_000, qty: 1 }], [{ px: 6_000, qty: 1 }], 100);
+    const P = { halfSpread: brand.ticks(200), skewPerShare: brand.ticks(9_000) };
+    const net = 2 ** 52; // 2 x net x skew is beyond 2^53
+    expect(makerPrices(brandBook(book), brand.ticks(100), net, P)).toEqual(makerPricesDecimal(brandBook(book), brand.ticks(100), net, P));
   });
 });

@@ -62,11 +62,42 @@ export interface MakerQuotes {
 
 /** Where to quote, given the YES book, the net inventory (shares, 1e-6) and the parameters. */
 export function makerPrices(book: BookView, tick: Px, net: number, P: Pick<Params, 'halfSpread' | 'skewPerShare'>): MakerQuotes {
+  const bestBid = book.bestBid(), bestAsk = book.bestAsk();
+  if (bestBid === null || bestAsk === null) return { bid: null, ask: null };
+  // In integers, exactly: mid - half - skew in units of 1/(2 * QTY_SCALE) tick, where mid = (bb + ba) / 2
+  // ticks, half = halfSpread ticks and skew = net (1e-6 shares) x skewPerShare (ticks per share) / QTY_SCALE.
+  // Same values as the Decimal form (dollars, then floor/ceil to 1e-4; makerPricesDecimal below), without a
+  // Decimal per book change; falls back to it when a term leaves the safe-integer range (huge positions).
+  const S = 2 * QTY_SCALE;
+  const base = (bestBid + bestAsk) * QTY_SCALE;
+  const halfS = 2 * P.halfSpread * QTY_SCALE;
+  const skewS = 2 * net * P.skewPerShare;
+  const lo = base - halfS - skewS, hi = base + halfS - skewS;
+  if (!Number.isSafeInteger(skewS) || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return makerPricesDecimal(book, tick, net, P);
+  // plain tick counts until clamped into [tick, 1 - tick] (which makes them prices)
+  let rawBid = floorToTick(floorDiv(lo, S), tick);
+  let rawAsk = ceilToTick(-floorDiv(-hi, S), tick);
+  rawBid = Math.min(rawBid, bestAsk - tick);
+  rawAsk = Math.max(rawAsk, bestBid + tick);
+  const bid = clampPx(rawBid, tick);
+  const ask = clampPx(rawAsk, tick);
+  return bid < ask ? { bid, ask } : { bid: null, ask: null };
+}
+
+/** floor(a / b) for safe integers a and b > 0, exact (the float quotient is corrected by one step). */
+function floorDiv(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  if (q * b > a) q -= 1;
+  else if ((q + 1) * b <= a) q += 1;
+  return q;
+}
+
+/** The same quotes computed in Decimal dollars: the reference form (and the fallback beyond 2^53). */
+export function makerPricesDecimal(book: BookView, tick: Px, net: number, P: Pick<Params, 'halfSpread' | 'skewPerShare'>): MakerQuotes {
   const mid = book.midDollars();
   if (mid === null) return { bid: null, ask: null };
   const skew = new D(net).div(QTY_SCALE).mul(P.skewPerShare).div(PX_SCALE);
   const half = new D(P.halfSpread).div(PX_SCALE);
-  // plain tick counts until clamped into [tick, 1 - tick] (which makes them prices)
   let rawBid = floorToTick(dollarsToPx(mid.sub(half).sub(skew), 'down'), tick);
   let rawAsk = ceilToTick(dollarsToPx(mid.add(half).sub(skew), 'up'), tick);
   const bestBid = book.bestBid(), bestAsk = book.bestAsk();
