@@ -52,7 +52,7 @@ import { ensureDir, fsyncDir, fsyncFile, sha256File } from '../io/paths.ts';
 import { RecordingError } from './errors.ts';
 import { PARQUET_COLUMN_LIST, PARQUET_TABLE_DDL, partPath, partTmpPath, utcDate } from './layout.ts';
 import type { ManifestFile } from './manifest.ts';
-import { emptySpoolStats, readSpool } from './spool.ts';
+import { E_CONN_JSON, E_PAYLOAD_JSON, emptySpoolStats, readSpool } from './spool.ts';
 import type { SpoolReadStats } from './spool.ts';
 
 /** Sorted, non-overlapping [firstSeq, lastSeq] ranges already stored as Parquet. */
@@ -189,6 +189,8 @@ export interface SegmentFacts {
   readonly lastRecvNs: bigint;
   /** Longest spool line in bytes (sizes DuckDB's line buffer). */
   readonly maxLineBytes: number;
+  /** OR of the lines' e bits (spool.ts E_*): which fields hold JSON string literals somewhere. */
+  readonly escapes: number;
 }
 
 /** Rows per Parquet row group: bounds the Parquet writer's memory (~10 MB of firehose frames). */
@@ -211,19 +213,19 @@ export async function convertOwnSegment(duck: Duck, dir: string, spoolPath: stri
   // DuckDB's default CSV buffer is 16 x max_line_size (32 MiB+); 2 x is enough for one line and halves
   // the conversion's peak memory (measured +90 MB instead of +200 MB over four 84 MB segments)
   const bufferSize = 2 * maxLine;
-  const fields = `'{"v":"UTINYINT","seq":"UBIGINT","recvNs":"VARCHAR","source":"VARCHAR","conn":"VARCHAR","kind":"VARCHAR","e":"UTINYINT"}'`;
-  // meta is the last member of the v2 header: its verbatim text runs from after "meta": to the final }
-  const metaAt = `strpos(hdr, '"meta":') + 7`;
+  // a v3 line is ten TAB-separated fields (spool.ts); no field can be a lone LF (the line terminator),
+  // so nullstr = LF makes an empty field '' rather than NULL. Escaped fields are unescaped only when
+  // the writer wrote any (the E_* bits it saw), so the common segment is read with no per-row function.
+  const conn = (f.escapes & E_CONN_JSON) === 0 ? 'conn' : `CASE WHEN e & ${E_CONN_JSON} = 0 THEN conn ELSE json_extract_string(conn, '$') END`;
+  const payload = (f.escapes & E_PAYLOAD_JSON) === 0 ? 'payload' : `CASE WHEN e & ${E_PAYLOAD_JSON} = 0 THEN payload ELSE json_extract_string(payload, '$') END`;
+  const columns = `{'crc': 'VARCHAR', 'v': 'UTINYINT', 'seq': 'UBIGINT', 'recv_ns': 'BIGINT', 'source': 'VARCHAR', 'conn': 'VARCHAR', 'kind': 'VARCHAR', 'e': 'UTINYINT', 'meta': 'VARCHAR', 'payload': 'VARCHAR'}`;
   const plan: PartPlan = { date, firstSeq: f.firstSeq, lastSeq: f.lastSeq, firstRecvNs: f.firstRecvNs, lastRecvNs: f.lastRecvNs, rows: f.rows, bySource: {}, byKind: {} };
   return commitPart(duck, dir, plan, true, (tmp) =>
     duck.conn.run(
-      `COPY (SELECT h.v AS v, h.seq AS seq, h.recvNs::BIGINT AS recv_ns, h.source AS source, h.conn AS conn, h.kind AS kind,
-                    substr(hdr, ${metaAt}, length(hdr) - (${metaAt})) AS meta,
-                    CASE h.e WHEN 0 THEN coalesce(pay, '') ELSE json_extract_string(pay, '$') END AS payload
-               FROM (SELECT hdr, pay, from_json(hdr, ${fields}) AS h
-                       FROM read_csv(${sqlString(spoolPath)}, delim = '\t', quote = '', escape = '', header = false, auto_detect = false,
-                                     new_line = '\\n', columns = {'crc': 'VARCHAR', 'hdr': 'VARCHAR', 'pay': 'VARCHAR'},
-                                     max_line_size = ${maxLine}, buffer_size = ${bufferSize})))
+      `COPY (SELECT v, seq, recv_ns, source, ${conn} AS conn, kind, meta, ${payload} AS payload
+               FROM read_csv(${sqlString(spoolPath)}, delim = '\t', quote = '', escape = '', header = false, auto_detect = false,
+                             new_line = '\\n', nullstr = '\n', columns = ${columns},
+                             max_line_size = ${maxLine}, buffer_size = ${bufferSize}))
          TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
     ),
   );

@@ -59,7 +59,7 @@ import { acquireLock } from './lock.ts';
 import type { Manifest, ManifestFile, ManifestSession } from './manifest.ts';
 import { emptyManifest, lastKnownSeq, manifestToJson, mergeMarkets, withFiles } from './manifest.ts';
 import { listRecordingDir, looksLikeRecording, repairChangedSomething, repairLocked, spoolDamageMessage } from './repair.ts';
-import { spoolLineBound, writeSpoolLineOf } from './spool.ts';
+import { SpoolLineEncoder } from './spool.ts';
 
 export { repairRecording } from './repair.ts';
 export type { RepairReport } from './repair.ts';
@@ -186,6 +186,8 @@ interface Segment {
   readonly firstNs: bigint;
   lastNs: bigint;
   maxLine: number;
+  /** OR of the lines' e bits (spool.ts E_*): which fields the converter must unescape. */
+  escapes: number;
 }
 
 function positiveInt(name: string, v: number | undefined, dflt: number, max?: number): number {
@@ -229,8 +231,7 @@ export class RecordingWriter {
   private slab: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
   private slabStart = 0;
   private slabOff = 0;
-  private lastConn = '';
-  private lastConnJson = '""';
+  private readonly enc = new SpoolLineEncoder();
   private convertedRows = 0;
   private convertedNs: bigint | null = null;
   private firstNs: bigint | null = null;
@@ -367,24 +368,20 @@ export class RecordingWriter {
       this.seal(seg);
       seg = null;
     }
-    // encode straight into the slab: one UTF-8 encode, CRC over the bytes (same bytes as spoolLineText)
+    // encode straight into the slab (spool.ts SpoolLineEncoder: the frame's bytes copied, CRC in place)
     let metaJson = '{}';
     for (const _k in r.meta) {
       metaJson = metaToJson(r.meta);
       break;
     }
-    if (r.conn !== this.lastConn) {
-      this.lastConn = r.conn;
-      this.lastConnJson = JSON.stringify(r.conn);
-    }
-    const need = spoolLineBound(r, metaJson, this.lastConnJson, payloadBytes);
+    const need = this.enc.bound(r, metaJson, payloadBytes);
     if (this.slab.length - this.slabOff < need) {
       if (seg !== null) this.cut(seg);
       this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, need));
       this.slabStart = 0;
       this.slabOff = 0;
     }
-    const lineBytes = writeSpoolLineOf(this.slab, this.slabOff, r, metaJson, this.lastConnJson, payloadBytes);
+    const lineBytes = this.enc.write(this.slab, this.slabOff, r, metaJson, payloadBytes);
     this.slabOff += lineBytes;
     if (seg === null) {
       const bucketEnd = (ns / this.rotateNs + 1n) * this.rotateNs;
@@ -405,6 +402,7 @@ export class RecordingWriter {
         firstNs: ns,
         lastNs: ns,
         maxLine: 0,
+        escapes: 0,
       };
       this.current = seg;
     }
@@ -415,6 +413,7 @@ export class RecordingWriter {
     seg.lastSeq = r.seq;
     seg.lastNs = ns;
     if (lineBytes > seg.maxLine) seg.maxLine = lineBytes;
+    seg.escapes |= this.enc.lastE;
     this.lastSeq = r.seq;
     this.lastNs = ns;
     this.firstNs ??= ns;
@@ -654,7 +653,7 @@ export class RecordingWriter {
       let fast: ManifestFile | null = null;
       if (seg.rows > 0) {
         try {
-          fast = await convertOwnSegment(this.duck, this.dir, path, { rows: seg.rows, firstSeq: seg.firstSeq, lastSeq: seg.lastSeq, firstRecvNs: seg.firstNs, lastRecvNs: seg.lastNs, maxLineBytes: seg.maxLine });
+          fast = await convertOwnSegment(this.duck, this.dir, path, { rows: seg.rows, firstSeq: seg.firstSeq, lastSeq: seg.lastSeq, firstRecvNs: seg.firstNs, lastRecvNs: seg.lastNs, maxLineBytes: seg.maxLine, escapes: seg.escapes });
         } catch {
           fast = null; // e.g. a lone surrogate DuckDB's JSON reader refuses: the JS path reads it
         }
