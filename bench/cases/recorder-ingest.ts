@@ -94,6 +94,12 @@ function measurement(label: string, r: IngestResult): Measurement {
   return { label, events: r.frames, iterations: 1, medianMs: r.ingestMs, minMs: r.ingestMs, evPerSec: (r.frames * 1000) / r.ingestMs, nsPerEvent: (r.ingestMs * 1e6) / r.frames, rssPeakBytes: r.maxRssBytes };
 }
 
+const usPer = (r: IngestResult): string => {
+  const all = (r.cpuMs * 1e3) / r.frames;
+  const main = (r.mainCpuMs * 1e3) / r.frames;
+  return Number.isFinite(main) ? `${all.toFixed(1)} us (${main.toFixed(1)} main / ${(all - main).toFixed(1)} other)` : `${all.toFixed(1)} us`;
+};
+
 /** RSS of the sample nearest after `frames`. */
 const rssAt = (samples: readonly Sample[], frames: number): number | null => samples.find((s) => s.frames >= frames)?.rssMb ?? null;
 
@@ -116,8 +122,9 @@ export async function run(): Promise<CaseResult> {
       `firehose from the simulator in a child process (~${fmtInt(floor.bytes / floor.frames)} B/frame), ${rate > 0 ? `paced at ${fmtInt(rate)} frames/s` : 'as fast as the sockets drain'}; each subject in a fresh process, one run each`,
       `stop time (flush + converting what was not yet Parquet + manifest): ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtInt(r.stopMs)} ms (${fmtInt(r.lagAtStop)} rec left)`).join(', ')}`,
       `RSS of the ${fmtInt(longest.frames)}-frame session at ${rss}; peak ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtMb(r.maxRssBytes)}`).join(', ')}`,
+      `at each session's RSS peak: ${runs.map((r) => { const pk = r.samples.reduce((a, b) => (b.rssMb > a.rssMb ? b : a), r.samples[0] as Sample); return pk === undefined ? '-' : `${fmtInt(r.frames)}: rss ${pk.rssMb.toFixed(0)} MB, V8 heap ${pk.heapMb.toFixed(0)} MB, external ${pk.externalMb.toFixed(0)} MB`; }).join('; ')} (floor: rss ${Math.max(0, ...floor.samples.map((s) => s.rssMb)).toFixed(0)} MB); RSS before the feed started: floor ${floor.baseRssMb.toFixed(0)} MB, ${runs.map((r) => `${fmtInt(r.frames)}: ${r.baseRssMb.toFixed(0)} MB`).join(', ')}`,
       `conversion lag, max over each session: ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtInt(Math.max(0, ...r.samples.map((s) => s.lagRecords)))} rec / ${Math.max(0, ...r.samples.map((s) => s.lagSeconds)).toFixed(1)} s, queue <= ${Math.max(0, ...r.samples.map((s) => s.queue))}, paused in ${r.samples.filter((s) => s.paused).length}/${r.samples.length} samples`).join('; ')}`,
-      `CPU per frame (all threads of the subject's process, feed start -> last frame): floor ${((floor.cpuMs * 1e3) / floor.frames).toFixed(1)} us; ${runs.map((r) => `${fmtInt(r.frames)}: ${((r.cpuMs * 1e3) / r.frames).toFixed(1)} us`).join(', ')}`,
+      `CPU per frame (all threads of the subject's process, feed start -> last frame; main thread / other threads = DuckDB conversion, fs I/O, GC helpers): floor ${usPer(floor)}; ${runs.map((r) => `${fmtInt(r.frames)}: ${usPer(r)}`).join(', ')}`,
       `Parquet ${fmtMb(pq.parquetBytes)} vs raw frames ${fmtMb(pq.bytes)} = ${((pq.parquetBytes / pq.bytes) * 100).toFixed(1)}% (${fmtInt(pq.rows)} rows in ${pq.parts} parts)`,
     ],
   };

@@ -159,7 +159,7 @@ const DEFAULT_ROTATE_MS = 3_600_000;
 // not depend on it), but close() converts up to three segments, so this also sets the stop time.
 const DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_FLUSH_MS = 200;
-const EAGER_FLUSH_BYTES = 8 * 1024 * 1024;
+const EAGER_FLUSH_BYTES = 4 * 1024 * 1024;
 /** Sealed segments waiting for conversion above which the feed is paused. */
 export const BACKPRESSURE_SEGMENTS = 2;
 /** Unflushed bytes above which the feed is paused (the spool disk is slower than the feed). */
@@ -204,7 +204,7 @@ interface Slab {
   retired: boolean;
 }
 
-const FREE_SLABS = 4;
+const FREE_SLABS = 2;
 
 function positiveInt(name: string, v: number | undefined, dflt: number, max?: number): number {
   if (v === undefined) return dflt;
