@@ -657,6 +657,8 @@ export class RecordingWriter {
           if (chunks.length === 1) await this.io.write(seg.handle, chunks[0] as Buffer);
           else if (this.io.writev !== undefined) await this.io.writev(seg.handle, chunks);
           else await this.io.write(seg.handle, Buffer.concat(chunks, n));
+          // the kernel has the bytes: their slabs take new lines while the sync runs
+          this.written(slabs);
           await this.io.sync(seg.handle);
         } catch (err) {
           const lost = segs.reduce((acc, x) => acc + x.pendingRows, nRows);
@@ -664,7 +666,6 @@ export class RecordingWriter {
           this.fail(e);
           throw e;
         }
-        this.written(slabs);
         this.pendingBytesTotal -= n;
         seg.flushedBytes += n;
         wrote = true;
