@@ -3,7 +3,7 @@
  *
  * Order of operations for one part (each step durable before the next):
  *   1. rows are appended (DuckDB Appender) into an in-memory table, in spool (= seq) order;
- *   2. COPY ... TO '<date dir>/.part-A-B.parquet.tmp' (PARQUET_OPTIONS: ZSTD level 1, 16,384-row groups);
+ *   2. COPY ... TO '<date dir>/.part-A-B.parquet.tmp' (PARQUET_OPTIONS: ZSTD level 1, 8,192-row groups);
  *   3. verify the temp file by reading it back: row count, first/last seq, seqs strictly increasing in
  *      file order — a mismatch throws CORRUPT and the spool is left alone;
  *   4. fsync the temp file, rename it to 'part-A-B.parquet', fsync the directory, sha256 it;
@@ -18,18 +18,20 @@
  *   so no ORDER BY sort is needed.
  *
  * Two ways in (same parts, same bytes)
- * - convertOwnSegment (the recorder's hot path, chosen by measurement): DuckDB reads the sealed v2
- *   segment ITSELF — read_csv splits `<crc>\t<header>\t<payload>` lines, from_json parses the small
- *   header, the meta text is cut out of it verbatim, a raw (e=0) payload is taken as it is and an e=1
- *   one unescaped — and streams it into the Parquet writer (row groups of 16,384 rows) on DuckDB's own
- *   thread. No JavaScript runs per row and no table is built, so the event loop stays free
- *   for ingest and memory is bounded by a row group, not by the segment. Measured (2-core machine, one
- *   DuckDB thread): a 66 MB segment of 110,000 firehose frames takes 2.4-2.6 us of CPU per row and
- *   +60-70 MB peak RSS, against 9.1-9.4 us per row and +400 MB (200,000 800-byte records) for the JS
- *   appender path below (JSON.parse per line + an in-memory table of the whole segment); reading the
- *   v1 line (payload inside the JSON) cost ~5 us per row, DuckDB's default 122,880-row groups +190 MB.
- *   A worker thread running the JS path would still pay its per-row CPU on the shared second core, and
- *   node-api has no Arrow scan to hand DuckDB batches without a per-value copy. Used only for a segment this process wrote, flushed and sealed: it
+ * - convertOwnSegment (the recorder's hot path, chosen by measurement): DuckDB reads the sealed v3
+ *   segment ITSELF — read_csv splits each line into its ten typed fields (spool.ts; `nullstr` = LF,
+ *   which no field can be, so an empty field stays ''), a field the writer JSON-escaped is unescaped
+ *   only when the writer saw one in this segment (SegmentFacts.escapes), else every column is taken as
+ *   it is — and streams it into the Parquet writer (row groups of ROW_GROUP_ROWS) on DuckDB's own
+ *   thread. No JavaScript runs per row and no table is built, so the event loop stays free for ingest
+ *   and memory is bounded by a row group, not by the segment. Measured (2-core machine shared with
+ *   other work, one DuckDB thread, 110,000 firehose frames): the COPY takes 1.4-1.9 us of CPU per row
+ *   (the CSV read alone ~0.5 us), against 2.9 us for the v2 line (read_csv + from_json of a JSON
+ *   header + substr for meta) and ~5 us for v1 (payload inside the JSON); verification 0.12 us and
+ *   sha256 0.07 us per row. The JS appender path below costs 9.1-9.4 us per row and +400 MB (an
+ *   in-memory table of the whole segment). A worker thread running the JS path would still pay its
+ *   per-row CPU on the shared second core, and node-api has no Arrow scan to hand DuckDB batches
+ *   without a per-value copy. Used only for a segment this process wrote, flushed and sealed: it
  *   holds no torn or corrupt line, so the per-line CRC (which protects against crashes) is not re-read;
  *   the result is verified against what the writer counted (rows, seq range and order, receive-time
  *   range). One UTC date per segment (the writer rotates at midnight). Any error (an escaped lone

@@ -129,7 +129,7 @@ describe('repairRecording', () => {
     const recs = Array.from({ length: 40 }, (_, i) => recordFor(i + 1));
     const lines = recs.map((r, i) => encodeSpoolLineV3(r, i % 2 === 0 ? Buffer.from(r.payload, 'utf8') : undefined));
     const bad = Buffer.from(lines[12] as Buffer);
-    bad[bad.length - 3] ^= 0x01; // a flipped bit in the payload: the CRC no longer matches
+    bad[bad.length - 3] = (bad[bad.length - 3] as number) ^ 0x01; // a flipped bit in the payload: the CRC no longer matches
     lines[12] = bad;
     lines.push((lines[39] as Buffer).subarray(0, 25)); // torn tail (a partial copy of a line)
     writeSpool(dir, lines, 1);
