@@ -132,6 +132,8 @@ function makeTail(source: string, conn: string, kind: string, metaJson: string):
   return { source, conn, kind, metaJson, bytes, eAt: Buffer.byteLength(head, 'utf8'), e };
 }
 
+const TAILS = 16;
+
 /**
  * Encodes records as v3 spool lines straight into a caller's buffer (the recorder's hot path): the
  * fields after recvNs are encoded once per (source, conn, kind, meta text) and copied, the payload's
@@ -140,6 +142,19 @@ function makeTail(source: string, conn: string, kind: string, metaJson: string):
  */
 export class SpoolLineEncoder {
   private tail: Tail = makeTail('', '', '', '{}');
+  /** The last TAILS tails (frames of several connections interleave: `--all` shards its sockets). */
+  private readonly tails: Tail[] = [];
+  private nextTail = 0;
+
+  private tailFor(r: RawRecord, metaJson: string): Tail {
+    for (const t of this.tails) {
+      if (t.conn === r.conn && t.metaJson === metaJson && t.source === r.source && t.kind === r.kind) return (this.tail = t);
+    }
+    const t = makeTail(r.source, r.conn, r.kind, metaJson);
+    this.tails[this.nextTail] = t;
+    this.nextTail = (this.nextTail + 1) % TAILS;
+    return (this.tail = t);
+  }
   /** e bits of the last line written. */
   lastE = 0;
   /** recvNs is written as the digits of its whole second (cached) and the 9 digits of the rest. */
@@ -182,10 +197,7 @@ export class SpoolLineEncoder {
    */
   write(buf: Buffer, off: number, r: RawRecord, metaJson: string, payloadBytes?: Uint8Array): number {
     let t = this.tail;
-    if (t.conn !== r.conn || t.metaJson !== metaJson || t.source !== r.source || t.kind !== r.kind) {
-      t = makeTail(r.source, r.conn, r.kind, metaJson);
-      this.tail = t;
-    }
+    if (t.conn !== r.conn || t.metaJson !== metaJson || t.source !== r.source || t.kind !== r.kind) t = this.tailFor(r, metaJson);
     const start = off + 9;
     // v, seq and recvNs as ASCII digits, stored byte by byte (no string per record)
     let p = writeDigits(buf, start, r.v);
