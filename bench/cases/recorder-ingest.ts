@@ -124,7 +124,9 @@ export async function run(): Promise<CaseResult> {
   const runs: Run[] = [];
   for (const n of sizes) runs.push(await runSubject('record', n, rate));
   const longest = runs[runs.length - 1] as Run;
-  const marks = [1_000_000, 4_000_000, 10_000_000].filter((m) => m <= longest.frames);
+  // RSS over time: every million frames of the longest session (1M, 4M and 10M among them)
+  const step = longest.frames >= 2_000_000 ? 1_000_000 : Math.max(1, Math.floor(longest.frames / 4));
+  const marks = Array.from({ length: Math.floor(longest.frames / step) }, (_, i) => (i + 1) * step);
   const rss = marks.map((m) => `${fmtInt(m)}: ${rssAt(longest.samples, m)?.toFixed(0) ?? '-'} MB`).join(', ');
   const pq = runs[0] as Run;
   return {
