@@ -37,7 +37,10 @@
  * - Memory: lines are encoded into 4 MiB slabs that are reused once their bytes are written (see Slab),
  *   so steady ingest allocates no ArrayBuffers; DuckDB converts with one thread and 8,192-row groups.
  *   Measured by `npm run bench -- recorder-ingest` (firehose, 2-core machine shared with other work):
- *   peak RSS ~280 MiB at 1M frames, flat with session length (see the bench notes for 4M / 10M).
+ *   RSS sampled every million frames of a 10M-frame session 256-307 MiB with no upward trend after the
+ *   first conversions (peaks 276-279 MiB in 1M / 4M sessions, 324-336 MiB in 10M ones; 343-383 MiB
+ *   before slab reuse, v3 and the smaller DuckDB buffers). Most of it is native: DuckDB's conversion
+ *   working set, kept per libuv worker thread by glibc's malloc arenas (MALLOC_ARENA_MAX=2: ~-35 MiB).
  *
  * Known limits: unflushed bytes are kept in memory (bounded by backpressure; a flush is also triggered
  * at EAGER_FLUSH_BYTES). The wall clock is used only for session start/end stamps and `lastFlushNs`
