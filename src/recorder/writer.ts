@@ -40,7 +40,8 @@
  *   RSS sampled every million frames of a 10M-frame session 256-307 MiB with no upward trend after the
  *   first conversions (peaks 276-279 MiB in 1M / 4M sessions, 324-336 MiB in 10M ones; 343-383 MiB
  *   before slab reuse, v3 and the smaller DuckDB buffers). Most of it is native: DuckDB's conversion
- *   working set, kept per libuv worker thread by glibc's malloc arenas (MALLOC_ARENA_MAX=2: ~-35 MiB).
+ *   working set, kept per libuv worker thread by glibc's malloc arenas (MALLOC_ARENA_MAX=2: ~-35 MiB over 8
+ *   conversions in isolation, within the spread in a 4M-frame bench run).
  *
  * Known limits: unflushed bytes are kept in memory (bounded by backpressure; a flush is also triggered
  * at EAGER_FLUSH_BYTES). The wall clock is used only for session start/end stamps and `lastFlushNs`
