@@ -38,7 +38,7 @@
  *   so steady ingest allocates no ArrayBuffers; DuckDB converts with one thread and 8,192-row groups.
  *   Measured by `npm run bench -- recorder-ingest` (firehose, 2-core machine shared with other work):
  *   RSS sampled every million frames of a 10M-frame session 256-307 MiB with no upward trend after the
- *   first conversions (peaks 276-279 MiB in 1M / 4M sessions, 324-336 MiB in 10M ones; 343-383 MiB
+ *   first conversions (peaks 260-295 MiB in 1M / 4M sessions, 324-336 MiB in 10M ones; 343-383 MiB
  *   before slab reuse, v3 and the smaller DuckDB buffers). Most of it is native: DuckDB's conversion
  *   working set, kept per libuv worker thread by glibc's malloc arenas (MALLOC_ARENA_MAX=2: ~-35 MiB over 8
  *   conversions in isolation, within the spread in a 4M-frame bench run).
