@@ -10,11 +10,12 @@
  * frames have arrived (recorder: and it has stopped). RSS and the writer's conversion lag are sampled
  * every 250 ms with the frame count at that moment.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { RecordSession } from '../src/recorder/record-session.ts';
 
-export interface Sample { readonly frames: number; readonly rssMb: number; readonly lagRecords: number; readonly lagSeconds: number; readonly queue: number; readonly paused: boolean }
+export interface Sample { readonly frames: number; readonly rssMb: number; readonly heapMb: number; readonly externalMb: number; readonly lagRecords: number; readonly lagSeconds: number; readonly queue: number; readonly paused: boolean }
 export interface IngestResult {
   readonly type: 'result';
   readonly frames: number;
@@ -30,6 +31,10 @@ export interface IngestResult {
   readonly lagAtStop: number;
   /** CPU time (user + system, all threads) from feed start to the last frame, ms. */
   readonly cpuMs: number;
+  /** CPU time of the main thread alone over the same period, ms (NaN off Linux). */
+  readonly mainCpuMs: number;
+  /** RSS when subscribed, before the feed starts (MB). */
+  readonly baseRssMb: number;
 }
 
 const [subject, wsUrl, clobUrl, gammaUrl, framesText, assetsCsv, outDir] = process.argv.slice(2);
@@ -37,6 +42,22 @@ const frames = Number(framesText);
 const assets = (assetsCsv ?? '').split(',');
 const send = (m: unknown): void => void process.send?.(m);
 const go = new Promise<void>((res) => process.once('message', () => res()));
+const MiB = 1024 * 1024;
+/** CPU ms of the main (JavaScript) thread so far, from /proc (Linux); NaN elsewhere. */
+function mainThreadCpuMs(): number {
+  try {
+    const st = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 10 ms (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+/** RSS, V8 heap (used) and external (ArrayBuffer + native-reported) memory, MiB (what the bench prints as MB). */
+function mem(): { rssMb: number; heapMb: number; externalMb: number } {
+  const m = process.memoryUsage();
+  return { rssMb: m.rss / MiB, heapMb: m.heapUsed / MiB, externalMb: m.external / MiB };
+}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function floor(): Promise<void> {
@@ -56,17 +77,20 @@ async function floor(): Promise<void> {
   ws.send(JSON.stringify({ assets_ids: assets, type: 'market' }));
   await sleep(200);
   const samples: Sample[] = [];
+  const baseRssMb = process.memoryUsage.rss() / MiB;
   send({ type: 'ready' });
   await go;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = mainThreadCpuMs();
   while (n < frames) {
     await sleep(250);
-    samples.push({ frames: n, rssMb: process.memoryUsage.rss() / 1e6, lagRecords: 0, lagSeconds: 0, queue: 0, paused: false });
+    samples.push({ frames: n, ...mem(), lagRecords: 0, lagSeconds: 0, queue: 0, paused: false });
   }
   const cu = process.cpuUsage(c0);
+  const mainCpuMs = mainThreadCpuMs() - m0;
   ws.close();
-  send({ type: 'result', cpuMs: (cu.user + cu.system) / 1000, frames: n, ingestMs: tLast - t0, stopMs: 0, maxRssBytes: process.resourceUsage().maxRSS * 1024, samples, bytes, rows: 0, parts: 0, parquetBytes: 0, lagAtStop: 0 } satisfies IngestResult);
+  send({ type: 'result', baseRssMb, mainCpuMs, cpuMs: (cu.user + cu.system) / 1000, frames: n, ingestMs: tLast - t0, stopMs: 0, maxRssBytes: process.resourceUsage().maxRSS * 1024, samples, bytes, rows: 0, parts: 0, parquetBytes: 0, lagAtStop: 0 } satisfies IngestResult);
 }
 
 async function record(): Promise<void> {
@@ -85,23 +109,29 @@ async function record(): Promise<void> {
   await sleep(200); // subscribed; the REST /books after connect is part of the recording
   const before = session.status().messages;
   const samples: Sample[] = [];
+  const baseRssMb = process.memoryUsage.rss() / MiB;
   send({ type: 'ready' });
   await go;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = mainThreadCpuMs();
   let nextSample = t0 + 250;
   for (;;) {
     const st = session.status();
     const got = st.messages - before;
     if (performance.now() >= nextSample) {
       nextSample += 250;
-      samples.push({ frames: got, rssMb: process.memoryUsage.rss() / 1e6, lagRecords: st.writer.lagRecords, lagSeconds: st.writer.lagSeconds, queue: st.writer.convertQueue, paused: st.paused });
+      samples.push({ frames: got, ...mem(), lagRecords: st.writer.lagRecords, lagSeconds: st.writer.lagSeconds, queue: st.writer.convertQueue, paused: st.paused });
     }
-    if (got >= frames) break;
+    if (got >= frames) {
+      samples.push({ frames: got, ...mem(), lagRecords: st.writer.lagRecords, lagSeconds: st.writer.lagSeconds, queue: st.writer.convertQueue, paused: st.paused });
+      break;
+    }
     await sleep(5);
   }
   const ingestMs = performance.now() - t0;
   const cu = process.cpuUsage(c0);
+  const mainCpuMs = mainThreadCpuMs() - m0;
   const st = session.status();
   if (st.messages - before !== frames) throw new Error(`recorder counted ${st.messages - before} frames, expected ${frames}`);
   const lagAtStop = st.writer.lagRecords;
@@ -112,6 +142,8 @@ async function record(): Promise<void> {
   if (m.rows < frames) throw new Error(`recording holds ${m.rows} rows, expected >= ${frames}`);
   send({
     type: 'result',
+    baseRssMb,
+    mainCpuMs,
     cpuMs: (cu.user + cu.system) / 1000,
     frames,
     ingestMs,

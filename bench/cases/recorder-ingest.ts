@@ -42,7 +42,7 @@ function envList(key: string, dflt: number[]): number[] {
 const execArgv = process.execArgv.filter((a) => a !== '--expose-gc');
 
 /** Starts the firehose in a child; resolves with its URLs and a function that starts the feed. */
-function startServer(frames: number, rate: number): Promise<{ urls: Urls; start: () => void; close: () => Promise<void> }> {
+function startServer(frames: number, rate: number): Promise<{ urls: Urls; start: () => void; cpuMs: () => Promise<number>; close: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const child = fork(SERVER, [String(frames), ASSETS.join(','), String(rate)], { execArgv, stdio: 'inherit' });
     child.on('message', (m: { type: string; urls?: Urls }) => {
@@ -50,6 +50,16 @@ function startServer(frames: number, rate: number): Promise<{ urls: Urls; start:
         resolve({
           urls: m.urls,
           start: () => child.send('start'),
+          cpuMs: () =>
+            new Promise<number>((res) => {
+              const on = (x: { type: string; cpuMs?: number }): void => {
+                if (x.type !== 'cpu') return;
+                child.off('message', on);
+                res(x.cpuMs ?? Number.NaN);
+              };
+              child.on('message', on);
+              child.send('cpu');
+            }),
           close: async () => {
             if (child.exitCode !== null) return;
             const exited = new Promise<void>((res) => child.once('exit', () => res()));
@@ -66,11 +76,14 @@ function startServer(frames: number, rate: number): Promise<{ urls: Urls; start:
   });
 }
 
-async function runSubject(subject: 'ws' | 'record', frames: number, rate: number): Promise<IngestResult> {
+/** A subject's result and the simulator's CPU time over the same session (feed start -> subject done). */
+type Run = IngestResult & { readonly simCpuMs: number };
+
+async function runSubject(subject: 'ws' | 'record', frames: number, rate: number): Promise<Run> {
   const server = await startServer(frames, rate);
   const root = mkdtempSync(join(tmpdir(), 'poly-bench-ingest-'));
   try {
-    return await new Promise<IngestResult>((resolve, reject) => {
+    const r = await new Promise<IngestResult>((resolve, reject) => {
       const u = server.urls;
       const child = fork(CHILD, [subject, u.marketWs, u.clob, u.gamma, String(frames), ASSETS.join(','), join(root, 'rec')], { execArgv, stdio: 'inherit' });
       let result: IngestResult | null = null;
@@ -84,6 +97,7 @@ async function runSubject(subject: 'ws' | 'record', frames: number, rate: number
       child.on('error', reject);
       child.on('exit', (code) => (result !== null ? resolve(result) : reject(new Error(`${subject} subject exited with ${code} without a result`))));
     });
+    return { ...r, simCpuMs: await server.cpuMs() };
   } finally {
     await server.close();
     rmSync(root, { recursive: true, force: true });
@@ -94,6 +108,12 @@ function measurement(label: string, r: IngestResult): Measurement {
   return { label, events: r.frames, iterations: 1, medianMs: r.ingestMs, minMs: r.ingestMs, evPerSec: (r.frames * 1000) / r.ingestMs, nsPerEvent: (r.ingestMs * 1e6) / r.frames, rssPeakBytes: r.maxRssBytes };
 }
 
+const usPer = (r: IngestResult): string => {
+  const all = (r.cpuMs * 1e3) / r.frames;
+  const main = (r.mainCpuMs * 1e3) / r.frames;
+  return Number.isFinite(main) ? `${all.toFixed(1)} us (${main.toFixed(1)} main / ${(all - main).toFixed(1)} other)` : `${all.toFixed(1)} us`;
+};
+
 /** RSS of the sample nearest after `frames`. */
 const rssAt = (samples: readonly Sample[], frames: number): number | null => samples.find((s) => s.frames >= frames)?.rssMb ?? null;
 
@@ -101,12 +121,14 @@ export async function run(): Promise<CaseResult> {
   const sizes = envList('POLY_BENCH_INGEST_FRAMES', [1_000_000, 4_000_000, 10_000_000]);
   const rate = Number(process.env['POLY_BENCH_INGEST_RATE'] ?? 0);
   const floor = await runSubject('ws', sizes[0] as number, rate);
-  const runs: IngestResult[] = [];
+  const runs: Run[] = [];
   for (const n of sizes) runs.push(await runSubject('record', n, rate));
-  const longest = runs[runs.length - 1] as IngestResult;
-  const marks = [1_000_000, 4_000_000, 10_000_000].filter((m) => m <= longest.frames);
+  const longest = runs[runs.length - 1] as Run;
+  // RSS over time: every million frames of the longest session (1M, 4M and 10M among them)
+  const step = longest.frames >= 2_000_000 ? 1_000_000 : Math.max(1, Math.floor(longest.frames / 4));
+  const marks = Array.from({ length: Math.floor(longest.frames / step) }, (_, i) => (i + 1) * step);
   const rss = marks.map((m) => `${fmtInt(m)}: ${rssAt(longest.samples, m)?.toFixed(0) ?? '-'} MB`).join(', ');
-  const pq = runs[0] as IngestResult;
+  const pq = runs[0] as Run;
   return {
     name,
     floorName: 'bare ws',
@@ -116,8 +138,10 @@ export async function run(): Promise<CaseResult> {
       `firehose from the simulator in a child process (~${fmtInt(floor.bytes / floor.frames)} B/frame), ${rate > 0 ? `paced at ${fmtInt(rate)} frames/s` : 'as fast as the sockets drain'}; each subject in a fresh process, one run each`,
       `stop time (flush + converting what was not yet Parquet + manifest): ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtInt(r.stopMs)} ms (${fmtInt(r.lagAtStop)} rec left)`).join(', ')}`,
       `RSS of the ${fmtInt(longest.frames)}-frame session at ${rss}; peak ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtMb(r.maxRssBytes)}`).join(', ')}`,
+      `at each session's RSS peak: ${runs.map((r) => { const pk = r.samples.reduce((a, b) => (b.rssMb > a.rssMb ? b : a), r.samples[0] as Sample); return pk === undefined ? '-' : `${fmtInt(r.frames)}: rss ${pk.rssMb.toFixed(0)} MB, V8 heap ${pk.heapMb.toFixed(0)} MB, external ${pk.externalMb.toFixed(0)} MB`; }).join('; ')} (floor: rss ${Math.max(0, ...floor.samples.map((s) => s.rssMb)).toFixed(0)} MB); RSS before the feed started: floor ${floor.baseRssMb.toFixed(0)} MB, ${runs.map((r) => `${fmtInt(r.frames)}: ${r.baseRssMb.toFixed(0)} MB`).join(', ')}`,
       `conversion lag, max over each session: ${runs.map((r) => `${fmtInt(r.frames)}: ${fmtInt(Math.max(0, ...r.samples.map((s) => s.lagRecords)))} rec / ${Math.max(0, ...r.samples.map((s) => s.lagSeconds)).toFixed(1)} s, queue <= ${Math.max(0, ...r.samples.map((s) => s.queue))}, paused in ${r.samples.filter((s) => s.paused).length}/${r.samples.length} samples`).join('; ')}`,
-      `CPU per frame (all threads of the subject's process, feed start -> last frame): floor ${((floor.cpuMs * 1e3) / floor.frames).toFixed(1)} us; ${runs.map((r) => `${fmtInt(r.frames)}: ${((r.cpuMs * 1e3) / r.frames).toFixed(1)} us`).join(', ')}`,
+      `CPU per frame (all threads of the subject's process, feed start -> last frame; main thread / other threads = DuckDB conversion, fs I/O, GC helpers): floor ${usPer(floor)}; ${runs.map((r) => `${fmtInt(r.frames)}: ${usPer(r)}`).join(', ')}`,
+      `simulator CPU per frame (its process, feed start -> end of the subject's run, incl. its stop): floor run ${((floor.simCpuMs * 1e3) / floor.frames).toFixed(1)} us; ${runs.map((r) => `${fmtInt(r.frames)}: ${((r.simCpuMs * 1e3) / r.frames).toFixed(1)} us`).join(', ')} — the floor is the simulator's speed: on 2 cores the simulator and the subject share them`,
       `Parquet ${fmtMb(pq.parquetBytes)} vs raw frames ${fmtMb(pq.bytes)} = ${((pq.parquetBytes / pq.bytes) * 100).toFixed(1)}% (${fmtInt(pq.rows)} rows in ${pq.parts} parts)`,
     ],
   };

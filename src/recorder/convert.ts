@@ -3,7 +3,7 @@
  *
  * Order of operations for one part (each step durable before the next):
  *   1. rows are appended (DuckDB Appender) into an in-memory table, in spool (= seq) order;
- *   2. COPY ... TO '<date dir>/.part-A-B.parquet.tmp' (PARQUET_OPTIONS: ZSTD level 1, 16,384-row groups);
+ *   2. COPY ... TO '<date dir>/.part-A-B.parquet.tmp' (PARQUET_OPTIONS: ZSTD level 1, 8,192-row groups);
  *   3. verify the temp file by reading it back: row count, first/last seq, seqs strictly increasing in
  *      file order — a mismatch throws CORRUPT and the spool is left alone;
  *   4. fsync the temp file, rename it to 'part-A-B.parquet', fsync the directory, sha256 it;
@@ -18,18 +18,20 @@
  *   so no ORDER BY sort is needed.
  *
  * Two ways in (same parts, same bytes)
- * - convertOwnSegment (the recorder's hot path, chosen by measurement): DuckDB reads the sealed v2
- *   segment ITSELF — read_csv splits `<crc>\t<header>\t<payload>` lines, from_json parses the small
- *   header, the meta text is cut out of it verbatim, a raw (e=0) payload is taken as it is and an e=1
- *   one unescaped — and streams it into the Parquet writer (row groups of 16,384 rows) on DuckDB's own
- *   thread. No JavaScript runs per row and no table is built, so the event loop stays free
- *   for ingest and memory is bounded by a row group, not by the segment. Measured (2-core machine, one
- *   DuckDB thread): a 66 MB segment of 110,000 firehose frames takes 2.4-2.6 us of CPU per row and
- *   +60-70 MB peak RSS, against 9.1-9.4 us per row and +400 MB (200,000 800-byte records) for the JS
- *   appender path below (JSON.parse per line + an in-memory table of the whole segment); reading the
- *   v1 line (payload inside the JSON) cost ~5 us per row, DuckDB's default 122,880-row groups +190 MB.
- *   A worker thread running the JS path would still pay its per-row CPU on the shared second core, and
- *   node-api has no Arrow scan to hand DuckDB batches without a per-value copy. Used only for a segment this process wrote, flushed and sealed: it
+ * - convertOwnSegment (the recorder's hot path, chosen by measurement): DuckDB reads the sealed v3
+ *   segment ITSELF — read_csv splits each line into its ten typed fields (spool.ts; `nullstr` = LF,
+ *   which no field can be, so an empty field stays ''), a field the writer JSON-escaped is unescaped
+ *   only when the writer saw one in this segment (SegmentFacts.escapes), else every column is taken as
+ *   it is — and streams it into the Parquet writer (row groups of ROW_GROUP_ROWS) on DuckDB's own
+ *   thread. No JavaScript runs per row and no table is built, so the event loop stays free for ingest
+ *   and memory is bounded by a row group, not by the segment. Measured (2-core machine shared with
+ *   other work, one DuckDB thread, 110,000 firehose frames): the COPY takes 1.4-1.9 us of CPU per row
+ *   (the CSV read alone ~0.5 us), against 2.9 us for the v2 line (read_csv + from_json of a JSON
+ *   header + substr for meta) and ~5 us for v1 (payload inside the JSON); verification 0.12 us and
+ *   sha256 0.07 us per row. The JS appender path below costs 9.1-9.4 us per row and +400 MB (an
+ *   in-memory table of the whole segment). A worker thread running the JS path would still pay its
+ *   per-row CPU on the shared second core, and node-api has no Arrow scan to hand DuckDB batches
+ *   without a per-value copy. Used only for a segment this process wrote, flushed and sealed: it
  *   holds no torn or corrupt line, so the per-line CRC (which protects against crashes) is not re-read;
  *   the result is verified against what the writer counted (rows, seq range and order, receive-time
  *   range). One UTC date per segment (the writer rotates at midnight). Any error (an escaped lone
@@ -52,7 +54,7 @@ import { ensureDir, fsyncDir, fsyncFile, sha256File } from '../io/paths.ts';
 import { RecordingError } from './errors.ts';
 import { PARQUET_COLUMN_LIST, PARQUET_TABLE_DDL, partPath, partTmpPath, utcDate } from './layout.ts';
 import type { ManifestFile } from './manifest.ts';
-import { emptySpoolStats, readSpool } from './spool.ts';
+import { E_CONN_JSON, E_PAYLOAD_JSON, emptySpoolStats, readSpool } from './spool.ts';
 import type { SpoolReadStats } from './spool.ts';
 
 /** Sorted, non-overlapping [firstSeq, lastSeq] ranges already stored as Parquet. */
@@ -189,14 +191,20 @@ export interface SegmentFacts {
   readonly lastRecvNs: bigint;
   /** Longest spool line in bytes (sizes DuckDB's line buffer). */
   readonly maxLineBytes: number;
+  /** OR of the lines' e bits (spool.ts E_*): which fields hold JSON string literals somewhere. */
+  readonly escapes: number;
 }
 
-/** Rows per Parquet row group: bounds the Parquet writer's memory (~10 MB of firehose frames). */
-export const ROW_GROUP_ROWS = 16_384;
 /**
- * Parquet options of every part. ZSTD level 1: measured on 110,000 firehose frames (66 MB) it took
- * 2.5 us of CPU per row against 3.0-3.5 us at DuckDB's default level 3, and the part was smaller
- * (7.9 MB vs 8.8 MB).
+ * Rows per Parquet row group: bounds the Parquet writer's memory (~5 MB of firehose frames). 8,192
+ * rather than 16,384: measured ~20 MiB less peak RSS of a recording session for ~0.1 us more CPU per
+ * row (1.65 vs 1.54 us, min of 5) and the same part size.
+ */
+export const ROW_GROUP_ROWS = 8192;
+/**
+ * Parquet options of every part. ZSTD level 1: on 110,000 firehose frames (v3 spool) the COPY took
+ * 1.4-1.7 us of CPU per row whatever the codec (zstd -5 .. 1, lz4, snappy within 0.2 us; uncompressed
+ * only 0.3 us less), and zstd 1 gives the smallest part (7.9 MB vs 13-17 MB for the faster codecs).
  */
 const PARQUET_OPTIONS = `FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`;
 
@@ -207,23 +215,25 @@ const PARQUET_OPTIONS = `FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, 
 export async function convertOwnSegment(duck: Duck, dir: string, spoolPath: string, f: SegmentFacts): Promise<ManifestFile> {
   const date = utcDate(f.firstRecvNs);
   if (utcDate(f.lastRecvNs) !== date) throw new Error('segment spans two UTC dates');
-  const maxLine = Math.max(2 * 1024 * 1024, f.maxLineBytes + 1024);
+  const maxLine = Math.max(256 * 1024, f.maxLineBytes + 1024);
   // DuckDB's default CSV buffer is 16 x max_line_size (32 MiB+); 2 x is enough for one line and halves
-  // the conversion's peak memory (measured +90 MB instead of +200 MB over four 84 MB segments)
+  // the conversion's peak memory (measured +90 MB instead of +200 MB over four 84 MB segments). A
+  // 256 KiB floor (512 KiB buffers) rather than 2 MiB: ~30 MiB lower RSS plateau after 8 conversions
+  // (231 vs 260 MiB), same CPU per row (1.44-1.69 us for 0.5-4 MiB buffers, min of 5)
   const bufferSize = 2 * maxLine;
-  const fields = `'{"v":"UTINYINT","seq":"UBIGINT","recvNs":"VARCHAR","source":"VARCHAR","conn":"VARCHAR","kind":"VARCHAR","e":"UTINYINT"}'`;
-  // meta is the last member of the v2 header: its verbatim text runs from after "meta": to the final }
-  const metaAt = `strpos(hdr, '"meta":') + 7`;
+  // a v3 line is ten TAB-separated fields (spool.ts); no field can be a lone LF (the line terminator),
+  // so nullstr = LF makes an empty field '' rather than NULL. Escaped fields are unescaped only when
+  // the writer wrote any (the E_* bits it saw), so the common segment is read with no per-row function.
+  const conn = (f.escapes & E_CONN_JSON) === 0 ? 'conn' : `CASE WHEN e & ${E_CONN_JSON} = 0 THEN conn ELSE json_extract_string(conn, '$') END`;
+  const payload = (f.escapes & E_PAYLOAD_JSON) === 0 ? 'payload' : `CASE WHEN e & ${E_PAYLOAD_JSON} = 0 THEN payload ELSE json_extract_string(payload, '$') END`;
+  const columns = `{'crc': 'VARCHAR', 'v': 'UTINYINT', 'seq': 'UBIGINT', 'recv_ns': 'BIGINT', 'source': 'VARCHAR', 'conn': 'VARCHAR', 'kind': 'VARCHAR', 'e': 'UTINYINT', 'meta': 'VARCHAR', 'payload': 'VARCHAR'}`;
   const plan: PartPlan = { date, firstSeq: f.firstSeq, lastSeq: f.lastSeq, firstRecvNs: f.firstRecvNs, lastRecvNs: f.lastRecvNs, rows: f.rows, bySource: {}, byKind: {} };
   return commitPart(duck, dir, plan, true, (tmp) =>
     duck.conn.run(
-      `COPY (SELECT h.v AS v, h.seq AS seq, h.recvNs::BIGINT AS recv_ns, h.source AS source, h.conn AS conn, h.kind AS kind,
-                    substr(hdr, ${metaAt}, length(hdr) - (${metaAt})) AS meta,
-                    CASE h.e WHEN 0 THEN coalesce(pay, '') ELSE json_extract_string(pay, '$') END AS payload
-               FROM (SELECT hdr, pay, from_json(hdr, ${fields}) AS h
-                       FROM read_csv(${sqlString(spoolPath)}, delim = '\t', quote = '', escape = '', header = false, auto_detect = false,
-                                     new_line = '\\n', columns = {'crc': 'VARCHAR', 'hdr': 'VARCHAR', 'pay': 'VARCHAR'},
-                                     max_line_size = ${maxLine}, buffer_size = ${bufferSize})))
+      `COPY (SELECT v, seq, recv_ns, source, ${conn} AS conn, kind, meta, ${payload} AS payload
+               FROM read_csv(${sqlString(spoolPath)}, delim = '\t', quote = '', escape = '', header = false, auto_detect = false,
+                             new_line = '\\n', nullstr = '\n', columns = ${columns},
+                             max_line_size = ${maxLine}, buffer_size = ${bufferSize}))
          TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
     ),
   );

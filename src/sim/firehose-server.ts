@@ -7,7 +7,8 @@
  * (firehose intervalMs = 1000 / rate at speed 1); absent or 0 = speed 'max' (as fast as the sockets
  * drain). The child starts the exchange paused with compact scenario markets whose tokens are the
  * firehose assets (so Gamma/CLOB resolve them), then sends { type: 'ready', urls }. Parent sends
- * 'start' (feed clock starts), 'stats' (answered with { type: 'stats', stats }) and later 'close'. When
+ * 'start' (feed clock starts), 'stats' (answered with { type: 'stats', stats }), 'cpu' (answered with
+ * { type: 'cpu', cpuMs }: this process's CPU time since 'start', all threads) and later 'close'. When
  * the feed has been fully sent the child reports { type: 'done', stats }. Binds 127.0.0.1, ephemeral
  * port only. The frames are firehoseFrames(opts, FIREHOSE_EPOCH_MS) with opts = { frames, assets,
  * seed: 1, intervalMs }: a test regenerates them to check a recording byte for byte.
@@ -48,8 +49,16 @@ const ex = await startExchange({
   pingTimeoutMs: 0,
   startEpochMs: FIREHOSE_EPOCH_MS,
 });
+let cpuAtStart: NodeJS.CpuUsage | null = null;
 process.on('message', (m) => {
-  if (m === 'start') ex.start();
+  if (m === 'start') {
+    cpuAtStart = process.cpuUsage();
+    ex.start();
+  }
+  if (m === 'cpu') {
+    const c = process.cpuUsage(cpuAtStart ?? undefined);
+    process.send?.({ type: 'cpu', cpuMs: (c.user + c.system) / 1000 });
+  }
   if (m === 'stats') process.send?.({ type: 'stats', stats: ex.stats() });
   if (m === 'close') void ex.close().then(() => process.disconnect?.());
 });

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { metaToJson, type RawRecord } from '../../src/core/types/raw.ts';
 import { sha256File } from '../../src/io/paths.ts';
 import { readManifest, readRecording } from '../../src/recorder/read.ts';
-import { decodeSpoolLine, encodeSpoolLine, encodeSpoolLineV2, spoolLineBound, writeSpoolLineOf } from '../../src/recorder/spool.ts';
+import { decodeSpoolLine, encodeSpoolLine, encodeSpoolLineV2, encodeSpoolLineV3, SpoolLineEncoder } from '../../src/recorder/spool.ts';
 import { BACKPRESSURE_PENDING, defaultSpoolIo, RecordingWriter, repairRecording, type SealedPart, type SpoolIo, type WriterEvent } from '../../src/recorder/writer.ts';
 import { BASE_NS, cleanupTempDirs, recordArb, recordFor, tempDir } from './helpers.ts';
 
@@ -26,46 +26,59 @@ async function collect(dir: string): Promise<RawRecord[]> {
 const canon = (r: RawRecord) => ({ ...r, meta: metaToJson(r.meta) });
 
 
-describe('spool line v2', () => {
+describe('spool line v3', () => {
   it('round-trips any record exactly, from the string or from its UTF-8 bytes, one line with no inner LF', () => {
     fc.assert(
       fc.property(recordArb, fc.boolean(), (r, fromBytes) => {
-        const line = fromBytes ? encodeWithBytes(r) : encodeSpoolLineV2(r);
+        const line = fromBytes ? encodeSpoolLineV3(r, Buffer.from(r.payload, 'utf8')) : encodeSpoolLineV3(r);
         expect(line[line.length - 1]).toBe(0x0a);
         expect(line.subarray(0, line.length - 1).includes(0x0a)).toBe(false);
         expect(decodeSpoolLine(line.subarray(0, line.length - 1))).toEqual(r);
+        // v2 (the previous writer's format) still reads back the same record
+        const v2 = encodeSpoolLineV2(r);
+        expect(decodeSpoolLine(v2.subarray(0, v2.length - 1))).toEqual(r);
       }),
       { seed: 20251211, numRuns: 400 },
     );
   });
 
-  it('copies a frame as received (e=0), JSON-escapes one holding TAB/LF/CR/NUL (e=1); v1 lines still read', () => {
+  it('ten TAB-separated fields; a frame is copied as received (e=0), a payload or conn holding TAB/LF/CR/NUL is a JSON literal (e bits); v1 and v2 lines still read', () => {
     const r = recordFor(3);
-    const raw = encodeSpoolLineV2(r).toString('utf8');
-    expect(raw).toContain('"e":0,');
-    expect(raw.endsWith(`\t${r.payload}\n`)).toBe(true);
-    const tabbed = encodeSpoolLineV2({ ...r, payload: 'a\tb' }).toString('utf8');
-    expect(tabbed).toContain('"e":1,');
-    expect(tabbed.endsWith('\t"a\\tb"\n')).toBe(true);
-    const v1 = encodeSpoolLine(r);
-    expect(decodeSpoolLine(v1.subarray(0, -1))).toEqual(r);
+    const raw = encodeSpoolLineV3(r).toString('utf8');
+    expect(raw.slice(9)).toBe(`1\t3\t${r.recvNs}\tmarket_ws\t${r.conn}\tframe\t0\t{}\t${r.payload}\n`);
+    const tabbed = encodeSpoolLineV3({ ...r, payload: 'a\tb' }).toString('utf8');
+    expect(tabbed.endsWith('\tframe\t1\t{}\t"a\\tb"\n')).toBe(true);
+    const badConn = encodeSpoolLineV3({ ...r, conn: 'c\t1' }).toString('utf8');
+    expect(badConn).toContain('\tmarket_ws\t"c\\t1"\tframe\t2\t');
+    expect(decodeSpoolLine(Buffer.from(badConn.slice(0, -1)))?.conn).toBe('c\t1');
+    for (const old of [encodeSpoolLine(r), encodeSpoolLineV2(r)]) expect(decodeSpoolLine(old.subarray(0, -1))).toEqual(r);
+  });
+
+  it('one encoder writing many records (its cached fields) gives each record the bytes of a fresh encode', () => {
+    // conns from a small set (one with a TAB) so that cached fields are reused across interleaved connections
+    const interleaved = fc.array(fc.tuple(recordArb, fc.constantFrom('mws-1', 'mws-2', 'c\t1', ''), fc.boolean()), { minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(interleaved, (rows) => {
+        const enc = new SpoolLineEncoder();
+        for (const [rec, conn, empty] of rows) {
+          const r: RawRecord = { ...rec, conn, ...(empty ? { meta: {}, source: 'market_ws' } : {}) };
+          const metaJson = metaToJson(r.meta);
+          const buf = Buffer.alloc(enc.bound(r, metaJson));
+          const n = enc.write(buf, 0, r, metaJson);
+          expect(buf.subarray(0, n)).toEqual(encodeSpoolLineV3(r));
+        }
+      }),
+      { seed: 7, numRuns: 200 },
+    );
   });
 
   it('invalid UTF-8 bytes are kept as the U+FFFD text the record holds', () => {
     const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
     const r = { ...recordFor(5), payload: bytes.toString('utf8') };
-    const line = encodeWithBytes(r, bytes);
+    const line = encodeSpoolLineV3(r, bytes);
     expect(decodeSpoolLine(line.subarray(0, -1))?.payload).toBe(r.payload);
   });
 });
-
-/** A v2 line written from the payload's bytes, the way the writer gets WebSocket frames. */
-function encodeWithBytes(r: RawRecord, bytes = Buffer.from(r.payload, 'utf8')): Buffer {
-  const metaJson = metaToJson(r.meta);
-  const connJson = JSON.stringify(r.conn);
-  const buf = Buffer.alloc(spoolLineBound(r, metaJson, connJson, bytes));
-  return Buffer.from(buf.subarray(0, writeSpoolLineOf(buf, 0, r, metaJson, connJson, bytes)));
-}
 
 function frame(seq: number, payload: string, extra: Partial<RawRecord> = {}): RawRecord {
   return { v: 1, seq, recvNs: BASE_NS + BigInt(seq) * 1_000_000n, source: 'market_ws', conn: 'mws-1', kind: 'frame', meta: {}, payload, ...extra };
@@ -107,7 +120,7 @@ describe('conversion beside ingest', () => {
       },
       sync: (h) => defaultSpoolIo.sync(h),
     };
-    const w = await RecordingWriter.open({ dir, rotateBytes: 256 * 1024, flushMs: 5, spoolIo: slow });
+    const w = await RecordingWriter.open({ dir, rotateBytes: 192 * 1024, flushMs: 5, spoolIo: slow });
     const recs: RawRecord[] = [];
     for (let s = 1; s <= 6000; s++) {
       const r = frame(s, `{"i":${s},"p":"${'z'.repeat(s % 700)}"}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RawRecord } from '../../src/core/types/raw.ts';
 import { readManifest, readRecording, recordingDigest } from '../../src/recorder/read.ts';
-import { encodeSpoolLine } from '../../src/recorder/spool.ts';
+import { encodeSpoolLine, encodeSpoolLineV3 } from '../../src/recorder/spool.ts';
 import { RecordingWriter, repairRecording } from '../../src/recorder/writer.ts';
 import { cleanupTempDirs, recordFor, tempDir } from './helpers.ts';
 
@@ -122,6 +122,21 @@ describe('repairRecording', () => {
     writeSpool(dir, lines, 1);
     const report = await repairRecording(dir);
     expect(report).toMatchObject({ recovered: 10, tornTailLines: 1, tornTailBytes: 40, corruptLines: 0 });
+  });
+
+  it('repairs a spool of the v3 lines the writer writes: flipped byte in the middle skipped, torn tail dropped, the rest byte for byte', async () => {
+    const dir = join(tempDir(), 'rec');
+    const recs = Array.from({ length: 40 }, (_, i) => recordFor(i + 1));
+    const lines = recs.map((r, i) => encodeSpoolLineV3(r, i % 2 === 0 ? Buffer.from(r.payload, 'utf8') : undefined));
+    const bad = Buffer.from(lines[12] as Buffer);
+    bad[bad.length - 3] = (bad[bad.length - 3] as number) ^ 0x01; // a flipped bit in the payload: the CRC no longer matches
+    lines[12] = bad;
+    lines.push((lines[39] as Buffer).subarray(0, 25)); // torn tail (a partial copy of a line)
+    writeSpool(dir, lines, 1);
+    const report = await repairRecording(dir);
+    expect(report).toMatchObject({ recovered: 39, corruptLines: 1, tornTailLines: 1, tornTailBytes: 25 });
+    const back = await collect(dir);
+    expect(back.map((r) => ({ ...r, meta: JSON.stringify(r.meta) }))).toEqual(recs.filter((r) => r.seq !== 13).map((r) => ({ ...r, meta: JSON.stringify(r.meta) })));
   });
 
   it('never duplicates rows when a spool overlaps parts already written (crash between rename and spool delete)', async () => {
