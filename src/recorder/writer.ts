@@ -36,12 +36,13 @@
  *
  * - Memory: lines are encoded into 4 MiB slabs that are reused once their bytes are written (see Slab),
  *   so steady ingest allocates no ArrayBuffers; DuckDB converts with one thread and 8,192-row groups.
- *   Measured by `npm run bench -- recorder-ingest` (firehose, 2-core machine shared with other work):
- *   RSS sampled every million frames of a 10M-frame session 256-307 MiB with no upward trend after the
- *   first conversions (peaks 260-295 MiB in 1M / 4M sessions, 324-336 MiB in 10M ones; 343-383 MiB
- *   before slab reuse, v3 and the smaller DuckDB buffers). Most of it is native: DuckDB's conversion
- *   working set, kept per libuv worker thread by glibc's malloc arenas (MALLOC_ARENA_MAX=2: ~-35 MiB over 8
- *   conversions in isolation, within the spread in a 4M-frame bench run).
+ *   The conversion's DuckDB instance is replaced by a fresh one every DUCK_RECYCLE_SEGMENTS (8) conversions
+ *   (recycleDuck): one long-lived instance's native memory crept up with session length.
+ *   Measured by `npm run bench -- recorder-ingest` (firehose, quiet 2-core machine, 2026-12-02): without
+ *   recycling, RSS of a 10M-frame session rose from 233 MB at 1M frames to 341 MB at 10M (peak 341 MB);
+ *   with it, 211-267 MB sampled every million frames with no trend, peaks 248 / 263 / 284 MB at 1M / 4M /
+ *   10M frames. Most of the rest is native: DuckDB's conversion working set, kept per libuv worker thread
+ *   by glibc's malloc arenas (MALLOC_ARENA_MAX=2: ~-35 MiB over 8 conversions in isolation).
  *
  * Known limits: unflushed bytes are kept in memory (bounded by backpressure; a flush is also triggered
  * at EAGER_FLUSH_BYTES). The wall clock is used only for session start/end stamps and `lastFlushNs`
@@ -122,6 +123,8 @@ export interface WriterOptions {
   onBackpressure?: (on: boolean) => void;
   /** A Parquet part is sealed and verified (see the header); not awaited, errors ignored. */
   onPart?: (part: SealedPart) => void;
+  /** Conversions per DuckDB instance before a fresh one is opened (default 8; see recycleDuck). */
+  duckRecycleSegments?: number;
 }
 
 /** A finished Parquet part, as the `onPart` hook receives it. */
@@ -163,6 +166,8 @@ export interface WriterStats {
   backpressure: boolean;
 }
 
+/** Conversions per DuckDB instance before the writer opens a fresh one (see recycleDuck). */
+const DUCK_RECYCLE_SEGMENTS = 8;
 const DEFAULT_ROTATE_MS = 3_600_000;
 // 64 MiB of spool per part (~9 MB of Parquet for firehose frames): conversion streams (memory does
 // not depend on it), but close() converts up to three segments, so this also sets the stop time.
@@ -272,13 +277,16 @@ export class RecordingWriter {
   private convertChain: Promise<void> = Promise.resolve();
   private readonly failedConversions: string[] = [];
   private failure: RecordingError | null = null;
+  private conversions = 0;
+  private duckOpened = 1;
+  private readonly recycleEvery: number;
   private closing = false;
   private aborted = false;
   private manifestLane: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
 
   private constructor(
-    private readonly duck: Duck,
+    private duck: Duck,
     private readonly lock: LockHandle,
     opts: WriterOptions,
     manifest: Manifest,
@@ -289,6 +297,7 @@ export class RecordingWriter {
     this.rotateNs = BigInt(positiveInt('rotateMs', opts.rotateMs, DEFAULT_ROTATE_MS)) * NS_PER_MS;
     this.rotateBytes = positiveInt('rotateBytes', opts.rotateBytes, DEFAULT_ROTATE_BYTES);
     this.flushMs = positiveInt('flushMs', opts.flushMs, DEFAULT_FLUSH_MS, 1000);
+    this.recycleEvery = positiveInt('duckRecycleSegments', opts.duckRecycleSegments, DUCK_RECYCLE_SEGMENTS);
     this.emitTo = opts.onEvent;
     this.now = opts.now ?? (() => BigInt(Date.now()) * NS_PER_MS);
     this.io = opts.spoolIo ?? defaultSpoolIo;
@@ -749,6 +758,26 @@ export class RecordingWriter {
       this.queued--;
       this.updatePressure();
     }
+    await this.recycleDuck();
+  }
+
+  /**
+   * A fresh DuckDB instance every DUCK_RECYCLE_SEGMENTS conversions (conversions are serialized on
+   * convertChain, so none is using it): over a long session one instance's native memory crept up by ~10 MB
+   * per million rows (bench recorder-ingest, 10M frames), which closing it returns.
+   */
+  private async recycleDuck(): Promise<void> {
+    if (++this.conversions % this.recycleEvery !== 0 || this.closing || this.aborted) return;
+    const fresh = await openDuck({ threads: 1 });
+    const old = this.duck;
+    this.duck = fresh;
+    this.duckOpened += 1;
+    old.close();
+  }
+
+  /** DuckDB instances this writer has opened for conversion (1 + recycles). */
+  get duckInstances(): number {
+    return this.duckOpened;
   }
 
   private partDone(part: ManifestFile): void {

@@ -106,6 +106,32 @@ describe('RecordingWriter round trip', () => {
   });
 });
 
+describe('DuckDB instance recycling', () => {
+  it('converts with a fresh DuckDB instance every duckRecycleSegments conversions; every record read back as written', async () => {
+    const dir = join(tempDir(), 'rec');
+    const events: WriterEvent[] = [];
+    const w = await RecordingWriter.open({ dir, rotateBytes: 16_384, duckRecycleSegments: 2, onEvent: (e) => events.push(e) });
+    // conversions run while recording (not all at close, where no recycle is needed): flush each chunk
+    // and wait until its sealed segments are converted
+    for (let s = 1; s <= 1500; s++) {
+      w.append(recordFor(s));
+      if (s % 100 === 0) {
+        await w.flush();
+        while (w.stats().convertQueue > 0) await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    await w.close();
+    const rotated = events.filter((e) => e.type === 'rotated').length;
+    expect(rotated).toBeGreaterThanOrEqual(6);
+    // 1 + one fresh instance per 2 conversions (the last one's recycle may be skipped once closing began)
+    expect(w.duckInstances).toBeGreaterThanOrEqual(Math.floor((rotated - 1) / 2));
+    expect(w.duckInstances).toBeLessThanOrEqual(1 + Math.floor(rotated / 2));
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    const back = await collect(dir);
+    expect(back).toEqual(Array.from({ length: 1500 }, (_, i) => recordFor(i + 1)));
+  });
+});
+
 describe('rotation', () => {
   it('by size: several parts with contiguous seq ranges, spool emptied, rotation events', async () => {
     const dir = join(tempDir(), 'rec');
