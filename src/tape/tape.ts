@@ -35,16 +35,16 @@
  * Read: one Arrow batch in memory (the next is read ahead); records and events are built per row when the
  * replay asks (TapeBatch.record / eventsOf), so they die young instead of a decoded batch being promoted.
  * Memory: flat with length (build: at most `threads` chunks in flight; read: one batch).
- * Measured on a 1M-row generated recording (`POLY_BENCH_REPLAY_ROWS=1000000 npm run bench -- replay`, and
- * an interleaved before/after run of main 1defa56's JSON-column tape in the same window) on the 2-core
- * machine at load average 8-12 from other work: absolute rates are low and noisy, compare within a run.
- * - no-op replay from the tape 86-93k events/s vs 47k from the JSON-column tape (1.8-1.95x); 1.6x --raw
- *   (the JSON tape: 1.0x --raw in that window); market maker 27.6k vs 22.2k (1.24x).
- * - the tape read alone (records and events built, no kernel) ~650k events/s (1.03M in a quieter moment);
- *   in a no-op replay profile decodeRow + record are ~5%, the kernel the rest.
- * - build, 1 thread: 49.6k vs 36.4k records/s (1.36x), peak RSS 473 vs 538 MB; 2 worker threads ran 0.6x
- *   the serial build (25.8 s of CPU in all vs 17.4 s), hence serial by default below 4 cores.
- * - peak RSS of a no-op replay from the tape: 226 MB at 500k rows, 233 MB at 1M (flat).
+ * Measured with `npm run bench -- replay` on the 10M-row generated recording, quiet 2-core machine
+ * (2026-12-02, this tape format with the kernel hot-path work; JSON.parse floor 152,613 payloads/s):
+ * - no-op replay from the tape 454,596 events/s (2.98x the floor) = 4.40x `--raw` (103,345); the same at
+ *   1M rows 456,526; market maker 230,521 ev/s = 2.66x `--raw` (86,603). The JSON-column tape of 1defa56
+ *   measured 101k (no-op) and 56.5k (market maker) at 1M rows on a quiet machine.
+ * - the tape read alone (records and events built, no kernel) 1,595,581 events/s (10.5x the floor).
+ * - build 96,950 records/s on 1 thread (RSS 488 MB), 113,428 on 2 worker threads (RSS 733 MB; 1.17x for
+ *   35% more CPU); 2 worker threads are the bench's choice, the default is serial below 4 cores.
+ * - peak RSS flat with length: no-op replay 282 MB at 1M rows, 270 MB at 10M; build 729 / 733 MB.
+ * Earlier, on the machine loaded 8-12 by other work: no-op 1.8-1.95x the JSON-column tape in the same window.
  * Known limits: replay from the tape is now bounded by the kernel (the tape side, decodeRow + record, is
  * ~5% of a no-op replay profile); the build is bounded by JSON.parse + the JS normalizer (~55% of its
  * profile) and DuckDB -> JS string conversion: on 2 cores, worker threads can at best double it, far from
