@@ -295,7 +295,7 @@ export class TradingKernel {
     bus.schedule(t, 'equity', { kind: 'equity' });
     this.economics.start(t);
     this.armRewardsTimer(t);
-    this.callHook('onStart', () => this.hooks.onStart?.());
+    this.callHook('onStart', this.hooks.onStart, undefined, undefined);
     return bus;
   }
 
@@ -379,29 +379,29 @@ export class TradingKernel {
     const hooks = this.hooks;
     for (let i = 0; i < changed.length; i++) {
       const view = views[i];
-      if (view !== undefined) this.callHook2('onBook', hooks.onBook, changed[i]!, brandBook(view));
+      if (view !== undefined) this.callHook('onBook', hooks.onBook, changed[i]!, brandBook(view));
     }
     switch (ev.type) {
       case 'trade':
-        this.callHook1('onTrade', hooks.onTrade, ev);
+        this.callHook('onTrade', hooks.onTrade, ev, undefined);
         break;
       case 'best_bid_ask':
-        this.callHook1('onBestBidAsk', hooks.onBestBidAsk, ev);
+        this.callHook('onBestBidAsk', hooks.onBestBidAsk, ev, undefined);
         break;
       case 'tick_size_changed':
-        this.callHook1('onTickSize', hooks.onTickSize, ev);
+        this.callHook('onTickSize', hooks.onTickSize, ev, undefined);
         break;
       case 'market_meta':
-        this.callHook1('onMarket', hooks.onMarket, ev);
+        this.callHook('onMarket', hooks.onMarket, ev, undefined);
         break;
       case 'market_resolved':
-        this.callHook1('onResolved', hooks.onResolved, ev);
+        this.callHook('onResolved', hooks.onResolved, ev, undefined);
         break;
       case 'reference_price':
-        this.callHook1('onReferencePrice', hooks.onReferencePrice, ev);
+        this.callHook('onReferencePrice', hooks.onReferencePrice, ev, undefined);
         break;
       case 'feed_state':
-        this.callHook1('onFeed', hooks.onFeed, ev);
+        this.callHook('onFeed', hooks.onFeed, ev, undefined);
         break;
       default:
         break;
@@ -435,7 +435,7 @@ export class TradingKernel {
       case 'strategy': {
         if (this.strategyStopped) break;
         const info: TimerInfo = { id, name, atNs };
-        this.callHook('onTimer', () => this.hooks.onTimer?.(info));
+        this.callHook('onTimer', this.hooks.onTimer, info, undefined);
         break;
       }
     }
@@ -549,36 +549,21 @@ export class TradingKernel {
   };
 
   private onFinish(): void {
-    this.callHook('onStop', () => this.hooks.onStop?.());
+    this.callHook('onStop', this.hooks.onStop, undefined, undefined);
     this.sampleEquity(this.clockNs);
   }
 
   private onOrderEvent(ev: OrderEvent): void {
-    if (ev.type === 'order_filled') this.callHook1('onFill', this.hooks.onFill, ev);
-    this.callHook1('onOrder', this.hooks.onOrder, ev);
+    if (ev.type === 'order_filled') this.callHook('onFill', this.hooks.onFill, ev, undefined);
+    this.callHook('onOrder', this.hooks.onOrder, ev, undefined);
   }
 
-  /** callHook for a one-argument hook, without a closure; an absent hook still re-arms the exchange timer as callHook does. */
-  private callHook1<A>(hook: string, f: ((a: A) => void) | undefined, a: A): void {
-    if (this.strategyStopped) return;
-    if (f === undefined) {
-      if (!this.inHook) this.armExchangeTimer();
-      return;
-    }
-    const outer = this.inHook;
-    this.inHook = true;
-    try {
-      f.call(this.hooks, a);
-    } catch (err) {
-      this.stopStrategy(hook, err);
-    } finally {
-      this.inHook = outer;
-    }
-    if (!outer) this.armExchangeTimer();
-  }
-
-  /** callHook1 for a two-argument hook. */
-  private callHook2<A, B>(hook: string, f: ((a: A, b: B) => void) | undefined, a: A, b: B): void {
+  /**
+   * Runs a strategy hook as a method of the hooks object (`this` = hooks), without a closure per call (hot
+   * path): a throw stops the strategy (stopStrategy), and once the outermost hook returns the exchange timer
+   * is re-armed, also when the strategy has no such hook. Hooks of fewer parameters ignore the extra ones.
+   */
+  private callHook<A, B>(hook: string, f: ((a: A, b: B) => void) | undefined, a: A, b: B): void {
     if (this.strategyStopped) return;
     if (f === undefined) {
       if (!this.inHook) this.armExchangeTimer();
@@ -588,20 +573,6 @@ export class TradingKernel {
     this.inHook = true;
     try {
       f.call(this.hooks, a, b);
-    } catch (err) {
-      this.stopStrategy(hook, err);
-    } finally {
-      this.inHook = outer;
-    }
-    if (!outer) this.armExchangeTimer();
-  }
-
-  private callHook(hook: string, f: () => void): void {
-    if (this.strategyStopped) return;
-    const outer = this.inHook;
-    this.inHook = true;
-    try {
-      f();
     } catch (err) {
       this.stopStrategy(hook, err);
     } finally {
