@@ -151,20 +151,11 @@ export function utf8Buffers(list: readonly (string | null)[]): TextBuffers & { v
   return { offsets, bytes: new Uint8Array(Buffer.from(parts.join(''), 'utf8')), valid, nulls };
 }
 
-/** The columns of one batch, as typed arrays (what the Arrow writer gets, and what a build worker posts). */
-export interface EncodedBatch {
-  readonly rows: number;
-  readonly events: number;
-  readonly seq: Float64Array;
-  readonly recvNs: BigInt64Array;
-  readonly source: Uint8Array;
-  readonly kind: Uint8Array;
-  readonly conn: Int32Array;
-  /** Row 0: the dictionary as JSON; other rows ''. */
-  readonly strings: TextBuffers;
-  readonly meta: TextBuffers;
-  /** UTF-8; `valid` is the Arrow validity bitmap (bit clear = null: a JSON data frame's payload). */
-  readonly payload: TextBuffers & { readonly valid: Uint8Array; readonly nulls: number };
+/**
+ * The typed event and level columns, the same on both sides of the IPC file: what the encoder writes
+ * (EncodedBatch) and what the reader hands decodeRow (EventColumns). Text columns differ in form.
+ */
+export interface NumericEventColumns {
   readonly evOff: Int32Array;
   readonly lvOff: Int32Array;
   readonly eType: Uint8Array;
@@ -177,13 +168,29 @@ export interface EncodedBatch {
   readonly eF0: Float64Array;
   readonly eFlags: Uint8Array;
   readonly eNl: Int32Array;
-  readonly eText: TextBuffers;
   readonly lPx: Int32Array;
   readonly lQty: Float64Array;
   readonly lAsset: Int32Array;
   readonly lFlags: Uint8Array;
   readonly lBb: Int32Array;
   readonly lBa: Int32Array;
+}
+
+/** The columns of one batch, as typed arrays (what the Arrow writer gets, and what a build worker posts). */
+export interface EncodedBatch extends NumericEventColumns {
+  readonly rows: number;
+  readonly events: number;
+  readonly seq: Float64Array;
+  readonly recvNs: BigInt64Array;
+  readonly source: Uint8Array;
+  readonly kind: Uint8Array;
+  readonly conn: Int32Array;
+  /** Row 0: the dictionary as JSON; other rows ''. */
+  readonly strings: TextBuffers;
+  readonly meta: TextBuffers;
+  /** UTF-8; `valid` is the Arrow validity bitmap (bit clear = null: a JSON data frame's payload). */
+  readonly payload: TextBuffers & { readonly valid: Uint8Array; readonly nulls: number };
+  readonly eText: TextBuffers;
   readonly lHash: TextBuffers;
 }
 
@@ -448,28 +455,10 @@ export class BatchEncoder {
 }
 
 /** One batch's event and level columns as read back (typed arrays over the IPC buffers). */
-export interface EventColumns {
-  readonly evOff: Int32Array;
-  readonly lvOff: Int32Array;
-  readonly eType: Uint8Array;
-  readonly eExch: Float64Array;
-  readonly eMarket: Int32Array;
-  readonly eAsset: Int32Array;
-  readonly eI0: Int32Array;
-  readonly eI1: Int32Array;
-  readonly eI2: Int32Array;
-  readonly eF0: Float64Array;
-  readonly eFlags: Uint8Array;
-  readonly eNl: Int32Array;
+export interface EventColumns extends NumericEventColumns {
   /** Text of event j: eTextStr.slice(eTextOff[j], eTextOff[j + 1]). */
   readonly eTextOff: Int32Array;
   readonly eTextStr: string;
-  readonly lPx: Int32Array;
-  readonly lQty: Float64Array;
-  readonly lAsset: Int32Array;
-  readonly lFlags: Uint8Array;
-  readonly lBb: Int32Array;
-  readonly lBa: Int32Array;
   readonly lHashOff: Int32Array;
   readonly lHashStr: string;
   /** The batch's dictionary, each entry the tape-wide canonical string. */
