@@ -75,12 +75,13 @@ export function makerPrices(book: BookView, tick: Px, net: number, P: Pick<Param
   const lo = base - halfS - skewS, hi = base + halfS - skewS;
   if (!Number.isSafeInteger(skewS) || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return makerPricesDecimal(book, tick, net, P);
   // plain tick counts until clamped into [tick, 1 - tick] (which makes them prices)
-  let rawBid = floorToTick(floorDiv(lo, S), tick);
-  let rawAsk = ceilToTick(-floorDiv(-hi, S), tick);
-  rawBid = Math.min(rawBid, bestAsk - tick);
-  rawAsk = Math.max(rawAsk, bestBid + tick);
-  const bid = clampPx(rawBid, tick);
-  const ask = clampPx(rawAsk, tick);
+  return inside(floorToTick(floorDiv(lo, S), tick), ceilToTick(-floorDiv(-hi, S), tick), bestBid, bestAsk, tick);
+}
+
+/** Tick-rounded raw quotes kept inside the book (post-only) and inside [tick, 1 - tick]; none when they meet. */
+function inside(rawBid: number, rawAsk: number, bestBid: Px, bestAsk: Px, tick: Px): MakerQuotes {
+  const bid = clampPx(Math.min(rawBid, bestAsk - tick), tick);
+  const ask = clampPx(Math.max(rawAsk, bestBid + tick), tick);
   return bid < ask ? { bid, ask } : { bid: null, ask: null };
 }
 
@@ -94,18 +95,12 @@ function floorDiv(a: number, b: number): number {
 
 /** The same quotes computed in Decimal dollars: the reference form (and the fallback beyond 2^53). */
 export function makerPricesDecimal(book: BookView, tick: Px, net: number, P: Pick<Params, 'halfSpread' | 'skewPerShare'>): MakerQuotes {
-  const mid = book.midDollars();
-  if (mid === null) return { bid: null, ask: null };
+  const bestBid = book.bestBid(), bestAsk = book.bestAsk();
+  const mid = book.midDollars(); // null unless both sides have a level
+  if (mid === null || bestBid === null || bestAsk === null) return { bid: null, ask: null };
   const skew = new D(net).div(QTY_SCALE).mul(P.skewPerShare).div(PX_SCALE);
   const half = new D(P.halfSpread).div(PX_SCALE);
-  let rawBid = floorToTick(dollarsToPx(mid.sub(half).sub(skew), 'down'), tick);
-  let rawAsk = ceilToTick(dollarsToPx(mid.add(half).sub(skew), 'up'), tick);
-  const bestBid = book.bestBid(), bestAsk = book.bestAsk();
-  if (bestAsk !== null) rawBid = Math.min(rawBid, bestAsk - tick);
-  if (bestBid !== null) rawAsk = Math.max(rawAsk, bestBid + tick);
-  const bid = clampPx(rawBid, tick);
-  const ask = clampPx(rawAsk, tick);
-  return bid < ask ? { bid, ask } : { bid: null, ask: null };
+  return inside(floorToTick(dollarsToPx(mid.sub(half).sub(skew), 'down'), tick), ceilToTick(dollarsToPx(mid.add(half).sub(skew), 'up'), tick), bestBid, bestAsk, tick);
 }
 
 function create(ctx: StrategyContext<Params>) {
