@@ -155,9 +155,10 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
       ...(input.onWarning !== undefined ? { onWarning: input.onWarning } : {}),
     });
     for await (const batch of readTape(tape.path, input.recording, readOpts)) {
-      // each record and its events are decoded when due (they die young: no batch of them is promoted)
+      // each record and its events are decoded when due (they die young: no batch of them is promoted);
+      // the record is the reader's one shared object (recordAt): the kernel keeps no reference to it
       for (let i = 0; i < batch.length; i++) {
-        const raw = batch.record(i);
+        const raw = batch.recordAt(i);
         if (speed !== 'max') await pace(raw);
         if (input.signal?.aborted === true) throw input.signal.reason;
         kernel.onNormalized(raw, batch.eventsOf(i, raw));

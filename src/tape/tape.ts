@@ -54,12 +54,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism, homedir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Field, Float64, Int32, Int64, List, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, type Data, type DataType } from 'apache-arrow';
+import { Field, Float64, Int32, Int64, List, makeData, Message, MessageHeader, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint8, Utf8, type Data, type DataType } from 'apache-arrow';
+import { Footer } from 'apache-arrow/ipc/metadata/file';
+import type { RecordBatch as BatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import type { MarketEvent } from '../core/types/events.ts';
 import { RAW_FORMAT_VERSION, RECORD_KINDS, SOURCES, type RawMeta, type RawRecord } from '../core/types/raw.ts';
 import { isCode, pathExists } from '../io/paths.ts';
@@ -194,15 +197,6 @@ export async function ensureTape(dir: string, opts: TapeOptions = {}): Promise<T
     }
   }
   throw lastErr as Error;
-}
-
-/** A Utf8 column of one batch as ASCII/latin1 text: one decode per batch, then slices. */
-function asciiColumn(vec: { data: readonly Data[] }): (i: number) => string {
-  const d = vec.data[0]! as Data<Utf8>;
-  const off = d.valueOffsets;
-  const v = d.values;
-  const text = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
-  return (i) => text.slice(off[i]!, off[i + 1]!);
 }
 
 const prim = <T extends DataType>(type: T, length: number, data: T['TArray']): Data => makeData({ type, length, nullCount: 0, data } as never) as Data;
@@ -370,92 +364,141 @@ async function parallelChunks(spec: BuildSpec, write: (b: EncodedBatch) => void)
 const EMPTY_META: RawMeta = Object.freeze({});
 const FRAME = RECORD_KINDS.indexOf('frame');
 
-type AnyData = Data & { valueOffsets: Int32Array; values: never; children: Data[] };
+type AnyData = Data & { valueOffsets: Int32Array; values: never; children: Data[]; nullBitmap: Uint8Array | undefined };
 /** The typed values of a List<primitive> column of a batch, and its offsets. */
-function listCol<T>(b: RecordBatch, name: string): { off: Int32Array; values: T; child: Data } {
-  const d = b.getChildAt(COL[name]!)!.data[0]! as unknown as AnyData;
+function listCol<T>(cols: readonly Data[], name: string): { off: Int32Array; values: T; child: Data } {
+  const d = cols[COL[name]!]! as unknown as AnyData;
   const child = d.children[0]!;
   return { off: d.valueOffsets, values: child.values as T, child };
 }
-function listText(b: RecordBatch, name: string): { off: Int32Array; text: string } {
-  const child = listCol<Uint8Array>(b, name).child as Data<Utf8>;
-  const v = child.values;
-  return { off: child.valueOffsets, text: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1') };
+/** A Utf8 column's bytes as one latin1 string (ASCII columns: one decode per batch, then slices) and its offsets. */
+function textOf(d: Data): { off: Int32Array; text: string } {
+  const u = d as unknown as AnyData;
+  const v = u.values as unknown as Uint8Array;
+  return { off: u.valueOffsets, text: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1') };
 }
+const listText = (cols: readonly Data[], name: string): { off: Int32Array; text: string } => textOf(listCol<Uint8Array>(cols, name).child);
 
 /** One batch's event columns, with its dictionary resolved to the tape-wide canonical strings. */
 export function eventColumns(b: RecordBatch, dict: readonly string[]): EventColumns {
-  const eType = listCol<Uint8Array>(b, 'e_type');
-  const lPx = listCol<Int32Array>(b, 'l_px');
-  const eText = listText(b, 'e_text');
-  const lHash = listText(b, 'l_hash');
+  return columnsOf(b.data.children, dict);
+}
+
+function columnsOf(cols: readonly Data[], dict: readonly string[]): EventColumns {
+  const eType = listCol<Uint8Array>(cols, 'e_type');
+  const lPx = listCol<Int32Array>(cols, 'l_px');
+  const eText = listText(cols, 'e_text');
+  const lHash = listText(cols, 'l_hash');
   return {
     evOff: eType.off,
     lvOff: lPx.off,
     eType: eType.values,
-    eExch: listCol<Float64Array>(b, 'e_exch').values,
-    eMarket: listCol<Int32Array>(b, 'e_market').values,
-    eAsset: listCol<Int32Array>(b, 'e_asset').values,
-    eI0: listCol<Int32Array>(b, 'e_i0').values,
-    eI1: listCol<Int32Array>(b, 'e_i1').values,
-    eI2: listCol<Int32Array>(b, 'e_i2').values,
-    eF0: listCol<Float64Array>(b, 'e_f0').values,
-    eFlags: listCol<Uint8Array>(b, 'e_flags').values,
-    eNl: listCol<Int32Array>(b, 'e_nl').values,
+    eExch: listCol<Float64Array>(cols, 'e_exch').values,
+    eMarket: listCol<Int32Array>(cols, 'e_market').values,
+    eAsset: listCol<Int32Array>(cols, 'e_asset').values,
+    eI0: listCol<Int32Array>(cols, 'e_i0').values,
+    eI1: listCol<Int32Array>(cols, 'e_i1').values,
+    eI2: listCol<Int32Array>(cols, 'e_i2').values,
+    eF0: listCol<Float64Array>(cols, 'e_f0').values,
+    eFlags: listCol<Uint8Array>(cols, 'e_flags').values,
+    eNl: listCol<Int32Array>(cols, 'e_nl').values,
     eTextOff: eText.off,
     eTextStr: eText.text,
     lPx: lPx.values,
-    lQty: listCol<Float64Array>(b, 'l_qty').values,
-    lAsset: listCol<Int32Array>(b, 'l_asset').values,
-    lFlags: listCol<Uint8Array>(b, 'l_flags').values,
-    lBb: listCol<Int32Array>(b, 'l_bb').values,
-    lBa: listCol<Int32Array>(b, 'l_ba').values,
+    lQty: listCol<Float64Array>(cols, 'l_qty').values,
+    lAsset: listCol<Int32Array>(cols, 'l_asset').values,
+    lFlags: listCol<Uint8Array>(cols, 'l_flags').values,
+    lBb: listCol<Int32Array>(cols, 'l_bb').values,
+    lBa: listCol<Int32Array>(cols, 'l_ba').values,
     lHashOff: lHash.off,
     lHashStr: lHash.text,
     dict,
   };
 }
 
+/** A RawRecord whose fields TapeBatch.recordAt overwrites (one per readTape call). */
+type SharedRecord = { -readonly [K in keyof RawRecord]: RawRecord[K] };
+
+/** The row columns of one batch (typed arrays over the batch's buffer; text decoded once per batch). */
+interface RowColumns {
+  readonly seq: Float64Array;
+  readonly ns: BigInt64Array;
+  readonly src: Uint8Array;
+  readonly kind: Uint8Array;
+  readonly conn: Int32Array;
+  readonly metaOff: Int32Array;
+  readonly metaText: string;
+  readonly payOff: Int32Array;
+  /** The payload column's UTF-8 bytes (a view; sliced per non-data row). */
+  readonly payBytes: Buffer;
+  /** Validity bitmap, null when the batch has no null payload (bit clear = a JSON data frame). */
+  readonly payValid: Uint8Array | null;
+  readonly metaCache: Map<string, RawMeta>;
+}
+
 /**
- * One batch of a tape, decoded lazily: `record(k)` / `eventsOf(k, raw)` build the k-th kept row's objects
- * when asked (the replay loop: each record and its events die young, in the scavenger, instead of a whole
- * batch of them being promoted), `records` / `events` materialize the whole batch (tests, tools).
+ * One batch of a tape, decoded lazily: `record(k)` / `recordAt(k)` / `eventsOf(k, raw)` build the k-th kept
+ * row's objects when asked (the replay loop: each record's events die young, in the scavenger, instead of
+ * a whole batch of them being promoted), `records` / `events` materialize the whole batch (tests, tools).
+ * A batch's typed arrays are views of a buffer readTape reuses: once the next batch is asked for, every
+ * method throws (materialized `records` / `events` arrays stay valid: they hold no views).
  */
 export class TapeBatch {
   private recs: RawRecord[] | null = null;
   private evs: (readonly MarketEvent[])[] | null = null;
+  /** Set by readTape when the next batch is read over this one's buffer. */
+  private dead = false;
 
   constructor(
     /** Kept row indices in the Arrow batch, in order. */
     private readonly rows: Int32Array,
     readonly length: number,
-    private readonly seq: Float64Array,
-    private readonly ns: BigInt64Array,
-    private readonly src: Uint8Array,
-    private readonly kind: Uint8Array,
-    private readonly conn: Int32Array,
-    private readonly metaOf: (i: number) => RawMeta,
-    private readonly payloadOf: (i: number) => string,
+    private readonly r: RowColumns,
     private readonly cols: EventColumns,
+    private readonly shared: SharedRecord,
   ) {}
 
   /** The k-th kept row's RawRecord (a new object each call). */
   record(k: number): RawRecord {
+    this.alive();
     const i = this.rows[k]!;
+    const r = this.r;
     return {
       v: RAW_FORMAT_VERSION,
-      seq: this.seq[i]!,
-      recvNs: this.ns[i]!,
-      source: SOURCES[this.src[i]!]!,
-      conn: this.cols.dict[this.conn[i]!]!,
-      kind: RECORD_KINDS[this.kind[i]!]!,
+      seq: r.seq[i]!,
+      recvNs: r.ns[i]!,
+      source: SOURCES[r.src[i]!]!,
+      conn: this.cols.dict[r.conn[i]!]!,
+      kind: RECORD_KINDS[r.kind[i]!]!,
       meta: this.metaOf(i),
       payload: this.payloadOf(i),
     };
   }
 
-  /** The k-th kept row's events, exactly normalizeRecord(raw)'s; `raw` must be record(k). */
+  /**
+   * The k-th kept row in the reader's one shared RawRecord, overwritten by the next recordAt of any batch
+   * of the same readTape: for a consumer that keeps no reference to the record once it has handled it (the
+   * replay loop: TradingKernel.onNormalized reads the header fields and lets the record go, as its reused
+   * bus item already requires). Same fields as record(k); one allocation less per row (hot path).
+   */
+  recordAt(k: number): RawRecord {
+    this.alive();
+    const i = this.rows[k]!;
+    const r = this.r;
+    const s = this.shared;
+    s.seq = r.seq[i]!;
+    s.recvNs = r.ns[i]!;
+    s.source = SOURCES[r.src[i]!]!;
+    s.conn = this.cols.dict[r.conn[i]!]!;
+    s.kind = RECORD_KINDS[r.kind[i]!]!;
+    s.meta = this.metaOf(i);
+    s.payload = this.payloadOf(i);
+    return s;
+  }
+
+  /** The k-th kept row's events, exactly normalizeRecord(raw)'s; `raw` must be record(k) or recordAt(k). */
   eventsOf(k: number, raw: RawRecord): readonly MarketEvent[] {
+    this.alive();
     return decodeRow(this.cols, this.rows[k]!, raw);
   }
 
@@ -467,6 +510,39 @@ export class TapeBatch {
   get events(): (readonly MarketEvent[])[] {
     this.materialize();
     return this.evs!;
+  }
+
+  /** @internal readTape: the buffer is about to be reused. */
+  retire(): void {
+    this.dead = true;
+  }
+
+  private alive(): void {
+    if (this.dead) throw new Error('TapeBatch used after the next batch was read (its buffer is reused): use each batch before asking for the next');
+  }
+
+  private metaOf(i: number): RawMeta {
+    const r = this.r;
+    const o0 = r.metaOff[i]!;
+    const o1 = r.metaOff[i + 1]!;
+    if (o0 === o1) return EMPTY_META;
+    const mt = r.metaText.slice(o0, o1);
+    let meta = r.metaCache.get(mt);
+    if (meta === undefined) {
+      meta = Object.freeze(JSON.parse(mt) as RawMeta);
+      if (r.metaCache.size < 4096) r.metaCache.set(mt, meta);
+    }
+    return meta;
+  }
+
+  /** null (validity bit clear) = a JSON data frame (written for frames only), read back as '{}'. */
+  private payloadOf(i: number): string {
+    const r = this.r;
+    const bm = r.payValid;
+    if (bm !== null && r.kind[i] === FRAME && (bm[i >> 3]! & (1 << (i & 7))) === 0) return DATA_PAYLOAD;
+    const o0 = r.payOff[i]!;
+    const o1 = r.payOff[i + 1]!;
+    return o0 === o1 ? '' : r.payBytes.toString('utf8', o0, o1);
   }
 
   private materialize(): void {
@@ -483,10 +559,86 @@ export class TapeBatch {
   }
 }
 
+/** One record batch as loaded from the file: its row count and one Data per schema field (views of `bytes`). */
+interface LoadedBatch {
+  readonly length: number;
+  readonly children: readonly Data[];
+}
+
 /**
- * Streams a tape's records and their events in batches (use each batch before asking for the next). Filters
- * as readRecording's (see header). `dir` is the recording (for the --market seq filter). The next batch is
- * read from disk while the current one is used.
+ * The tape's IPC file read batch by batch from the footer's block index: one positioned read per batch
+ * (message header and body together) into one of two reused buffers, decoded with Arrow's own message and
+ * vector loaders. apache-arrow's RecordBatchReader over a FileHandle instead made 3+ chained reads per batch
+ * (length, metadata, body: only the first overlapped the replay) into a fresh zeroed buffer each (~2 MB
+ * per 8,192 rows, whose external memory forced full GCs).
+ */
+class TapeFile {
+  private readonly bufs: (Buffer | null)[] = [null, null];
+
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly footer: Footer,
+  ) {}
+
+  static async open(fh: FileHandle): Promise<TapeFile> {
+    const { size } = await fh.stat();
+    const tail = Buffer.alloc(10);
+    if (size < 10 + 8 || (await fh.read(tail, 0, 10, size - 10)).bytesRead !== 10 || tail.toString('latin1', 4) !== 'ARROW1') throw new Error('tape: not a complete Arrow IPC file');
+    const len = tail.readInt32LE(0);
+    if (len <= 0 || len > size - 18) throw new Error('tape: bad footer length');
+    const fb = Buffer.alloc(len);
+    if ((await fh.read(fb, 0, len, size - 10 - len)).bytesRead !== len) throw new Error('tape: short footer read');
+    const footer = Footer.decode(fb);
+    const names = footer.schema.fields.map((f) => f.name).join(',');
+    if (names !== FIELDS.map((f) => f.name).join(',')) throw new Error(`tape: unexpected columns (${names.slice(0, 80)})`);
+    return new TapeFile(fh, footer);
+  }
+
+  get batches(): number {
+    return this.footer.numRecordBatches;
+  }
+
+  /** Reads and decodes batch `i` into buffer i % 2: the caller must be done with batch i - 2. */
+  async read(i: number): Promise<LoadedBatch> {
+    const b = this.footer.getRecordBatch(i)!;
+    const len = b.metaDataLength + b.bodyLength;
+    let buf = this.bufs[i & 1]!;
+    if (buf === null || buf.byteLength < len) {
+      buf = Buffer.allocUnsafeSlow(len + (len >> 3)); // own ArrayBuffer at offset 0: 8-byte aligned views
+      this.bufs[i & 1] = buf;
+    }
+    for (let got = 0; got < len; ) {
+      const { bytesRead } = await this.fh.read(buf, got, len - got, b.offset + got);
+      if (bytesRead === 0) throw new Error(`tape: short read in batch ${i}`);
+      got += bytesRead;
+    }
+    return this.decode(buf, b.metaDataLength, len);
+  }
+
+  private decode(buf: Buffer, metaLen: number, len: number): LoadedBatch {
+    // message = [0xFFFFFFFF] int32 flatbuffer length, flatbuffer (padded to metaLen), body
+    let p = 4;
+    let flat = buf.readInt32LE(0);
+    if (flat === -1) {
+      flat = buf.readInt32LE(4);
+      p = 8;
+    }
+    const msg = Message.decode(buf.subarray(p, p + flat));
+    if (msg.headerType !== MessageHeader.RecordBatch) throw new Error('tape: a footer block is not a record batch');
+    const h = msg.header() as BatchHeader;
+    if (h.compression !== null) throw new Error('tape: compressed record batch (poly never writes one)');
+    if (metaLen + msg.bodyLength > len) throw new Error('tape: record batch body past its block');
+    const body = buf.subarray(metaLen, metaLen + msg.bodyLength);
+    const schema = this.footer.schema;
+    const children = new VectorLoader(body, h.nodes, h.buffers, new Map(), schema.metadataVersion, h.variadicBufferCounts).visitMany(schema.fields);
+    return { length: h.length, children };
+  }
+}
+
+/**
+ * Streams a tape's records and their events in batches (use each batch before asking for the next: its
+ * buffer is then reused). Filters as readRecording's (see header). `dir` is the recording (for the
+ * --market seq filter). The next batch is read from disk while the current one is used.
  */
 export async function* readTape(path: string, dir: string, opts: Pick<ReadOptions, 'fromNs' | 'toNs' | 'assetIds' | 'markets'> = {}): AsyncGenerator<TapeBatch> {
   const byMarket = opts.assetIds !== undefined || opts.markets !== undefined;
@@ -511,60 +663,69 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
   // every dictionary string (token ids, condition ids, conns) is one JS string for the whole tape
   const canon = new Map<string, string>();
   const metaCache = new Map<string, RawMeta>();
+  const shared: SharedRecord = { v: RAW_FORMAT_VERSION, seq: 0, recvNs: 0n, source: SOURCES[0]!, conn: '', kind: RECORD_KINDS[0]!, meta: EMPTY_META, payload: '' };
+  let pending: Promise<LoadedBatch> | null = null;
   try {
-    const reader = await RecordBatchReader.from(fh);
-    const it = reader[Symbol.asyncIterator]();
-    let next = it.next();
-    for (;;) {
-      const nx = await next;
-      if (nx.done === true) break;
-      next = it.next();
-      const b = nx.value;
-      const n = b.numRows;
+    const file = await TapeFile.open(fh);
+    const nb = file.batches;
+    if (nb > 0) pending = file.read(0);
+    for (let bi = 0; bi < nb; bi++) {
+      const lb = await pending!;
+      // the next batch's read runs while this one is replayed (a single read: nothing left for the await)
+      pending = bi + 1 < nb ? file.read(bi + 1) : null;
+      const n = lb.length;
       if (n === 0) continue;
-      const seq = b.getChildAt(COL['seq']!)!.data[0]!.values as Float64Array;
-      const ns = b.getChildAt(COL['recv_ns']!)!.data[0]!.values as BigInt64Array;
-      const src = b.getChildAt(COL['source']!)!.data[0]!.values as Uint8Array;
-      const kind = b.getChildAt(COL['kind']!)!.data[0]!.values as Uint8Array;
-      const conn = b.getChildAt(COL['conn']!)!.data[0]!.values as Int32Array;
-      const dict = (JSON.parse(asciiColumn(b.getChildAt(COL['strings']!)!)(0)) as string[]).map((s) => {
-        const c = canon.get(s);
-        if (c !== undefined) return c;
+      const c = lb.children;
+      const col = <T>(name: string): T => c[COL[name]!]!.values as T;
+      const seq = col<Float64Array>('seq');
+      const ns = col<BigInt64Array>('recv_ns');
+      // the batch's dictionary: row 0 of `strings` (the other rows are '')
+      const strings = textOf(c[COL['strings']!]!);
+      const dict = (JSON.parse(strings.text.slice(strings.off[0], strings.off[1])) as string[]).map((s) => {
+        const k = canon.get(s);
+        if (k !== undefined) return k;
         canon.set(s, s);
         return s;
       });
-      const metas = asciiColumn(b.getChildAt(COL['meta']!)!);
-      const metaOf = (i: number): RawMeta => {
-        const mt = metas(i);
-        if (mt === '') return EMPTY_META;
-        let meta = metaCache.get(mt);
-        if (meta === undefined) {
-          meta = Object.freeze(JSON.parse(mt) as RawMeta);
-          if (metaCache.size < 4096) metaCache.set(mt, meta);
-        }
-        return meta;
+      const meta = textOf(c[COL['meta']!]!);
+      const pd = c[COL['payload']!]! as unknown as AnyData;
+      const pv = pd.values as unknown as Uint8Array;
+      const r: RowColumns = {
+        seq,
+        ns,
+        src: col<Uint8Array>('source'),
+        kind: col<Uint8Array>('kind'),
+        conn: col<Int32Array>('conn'),
+        metaOff: meta.off,
+        metaText: meta.text,
+        payOff: pd.valueOffsets,
+        payBytes: Buffer.from(pv.buffer, pv.byteOffset, pv.byteLength),
+        payValid: pd.nullCount > 0 && pd.nullBitmap !== undefined && pd.nullBitmap.length > 0 ? pd.nullBitmap : null,
+        metaCache,
       };
-      const payloads = b.getChildAt(COL['payload']!)!;
-      // null (validity bit clear) = a JSON data frame (written for frames only): no Arrow accessor per row
-      const pd = payloads.data[0]!;
-      const bm = pd.nullCount > 0 ? pd.nullBitmap : null;
-      const po = pd.offset;
-      const payloadOf = (i: number): string => (bm !== null && kind[i] === FRAME && (bm[(i + po) >> 3]! & (1 << ((i + po) & 7))) === 0 ? DATA_PAYLOAD : (payloads.get(i) as string));
       const rows = new Int32Array(n);
       let m = 0;
       const from = opts.fromNs;
       const to = opts.toNs;
-      for (let i = 0; i < n; i++) {
-        if (from !== undefined || to !== undefined) {
-          const t = ns[i]!;
-          if ((from !== undefined && t < from) || (to !== undefined && t >= to)) continue;
+      if (from === undefined && to === undefined && seqIt === null) for (; m < n; m++) rows[m] = m;
+      else {
+        for (let i = 0; i < n; i++) {
+          if (from !== undefined || to !== undefined) {
+            const t = ns[i]!;
+            if ((from !== undefined && t < from) || (to !== undefined && t >= to)) continue;
+          }
+          if (seqIt !== null && !(await kept(seq[i]!))) continue;
+          rows[m++] = i;
         }
-        if (seqIt !== null && !(await kept(seq[i]!))) continue;
-        rows[m++] = i;
       }
-      if (m > 0) yield new TapeBatch(rows, m, seq, ns, src, kind, conn, metaOf, payloadOf, eventColumns(b, dict));
+      if (m === 0) continue;
+      const batch = new TapeBatch(rows, m, r, columnsOf(c, dict), shared);
+      yield batch;
+      batch.retire();
     }
   } finally {
+    // an early exit (break, a throw in the consumer) leaves the read-ahead in flight: let it land before the close
+    if (pending !== null) await pending.catch(() => undefined);
     await seqIt?.return(undefined);
     await fh.close().catch(() => undefined);
   }
