@@ -454,13 +454,43 @@ export class BatchEncoder {
   }
 }
 
+/**
+ * An ASCII Utf8 column as read back: decoded once per batch in chunks of about 64 KiB, then sliced per
+ * value. One string per column was slower: a string over ~128 KiB goes to V8's large-object space (about
+ * 10x the cost per byte to make here, and freed only by a full GC).
+ */
+export class TextColumn {
+  private readonly chunks: string[] = [];
+  /** Values per chunk = 1 << shift. */
+  private readonly shift: number;
+
+  constructor(
+    /** Arrow value offsets (at least n + 1: an IPC buffer may be padded past them). */
+    private readonly off: Int32Array,
+    bytes: Uint8Array,
+    n: number,
+  ) {
+    const avg = n > 0 ? Math.max(1, (off[n]! - off[0]!) / n) : 1;
+    let shift = 0;
+    while (shift < 24 && avg * 2 ** (shift + 1) <= 65536) shift++;
+    this.shift = shift;
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let j = 0; j < n; j += 1 << shift) this.chunks.push(buf.toString('latin1', off[j]!, off[Math.min(n, j + (1 << shift))]!));
+  }
+
+  /** Value j. */
+  at(j: number): string {
+    const c = j >> this.shift;
+    const base = this.off[c << this.shift]!;
+    return this.chunks[c]!.slice(this.off[j]! - base, this.off[j + 1]! - base);
+  }
+}
+
 /** One batch's event and level columns as read back (typed arrays over the IPC buffers). */
 export interface EventColumns extends NumericEventColumns {
-  /** Text of event j: eTextStr.slice(eTextOff[j], eTextOff[j + 1]). */
-  readonly eTextOff: Int32Array;
-  readonly eTextStr: string;
-  readonly lHashOff: Int32Array;
-  readonly lHashStr: string;
+  /** e_text and l_hash, per event / level entry. */
+  readonly eText: TextColumn;
+  readonly lHash: TextColumn;
   /** The batch's dictionary, each entry the tape-wide canonical string. */
   readonly dict: readonly string[];
 }
@@ -469,125 +499,138 @@ export const EMPTY_EVENTS: readonly MarketEvent[] = Object.freeze([]);
 const SIDE_BID: BookSide = 'bid';
 const SIDE_ASK: BookSide = 'ask';
 
-/** The events of batch row `i` (whose RawRecord is `raw`), exactly as normalizeRecord(raw) made them. */
+/**
+ * The events of batch row `i` (whose RawRecord is `raw`), exactly as normalizeRecord(raw) made them.
+ * Hot path (every replayed record): a one-event row (nearly all) is one array literal of one event, a
+ * book_delta's one or two changes an array literal too (exact size, no push growth); every object is
+ * built by one literal per family, so each family keeps one hidden class.
+ */
 export function decodeRow(c: EventColumns, i: number, raw: RawRecord): readonly MarketEvent[] {
   const e0 = c.evOff[i]!;
   const e1 = c.evOff[i + 1]!;
   if (e0 === e1) return EMPTY_EVENTS;
+  if (e1 - e0 === 1) return [decodeEvent(c, e0, c.lvOff[i]!, 0, raw)];
   const out: MarketEvent[] = [];
   let l = c.lvOff[i]!;
+  for (let e = e0; e < e1; e++) {
+    out.push(decodeEvent(c, e, l, e - e0, raw));
+    l += c.eNl[e]!; // every family owns e_nl level entries (0 but for books and deltas)
+  }
+  return out;
+}
+
+function change(c: EventColumns, l: number): LevelChange {
+  const f = c.lFlags[l]!;
+  const bb = c.lBb[l]!;
+  const ba = c.lBa[l]!;
+  return {
+    assetId: c.dict[c.lAsset[l]!]!,
+    side: (f & ASK) !== 0 ? SIDE_ASK : SIDE_BID,
+    px: c.lPx[l]!,
+    qty: c.lQty[l]!,
+    hash: (f & TEXT_NULL) !== 0 ? null : c.lHash.at(l),
+    bestBid: bb < 0 ? null : bb,
+    bestAsk: ba < 0 ? null : ba,
+  };
+}
+
+function changes(c: EventColumns, l: number, nl: number): LevelChange[] {
+  if (nl === 2) return [change(c, l), change(c, l + 1)];
+  if (nl === 1) return [change(c, l)];
+  const out: LevelChange[] = [];
+  for (let k = l; k < l + nl; k++) out.push(change(c, k));
+  return out;
+}
+
+function levels(c: EventColumns, l: number, n: number): Level[] {
+  const out: Level[] = [];
+  for (let k = l; k < l + n; k++) out.push({ px: c.lPx[k]!, qty: c.lQty[k]! });
+  return out;
+}
+
+/** Event `e` of the batch, its level entries from `l`, `sub` its index in the record. */
+function decodeEvent(c: EventColumns, e: number, l: number, sub: number, raw: RawRecord): MarketEvent {
   const dict = c.dict;
   const recvNs = raw.recvNs;
   const source = raw.source;
   const seq = raw.seq;
   const conn = raw.conn;
-  for (let e = e0; e < e1; e++) {
-    const sub = e - e0;
-    const x = c.eExch[e]!;
-    const exchMs = x !== x ? null : x;
-    const mk = c.eMarket[e]!;
-    const market = mk < 0 ? null : dict[mk]!;
-    const nl = c.eNl[e]!;
-    switch (c.eType[e]) {
-      case EV_DELTA: {
-        const changes: LevelChange[] = [];
-        for (const end = l + nl; l < end; l++) {
-          const f = c.lFlags[l]!;
-          const bb = c.lBb[l]!;
-          const ba = c.lBa[l]!;
-          changes.push({
-            assetId: dict[c.lAsset[l]!]!,
-            side: (f & ASK) !== 0 ? SIDE_ASK : SIDE_BID,
-            px: c.lPx[l]!,
-            qty: c.lQty[l]!,
-            hash: (f & TEXT_NULL) !== 0 ? null : c.lHashStr.slice(c.lHashOff[l]!, c.lHashOff[l + 1]!),
-            bestBid: bb < 0 ? null : bb,
-            bestAsk: ba < 0 ? null : ba,
-          });
-        }
-        const ev: BookDelta = { type: 'book_delta', recvNs, source, seq, sub, conn, exchMs, market, changes };
-        out.push(ev);
-        break;
-      }
-      case EV_BOOK: {
-        const nb = c.eI2[e]!;
-        const bids: Level[] = [];
-        const asks: Level[] = [];
-        for (const end = l + nb; l < end; l++) bids.push({ px: c.lPx[l]!, qty: c.lQty[l]! });
-        for (const end = l + nl - nb; l < end; l++) asks.push({ px: c.lPx[l]!, qty: c.lQty[l]! });
-        const f = c.eFlags[e]!;
-        const neg = f & NEG_MASK;
-        const tick = c.eI0[e]!;
-        const ltp = c.eI1[e]!;
-        const mos = c.eF0[e]!;
-        const ev: BookSnapshot = {
-          type: 'book_snapshot',
-          recvNs,
-          source,
-          seq,
-          sub,
-          conn,
-          exchMs,
-          market,
-          assetId: dict[c.eAsset[e]!]!,
-          bids,
-          asks,
-          tickSize: tick < 0 ? null : tick,
-          minOrderSize: mos < 0 ? null : mos,
-          negRisk: neg === NEG_NULL ? null : neg === NEG_TRUE,
-          lastTradePx: ltp < 0 ? null : ltp,
-          hash: (f & TEXT_NULL) !== 0 ? null : c.eTextStr.slice(c.eTextOff[e]!, c.eTextOff[e + 1]!),
-          via: (f & VIA_REST) !== 0 ? 'rest' : 'ws',
-        };
-        out.push(ev);
-        break;
-      }
-      case EV_TRADE: {
-        const f = c.eFlags[e]!;
-        const fee = c.eI1[e]!;
-        const ev: TradePrinted = {
-          type: 'trade',
-          recvNs,
-          source,
-          seq,
-          sub,
-          conn,
-          exchMs,
-          market,
-          assetId: dict[c.eAsset[e]!]!,
-          px: c.eI0[e]!,
-          qty: c.eF0[e]!,
-          takerSide: (f & SELL) !== 0 ? 'SELL' : 'BUY',
-          feeRateBps: fee < 0 ? null : fee,
-          txHash: (f & TEXT_NULL) !== 0 ? null : c.eTextStr.slice(c.eTextOff[e]!, c.eTextOff[e + 1]!),
-        };
-        out.push(ev);
-        break;
-      }
-      case EV_TICK: {
-        const ev: TickSizeChanged = { type: 'tick_size_changed', recvNs, source, seq, sub, conn, exchMs, market, assetId: dict[c.eAsset[e]!]!, oldTick: c.eI0[e]!, newTick: c.eI1[e]! };
-        out.push(ev);
-        break;
-      }
-      case EV_BBA: {
-        const bb = c.eI0[e]!;
-        const ba = c.eI1[e]!;
-        const ev: BestBidAsk = { type: 'best_bid_ask', recvNs, source, seq, sub, conn, exchMs, market, assetId: dict[c.eAsset[e]!]!, bestBid: bb < 0 ? null : bb, bestAsk: ba < 0 ? null : ba };
-        out.push(ev);
-        break;
-      }
-      default: {
-        const text = c.eTextStr.slice(c.eTextOff[e]!, c.eTextOff[e + 1]!);
-        const ev = (text.includes('"$n"') ? JSON.parse(text, bigReviver) : JSON.parse(text)) as { recvNs: bigint; source: string; seq: number; conn: string };
-        ev.recvNs = recvNs;
-        ev.source = source;
-        ev.seq = seq;
-        ev.conn = conn;
-        out.push(ev as unknown as MarketEvent);
-        l += nl;
-        break;
-      }
+  const x = c.eExch[e]!;
+  const exchMs = x !== x ? null : x;
+  const mk = c.eMarket[e]!;
+  const market = mk < 0 ? null : dict[mk]!;
+  switch (c.eType[e]) {
+    case EV_DELTA: {
+      const ev: BookDelta = { type: 'book_delta', recvNs, source, seq, sub, conn, exchMs, market, changes: changes(c, l, c.eNl[e]!) };
+      return ev;
+    }
+    case EV_TRADE: {
+      const f = c.eFlags[e]!;
+      const fee = c.eI1[e]!;
+      const ev: TradePrinted = {
+        type: 'trade',
+        recvNs,
+        source,
+        seq,
+        sub,
+        conn,
+        exchMs,
+        market,
+        assetId: dict[c.eAsset[e]!]!,
+        px: c.eI0[e]!,
+        qty: c.eF0[e]!,
+        takerSide: (f & SELL) !== 0 ? 'SELL' : 'BUY',
+        feeRateBps: fee < 0 ? null : fee,
+        txHash: (f & TEXT_NULL) !== 0 ? null : c.eText.at(e),
+      };
+      return ev;
+    }
+    case EV_BOOK: {
+      const nb = c.eI2[e]!;
+      const f = c.eFlags[e]!;
+      const neg = f & NEG_MASK;
+      const tick = c.eI0[e]!;
+      const ltp = c.eI1[e]!;
+      const mos = c.eF0[e]!;
+      const ev: BookSnapshot = {
+        type: 'book_snapshot',
+        recvNs,
+        source,
+        seq,
+        sub,
+        conn,
+        exchMs,
+        market,
+        assetId: dict[c.eAsset[e]!]!,
+        bids: levels(c, l, nb),
+        asks: levels(c, l + nb, c.eNl[e]! - nb),
+        tickSize: tick < 0 ? null : tick,
+        minOrderSize: mos < 0 ? null : mos,
+        negRisk: neg === NEG_NULL ? null : neg === NEG_TRUE,
+        lastTradePx: ltp < 0 ? null : ltp,
+        hash: (f & TEXT_NULL) !== 0 ? null : c.eText.at(e),
+        via: (f & VIA_REST) !== 0 ? 'rest' : 'ws',
+      };
+      return ev;
+    }
+    case EV_TICK: {
+      const ev: TickSizeChanged = { type: 'tick_size_changed', recvNs, source, seq, sub, conn, exchMs, market, assetId: dict[c.eAsset[e]!]!, oldTick: c.eI0[e]!, newTick: c.eI1[e]! };
+      return ev;
+    }
+    case EV_BBA: {
+      const bb = c.eI0[e]!;
+      const ba = c.eI1[e]!;
+      const ev: BestBidAsk = { type: 'best_bid_ask', recvNs, source, seq, sub, conn, exchMs, market, assetId: dict[c.eAsset[e]!]!, bestBid: bb < 0 ? null : bb, bestAsk: ba < 0 ? null : ba };
+      return ev;
+    }
+    default: {
+      const text = c.eText.at(e);
+      const ev = (text.includes('"$n"') ? JSON.parse(text, bigReviver) : JSON.parse(text)) as { recvNs: bigint; source: string; seq: number; conn: string };
+      ev.recvNs = recvNs;
+      ev.source = source;
+      ev.seq = seq;
+      ev.conn = conn;
+      return ev as unknown as MarketEvent;
     }
   }
-  return out;
 }

@@ -68,7 +68,7 @@ import { RAW_FORMAT_VERSION, RECORD_KINDS, SOURCES, type RawMeta, type RawRecord
 import { isCode, pathExists } from '../io/paths.ts';
 import { RecordingError } from '../recorder/errors.ts';
 import { digestOfManifest, readManifest, readSeqs, type ReadOptions } from '../recorder/read.ts';
-import { decodeRow, type EncodedBatch, type EventColumns, type TextBuffers } from './codec.ts';
+import { decodeRow, TextColumn, type EncodedBatch, type EventColumns, type TextBuffers } from './codec.ts';
 import { encodeChunk, planChunks, type Chunk, type FromWorker, type ToWorker } from './build.ts';
 import { normalizerVersion } from './version.ts';
 
@@ -371,13 +371,12 @@ function listCol<T>(cols: readonly Data[], name: string): { off: Int32Array; val
   const child = d.children[0]!;
   return { off: d.valueOffsets, values: child.values as T, child };
 }
-/** A Utf8 column's bytes as one latin1 string (ASCII columns: one decode per batch, then slices) and its offsets. */
-function textOf(d: Data): { off: Int32Array; text: string } {
+/** A Utf8 column (ASCII text): decoded per batch in chunks, sliced per value (TextColumn). */
+function textOf(d: Data): TextColumn {
   const u = d as unknown as AnyData;
-  const v = u.values as unknown as Uint8Array;
-  return { off: u.valueOffsets, text: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1') };
+  return new TextColumn(u.valueOffsets, u.values as unknown as Uint8Array, u.length);
 }
-const listText = (cols: readonly Data[], name: string): { off: Int32Array; text: string } => textOf(listCol<Uint8Array>(cols, name).child);
+const listText = (cols: readonly Data[], name: string): TextColumn => textOf(listCol<Uint8Array>(cols, name).child);
 
 /** One batch's event columns, with its dictionary resolved to the tape-wide canonical strings. */
 export function eventColumns(b: RecordBatch, dict: readonly string[]): EventColumns {
@@ -402,16 +401,14 @@ function columnsOf(cols: readonly Data[], dict: readonly string[]): EventColumns
     eF0: listCol<Float64Array>(cols, 'e_f0').values,
     eFlags: listCol<Uint8Array>(cols, 'e_flags').values,
     eNl: listCol<Int32Array>(cols, 'e_nl').values,
-    eTextOff: eText.off,
-    eTextStr: eText.text,
+    eText,
     lPx: lPx.values,
     lQty: listCol<Float64Array>(cols, 'l_qty').values,
     lAsset: listCol<Int32Array>(cols, 'l_asset').values,
     lFlags: listCol<Uint8Array>(cols, 'l_flags').values,
     lBb: listCol<Int32Array>(cols, 'l_bb').values,
     lBa: listCol<Int32Array>(cols, 'l_ba').values,
-    lHashOff: lHash.off,
-    lHashStr: lHash.text,
+    lHash,
     dict,
   };
 }
@@ -426,8 +423,7 @@ interface RowColumns {
   readonly src: Uint8Array;
   readonly kind: Uint8Array;
   readonly conn: Int32Array;
-  readonly metaOff: Int32Array;
-  readonly metaText: string;
+  readonly meta: TextColumn;
   readonly payOff: Int32Array;
   /** The payload column's UTF-8 bytes (a view; sliced per non-data row). */
   readonly payBytes: Buffer;
@@ -523,10 +519,8 @@ export class TapeBatch {
 
   private metaOf(i: number): RawMeta {
     const r = this.r;
-    const o0 = r.metaOff[i]!;
-    const o1 = r.metaOff[i + 1]!;
-    if (o0 === o1) return EMPTY_META;
-    const mt = r.metaText.slice(o0, o1);
+    const mt = r.meta.at(i);
+    if (mt === '') return EMPTY_META;
     let meta = r.metaCache.get(mt);
     if (meta === undefined) {
       meta = Object.freeze(JSON.parse(mt) as RawMeta);
@@ -680,14 +674,12 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
       const seq = col<Float64Array>('seq');
       const ns = col<BigInt64Array>('recv_ns');
       // the batch's dictionary: row 0 of `strings` (the other rows are '')
-      const strings = textOf(c[COL['strings']!]!);
-      const dict = (JSON.parse(strings.text.slice(strings.off[0], strings.off[1])) as string[]).map((s) => {
+      const dict = (JSON.parse(textOf(c[COL['strings']!]!).at(0)) as string[]).map((s) => {
         const k = canon.get(s);
         if (k !== undefined) return k;
         canon.set(s, s);
         return s;
       });
-      const meta = textOf(c[COL['meta']!]!);
       const pd = c[COL['payload']!]! as unknown as AnyData;
       const pv = pd.values as unknown as Uint8Array;
       const r: RowColumns = {
@@ -696,8 +688,7 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
         src: col<Uint8Array>('source'),
         kind: col<Uint8Array>('kind'),
         conn: col<Int32Array>('conn'),
-        metaOff: meta.off,
-        metaText: meta.text,
+        meta: textOf(c[COL['meta']!]!),
         payOff: pd.valueOffsets,
         payBytes: Buffer.from(pv.buffer, pv.byteOffset, pv.byteLength),
         payValid: pd.nullCount > 0 && pd.nullBitmap !== undefined && pd.nullBitmap.length > 0 ? pd.nullBitmap : null,

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../../src/core/normalize/index.ts';
 import type { MarketEvent } from '../../src/core/types/events.ts';
 import type { RawRecord } from '../../src/core/types/raw.ts';
-import { BatchEncoder, EV_BBA, EV_BOOK, EV_DELTA, EV_JSON, EV_TICK, EV_TRADE, decodeRow } from '../../src/tape/codec.ts';
+import { BatchEncoder, EV_BBA, EV_BOOK, EV_DELTA, EV_JSON, EV_TICK, EV_TRADE, TextColumn, decodeRow, textBuffers } from '../../src/tape/codec.ts';
 import { encodeRecord } from '../../src/tape/build.ts';
 import { eventColumns, tapeSchema, toRecordBatch } from '../../src/tape/tape.ts';
 
@@ -100,5 +100,17 @@ describe('tape codec', () => {
     const r2 = await roundTrip([{ raw: raw2, events: [bba] }]);
     expect(r2.decoded).toEqual(r2.expected);
     expect(r2.types).toEqual([EV_JSON]);
+  });
+
+  it('reads a text column back in chunks: every value, across chunk boundaries, with padded offsets ignored', () => {
+    // values of varied lengths (empty ones included), enough bytes for many ~64 KiB chunks
+    const vals = Array.from({ length: 20_000 }, (_, k) => (k % 7 === 0 ? '' : `v${k}-`.repeat(1 + (k % 5))));
+    const t = textBuffers(vals);
+    // an IPC offsets buffer may run past n + 1 entries (padding, here zeros): only n values are read
+    const off = new Int32Array(vals.length + 4);
+    off.set(t.offsets);
+    const col = new TextColumn(off, t.bytes, vals.length);
+    expect(vals.map((_, j) => col.at(j))).toEqual(vals);
+    expect((col as unknown as { chunks: string[] }).chunks.length).toBeGreaterThan(2);
   });
 });
