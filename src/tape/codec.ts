@@ -478,6 +478,11 @@ export class TextColumn {
     for (let j = 0; j < n; j += 1 << shift) this.chunks.push(buf.toString('latin1', off[j]!, off[Math.min(n, j + (1 << shift))]!));
   }
 
+  /** Whether value j is '' (no slice made). */
+  empty(j: number): boolean {
+    return this.off[j] === this.off[j + 1];
+  }
+
   /** Value j. */
   at(j: number): string {
     const c = j >> this.shift;

@@ -519,8 +519,8 @@ export class TapeBatch {
 
   private metaOf(i: number): RawMeta {
     const r = this.r;
+    if (r.meta.empty(i)) return EMPTY_META;
     const mt = r.meta.at(i);
-    if (mt === '') return EMPTY_META;
     let meta = r.metaCache.get(mt);
     if (meta === undefined) {
       meta = Object.freeze(JSON.parse(mt) as RawMeta);
