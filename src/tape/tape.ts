@@ -32,21 +32,33 @@
  * Filters: --from/--to on recv_ns per row (the raw reader's SQL predicate); --market keeps the seqs the raw
  * reader's own SQL selects (recorder/read.ts readSeqs, merged in seq order), so the tape path sees exactly
  * the raw path's records.
- * Read: one Arrow batch in memory (the next is read ahead); records and events are built per row when the
- * replay asks (TapeBatch.record / eventsOf), so they die young instead of a decoded batch being promoted.
- * Memory: flat with length (build: at most `threads` chunks in flight; read: one batch).
+ * Read (readTape): the footer's block index gives each batch's place; one positioned read per batch (its
+ *   message header and body together) into one of two reused buffers, the next batch's read in flight while
+ *   the current one replays, decoded with Arrow's own Message and VectorLoader (TapeFile). apache-arrow's
+ *   RecordBatchReader over a FileHandle made 3+ chained reads per batch, only the first overlapping the
+ *   replay, into a fresh zeroed ~2 MB buffer per 8,192 rows, whose external memory forced full GCs. Text
+ *   columns are decoded once per batch in ~64 KiB chunks (codec.ts TextColumn). Records and events are built
+ *   per row when the replay asks (TapeBatch.recordAt / eventsOf), so they die young instead of a decoded batch
+ *   being promoted; recordAt re-fills one RawRecord per reader (the kernel keeps no reference to a record
+ *   after onNormalized), record(k) makes a fresh one. A batch throws once the next is read (buffer reused).
+ * Memory: flat with length (build: at most `threads` chunks in flight; read: two batch buffers).
  * Measured with `npm run bench -- replay` on the 10M-row generated recording, quiet 2-core machine
  * (2026-12-02, this tape format with the kernel hot-path work; JSON.parse floor 152,613 payloads/s):
  * - no-op replay from the tape 454,596 events/s (2.98x the floor) = 4.40x `--raw` (103,345); the same at
  *   1M rows 456,526; market maker 230,521 ev/s = 2.66x `--raw` (86,603). The JSON-column tape of 1defa56
  *   measured 101k (no-op) and 56.5k (market maker) at 1M rows on a quiet machine.
  * - the tape read alone (records and events built, no kernel) 1,595,581 events/s (10.5x the floor).
+ * - the read path above (per-batch reads, shared record, literal arrays, chunked text), same machine loaded
+ *   2-6 by other work, 1M rows, base 548efc1 and this code alternated in the same window (fresh child each):
+ *   tape read alone 1.40-1.88M -> 2.19-4.19M events/s (median 2.07x; the bench's read keeps every event list
+ *   alive now, so the JIT cannot drop the allocations); a no-op replay median 1.06x (kernel-bound), one
+ *   `npm run bench -- replay` pair 417,557 -> 565,495 ev/s (market maker 197,549 -> 274,431).
  * - build 96,950 records/s on 1 thread (RSS 488 MB), 113,428 on 2 worker threads (RSS 733 MB; 1.17x for
  *   35% more CPU); 2 worker threads are the bench's choice, the default is serial below 4 cores.
  * - peak RSS flat with length: no-op replay 282 MB at 1M rows, 270 MB at 10M; build 729 / 733 MB.
  * Earlier, on the machine loaded 8-12 by other work: no-op 1.8-1.95x the JSON-column tape in the same window.
- * Known limits: replay from the tape is now bounded by the kernel (the tape side, decodeRow + record, is
- * ~5% of a no-op replay profile); the build is bounded by JSON.parse + the JS normalizer (~55% of its
+ * Known limits: replay from the tape is bounded by the kernel (the tape side, decodeEvent + the replay loop,
+ * is ~8% of a no-op replay profile; the kernel alone runs ~550k ev/s here); the build is bounded by JSON.parse + the JS normalizer (~55% of its
  * profile) and DuckDB -> JS string conversion: on 2 cores, worker threads can at best double it, far from
  * 500k records/s. What would reach it: DuckDB's JSON functions extracting the dominant families
  * (price_change, book, last_trade_price) straight into typed columns with an exact decimal -> integer cast,
