@@ -184,7 +184,8 @@ export class TradingKernel {
     this.economics = new EconomicsTracker({ fees: config.fill.fees, market: (id) => this.market(id), ...(config.rewards !== undefined ? { rewards: config.rewards } : {}) });
     for (const m of config.markets) this.economics.addMarket(m);
     this.risk = new RiskEngine(config.risk, this.markets);
-    this.exchange = new PaperExchange({ ...config.fill, rng: master.fork() }, (assetId: string) => this.books.book(assetId), this.markets);
+    // the book registry itself (not a lookup function): the exchange then reads books by token handle per event
+    this.exchange = new PaperExchange({ ...config.fill, rng: master.fork() }, this.books, this.markets);
     this.hooks = config.strategy.create(this.makeContext());
   }
 
@@ -350,34 +351,41 @@ export class TradingKernel {
     // the marks before a resolution are what mark-to-market last said (the books may change with it)
     if (ev.type === 'market_resolved') this.economics.beforeSettle(ev, this.clockNs, this.portfolio.positions(), (id) => this.lastMid(id));
     const t = this.clockNs;
-    this.exchange.beforeMarketEvent(ev, t);
+    // the event's token legs as handles, resolved once (the only string-keyed lookups of the event) and
+    // read by the exchange, the books, the reports and the freshness (arrays by handle; hot path)
+    const legs = this.legs;
+    this.markets.legs(ev, legs);
+    this.exchange.beforeMarketEvent(ev, t, legs);
     const books = this.books;
-    const changed = books.apply(ev);
-    // the changed tokens' views, looked up once for the checks, the reports and the hooks below (a view is
-    // fixed once apply returned: only apply re-routes books)
-    const views = this.views; // slots [0, changed.length) are this event's (no length writes: hot path)
-    for (let i = 0; i < changed.length; i++) {
+    const nChanged = books.applyLegs(ev, legs);
+    // the changed tokens (the books' scratch, valid until the next apply, which no hook can reach) and their
+    // views, looked up once for the checks, the reports and the hooks below (a view is fixed once apply
+    // returned: only apply re-routes books)
+    const changed = books.changedIds;
+    const changedH = books.changedHandles;
+    const views = this.views; // slots [0, nChanged) are this event's (no length writes: hot path)
+    for (let i = 0; i < nChanged; i++) {
       const id = changed[i]!;
-      const v = books.book(id);
+      const v = books.bookAt(changedH[i]!);
       views[i] = v;
       if (v?.isCrossed() === true) {
         q.crossedBooks += 1;
         this.timeline.add(t, 'crossed_book', id, 'best bid >= best ask after an update');
       }
     }
-    const mismatches = observeBooks(ev, changed, views, books, t, this.tops, this.timeline);
+    const mismatches = observeBooks(ev, nChanged, changed, changedH, views, legs, books, t, this.tops, this.timeline);
     if (mismatches !== 0) this.markets.noteTopMismatch(mismatches);
     // book freshness, once, for risk and the paper exchange alike
-    this.markets.onBookEvent(ev, this.bookOf);
+    this.markets.onBookEvent(ev, this.bookOf, legs);
     this.economics.onMarketEvent(ev, t);
     if (ev.type === 'market_meta') this.armRewardsTimer(t);
-    const fills = this.exchange.onMarketEvent(ev, t);
+    const fills = this.exchange.onMarketEvent(ev, t, legs);
     if (fills.length !== 0) this.deliver(fills);
     if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, t));
     if (this.strategyStopped) return;
     // hooks are called without a closure per call (hot path); `this` is the hooks object, as a method call
     const hooks = this.hooks;
-    for (let i = 0; i < changed.length; i++) {
+    for (let i = 0; i < nChanged; i++) {
       const view = views[i];
       if (view !== undefined) this.callHook('onBook', hooks.onBook, changed[i]!, brandBook(view));
     }
@@ -408,7 +416,8 @@ export class TradingKernel {
     }
   }
 
-  /** Scratch of onEvent: the views of the tokens the current event changed. */
+  /** Scratch of onEvent: the current event's leg handles, and the views of the tokens it changed. */
+  private readonly legs: number[] = [];
   private readonly views: (BookReader | undefined)[] = [];
 
   /** The books' lookup as a function, made once (passed on every event). */
