@@ -93,7 +93,8 @@ export interface StrategyLogLine {
 export interface DataQuality {
   records: number;
   events: number;
-  byType: Record<string, number>;
+  /** Events per type, keys in order of first sight (a fresh object per read). */
+  readonly byType: Record<string, number>;
   normalizationErrors: number;
   errorsByReason: Record<string, number>;
   /** Outages of data connections, one per connection that went down (src/core/outages.ts): error+close of one stale connection is 1, our own clean stop 0, a crashed recorder session 1 per connection it left open. */
@@ -131,10 +132,20 @@ export class TradingKernel {
   readonly portfolio: Portfolio;
   readonly risk: RiskEngine;
   readonly exchange: PaperExchange;
-  readonly quality: DataQuality = ((markets: MarketRegistry) => ({
+  /** Events per type (hot path: a counter per type, not a string-keyed property store per event): names in order of first sight. */
+  private readonly typeNames: string[] = [];
+  private readonly typeCounts: number[] = [];
+  private lastType = -1;
+
+  readonly quality: DataQuality = ((markets: MarketRegistry, names: string[], counts: number[]) => ({
     records: 0,
     events: 0,
-    byType: {},
+    // built when read, keys in order of first sight (as the per-event property writes made it)
+    get byType(): Record<string, number> {
+      const o: Record<string, number> = {};
+      for (let i = 0; i < names.length; i++) o[names[i]!] = counts[i]!;
+      return o;
+    },
     normalizationErrors: 0,
     errorsByReason: {},
     disconnects: 0,
@@ -152,7 +163,7 @@ export class TradingKernel {
     },
     firstRecvNs: null,
     lastRecvNs: null,
-  }))(this.markets);
+  }))(this.markets, this.typeNames, this.typeCounts);
 
   /** Bounded top-of-book series per token (price panel). */
   readonly tops = new TopOfBookRecorder();
@@ -311,7 +322,9 @@ export class TradingKernel {
     q.lastRecvNs = raw.recvNs;
     this.lastSeq = raw.seq;
     // one outage = one disconnect (src/core/outages.ts); a crashed recorder session is a feed loss too
-    for (const o of this.outages.observe(raw)) {
+    const outages = this.outages.observe(raw); // usually the shared empty answer (indexed loop: no iterator per record)
+    for (let i = 0; i < outages.length; i++) {
+      const o = outages[i]!;
       q.disconnects += 1;
       this.timeline.disconnect(this.clockNs, o.source, `${o.cause}: ${o.detail}`);
       if (o.cause === 'crash') this.onEvent(crashFeedLoss(o, raw));
@@ -329,7 +342,7 @@ export class TradingKernel {
   private onEvent(ev: MarketEvent): void {
     const q = this.quality;
     q.events += 1;
-    q.byType[ev.type] = (q.byType[ev.type] ?? 0) + 1;
+    this.countType(ev.type);
     switch (ev.type) {
       case 'normalization_error':
         q.normalizationErrors += 1;
@@ -414,6 +427,21 @@ export class TradingKernel {
       default:
         break;
     }
+  }
+
+  private countType(type: string): void {
+    const names = this.typeNames;
+    let i = this.lastType;
+    if (i < 0 || names[i] !== type) {
+      i = names.indexOf(type);
+      if (i < 0) {
+        i = names.length;
+        names.push(type);
+        this.typeCounts.push(0);
+      }
+      this.lastType = i;
+    }
+    this.typeCounts[i]!++;
   }
 
   /** Scratch of onEvent: the current event's leg handles, and the views of the tokens it changed. */

@@ -209,7 +209,21 @@ export class MarketRegistry {
 
   /** The token's handle, interned on first sight (see header). */
   handle(assetId: string): TokenHandle {
+    // the last two tokens asked for (the two legs of a binary price_change, usually again in the next event):
+    // a string comparison, equal instances compare at once; handles never change, so the memo is exact
+    if (assetId === this.memoId0) return this.memoH0;
+    if (assetId === this.memoId1) {
+      const h1 = this.memoH1;
+      this.memoId1 = this.memoId0;
+      this.memoH1 = this.memoH0;
+      this.memoId0 = assetId;
+      this.memoH0 = h1;
+      return h1;
+    }
     let h = this.handles.get(assetId);
+    this.memoId1 = this.memoId0;
+    this.memoH1 = this.memoH0;
+    this.memoId0 = assetId;
     if (h === undefined) {
       h = this.ids.length;
       this.handles.set(assetId, h);
@@ -218,8 +232,14 @@ export class MarketRegistry {
       this.canonH.push(h);
       this.states.push(undefined);
     }
+    this.memoH0 = h;
     return h;
   }
+
+  private memoId0: string | null = null;
+  private memoH0 = -1;
+  private memoId1: string | null = null;
+  private memoH1 = -1;
 
   /** The token's handle if it has one (never creates one). */
   peekHandle(assetId: string): TokenHandle | undefined {

@@ -122,8 +122,11 @@ export class MatchingCore {
 
   private noteDrop(canon: string, side: BookSide, px: Px, x: Qty, t: bigint): void {
     const key = this.keys.key(canon, side, px);
+    // the attribution history sees every decrease, orders or not (a later print and fill depend on it)
     const u = this.attribution.decrease(key, x, t, this.mseq);
-    if (u > 0) this.eventDrops.set(key, (this.eventDrops.get(key) ?? 0) + u);
+    // eventDrops is read only by updateQueues for this event's level queues, which no order can join before
+    // the event's onBook (arrivals are timers, before the data): with none, it would never be read
+    if (u > 0 && this.levelQueues.size !== 0) this.eventDrops.set(key, (this.eventDrops.get(key) ?? 0) + u);
   }
 
   private snapshotDrops(ev: BookSnapshot, t: bigint): void {
