@@ -27,7 +27,7 @@
  *
  * Memory: only live connections and outages still waiting for a reopen are held.
  */
-import type { RawRecord, Source } from './types/raw.ts';
+import type { RawRecord } from './types/raw.ts';
 
 export type OutageSource = 'market_ws' | 'user_ws' | 'rtds_ws';
 export type OutageCause = 'stale' | 'error' | 'close' | 'crash';
@@ -51,7 +51,6 @@ export interface Outage {
 export const CLIENT_STOP_CODE = 1000;
 export const CLIENT_STOP_REASON = 'client stop';
 
-const WS: ReadonlySet<Source> = new Set<Source>(['market_ws', 'user_ws', 'rtds_ws']);
 
 interface ConnState {
   readonly source: OutageSource;
@@ -137,7 +136,8 @@ export class OutageTracker {
       }
       sc.lastNs = r.recvNs;
     }
-    if (!WS.has(r.source)) return found;
+    const src = r.source;
+    if (src !== 'market_ws' && src !== 'user_ws' && src !== 'rtds_ws') return found; // WS, without a Set lookup per record
     const source = r.source as OutageSource;
     let c = this.conns.get(r.conn);
     switch (r.kind) {

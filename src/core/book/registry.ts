@@ -24,6 +24,11 @@
  *   only if it invalidated the book. A `market_meta` event returns both tokens only when the new
  *   pairing adopted an existing standalone book. Other event types return [] and touch nothing.
  *
+ * Token handles (the per-event hot path): books are also held in an array indexed by the market registry's
+ * token handles (`bookAt`); `applyLegs(ev, legs)` takes the event's leg handles, resolved once by the
+ * caller (MarketRegistry.legs), and leaves the changed tokens in `changedIds` / `changedHandles` (scratch,
+ * valid until the next apply) instead of a fresh array. `apply(ev)` is the same with a fresh array.
+ *
  * Data-quality counters (never exceptions): `crossed` = (event, book) pairs leaving a valid book
  * with bestBid >= bestAsk; `topMismatch` = level changes after which the venue's reported best_bid /
  * best_ask ("0" / "1" meaning an empty side) differ from ours; `mirrorMismatch` = the two tokens of
@@ -38,7 +43,7 @@ import type { BookDelta, BookSnapshot, MarketEvent, TickSizeChanged } from '../t
 import type { Px } from '../types/fixed.ts';
 import { PX_ONE } from '../types/fixed.ts';
 import type { MarketMeta } from '../types/market.ts';
-import { MarketRegistry } from '../markets/registry.ts';
+import { MarketRegistry, type TokenHandle } from '../markets/registry.ts';
 import { BinaryBook } from './binary.ts';
 import { L2Book } from './l2.ts';
 import { mirrorSide } from './mirror.ts';
@@ -65,6 +70,11 @@ interface Entry {
   readonly binary: BinaryBook | null;
   /** What `book(assetId)` returns for this token. */
   readonly view: BookReader;
+  /** The token's handle (market registry). */
+  readonly h: TokenHandle;
+  /** The other token of a binary book (its id and handle), or null / -1. */
+  readonly pairId: string | null;
+  readonly pairH: TokenHandle;
 }
 
 const validTick = (tick: Px | null | undefined): Px | null =>
@@ -72,6 +82,8 @@ const validTick = (tick: Px | null | undefined): Px | null =>
 
 export class BookRegistry {
   private readonly entries = new Map<string, Entry>();
+  /** The same entries by token handle (hot path). */
+  private readonly byH: (Entry | undefined)[] = [];
   private readonly binaries: BinaryBook[] = [];
   private nEvents = 0;
   private nSnapshots = 0;
@@ -91,10 +103,13 @@ export class BookRegistry {
    * The current event's changed books, in order (token id, entry): the first `chN` slots, read and reset by
    * finish(). Counters, not length writes: setting an array's length is a runtime call (hot path).
    */
-  private readonly chIds: string[] = [];
+  private readonly chIds: TokenHandle[] = [];
   private readonly chEntries: Entry[] = [];
   private chN = 0;
   private readonly chBooks: L2Book[] = [];
+  /** applyLegs' answer: the first `n` slots (n = its return value) are the changed tokens, in order. */
+  readonly changedIds: string[] = [];
+  readonly changedHandles: TokenHandle[] = [];
 
   /** `markets`: a shared MarketRegistry, or market metadata for a registry of its own. */
   constructor(markets: Iterable<MarketMeta> | MarketRegistry = []) {
@@ -127,14 +142,26 @@ export class BookRegistry {
       bin.applySnapshot(seed.assetId, seed.depth('bid', Infinity), seed.depth('ask', Infinity), seed.tickSize);
     }
     this.binaries.push(bin);
-    this.entries.set(yes, { core: bin.yesBook, binary: bin, view: bin.yesBook });
-    this.entries.set(no, { core: bin.yesBook, binary: bin, view: bin.noView });
+    const hy = this.markets.handle(yes);
+    const hn = this.markets.handle(no);
+    this.put(yes, { core: bin.yesBook, binary: bin, view: bin.yesBook, h: hy, pairId: no, pairH: hn });
+    this.put(no, { core: bin.yesBook, binary: bin, view: bin.noView, h: hn, pairId: yes, pairH: hy });
     return seed !== undefined ? [yes, no] : [];
+  }
+
+  private put(id: string, e: Entry): void {
+    this.entries.set(id, e);
+    this.byH[e.h] = e;
   }
 
   /** Read-only view of a token's book; undefined until the registry has heard of the token. */
   book(assetId: string): BookReader | undefined {
     return this.entries.get(assetId)?.view;
+  }
+
+  /** book() by the market registry's token handle (hot path). */
+  bookAt(h: TokenHandle): BookReader | undefined {
+    return this.byH[h]?.view;
   }
 
   /** The BinaryBook holding this token, if it is paired. */
@@ -170,44 +197,62 @@ export class BookRegistry {
 
   /** Applies one event; returns the token ids whose book changed (see module notes). */
   apply(ev: MarketEvent): string[] {
+    const n = this.applyLegs(ev);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push(this.changedIds[i]!);
+    return ids;
+  }
+
+  /**
+   * apply() for the hot path: `legs` are the event's leg handles (MarketRegistry.legs of this registry's
+   * market registry; looked up here when not given). Returns n: the changed tokens are the first n slots
+   * of `changedIds` / `changedHandles`, in apply's order, until the next call.
+   */
+  applyLegs(ev: MarketEvent, legs?: readonly TokenHandle[]): number {
     // a previous apply that threw half-way (a caller bug) is forgotten: its partial changes are overwritten
     this.chN = 0;
     switch (ev.type) {
       case 'book_snapshot':
-        this.onSnapshot(ev);
+        this.onSnapshot(ev, legs !== undefined ? legs[0]! : this.markets.handle(ev.assetId));
         return this.finish();
       case 'book_delta':
-        this.onDelta(ev);
+        this.onDelta(ev, legs);
         return this.finish();
       case 'tick_size_changed':
-        this.onTick(ev);
+        this.onTick(ev, legs !== undefined ? legs[0]! : this.markets.handle(ev.assetId));
         return this.finish();
-      case 'market_meta':
-        return this.addMarket(ev.meta);
+      case 'market_meta': {
+        const ids = this.addMarket(ev.meta);
+        for (let i = 0; i < ids.length; i++) {
+          this.changedIds[i] = ids[i]!;
+          this.changedHandles[i] = this.markets.handle(ids[i]!);
+        }
+        return ids.length;
+      }
       default:
-        return [];
+        return 0;
     }
   }
 
-  private entry(assetId: string): Entry {
-    let e = this.entries.get(assetId);
+  private entry(assetId: string, h: TokenHandle): Entry {
+    let e = this.byH[h];
     if (e === undefined) {
       const book = new L2Book(assetId, { requireSnapshot: true });
-      e = { core: book, binary: null, view: book };
-      this.entries.set(assetId, e);
+      e = { core: book, binary: null, view: book, h, pairId: null, pairH: -1 };
+      this.put(assetId, e);
     }
     return e;
   }
 
-  /** Records that `id`'s book (entry `e`) changed in the current event; finish() reads and clears. */
-  private touched(id: string, e: Entry): void {
-    this.chIds[this.chN] = id;
+  /** Records that a token's book (entry `e`) changed in the current event; finish() reads and clears. */
+  private touched(e: Entry): void {
+    this.chIds[this.chN] = e.h;
     this.chEntries[this.chN] = e;
     this.chN++;
   }
 
-  private onSnapshot(ev: BookSnapshot): void {
-    const e = this.entry(ev.assetId);
+  private onSnapshot(ev: BookSnapshot, h: TokenHandle): void {
+    const e = this.entry(ev.assetId, h);
     const tick = validTick(ev.tickSize);
     if (e.binary !== null) {
       const before = e.binary.mirrorMismatch;
@@ -217,19 +262,19 @@ export class BookRegistry {
       e.core.applySnapshot(ev.bids, ev.asks, tick);
     }
     this.nSnapshots++;
-    this.touched(ev.assetId, e);
+    this.touched(e);
   }
 
-  private onTick(ev: TickSizeChanged): void {
+  private onTick(ev: TickSizeChanged, h: TokenHandle): void {
     const tick = validTick(ev.newTick);
     if (tick === null) return;
-    const e = this.entry(ev.assetId);
+    const e = this.entry(ev.assetId, h);
     this.nTick++;
     const invalidated = e.binary !== null ? e.binary.onTickSizeChange(ev.assetId, tick) : e.core.onTickSizeChange(tick);
-    if (invalidated) this.touched(ev.assetId, e);
+    if (invalidated) this.touched(e);
   }
 
-  private onDelta(ev: BookDelta): void {
+  private onDelta(ev: BookDelta, legs: readonly TokenHandle[] | undefined): void {
     const chIds = this.chIds;
     const changes = ev.changes;
     const n = changes.length;
@@ -243,7 +288,7 @@ export class BookRegistry {
     let nLegs = 0;
     for (let i = 0; i < n; i++) {
       const c = changes[i]!;
-      const e = this.entries.get(c.assetId);
+      const e = legs !== undefined ? this.byH[legs[i]!] : this.entries.get(c.assetId);
       if (e === undefined || !e.core.valid) {
         this.nIgnored++;
         continue;
@@ -277,7 +322,7 @@ export class BookRegistry {
       }
       this.nSets++;
       // consecutive changes of one token are one entry (finish keeps first occurrences anyway)
-      if (e.core.version !== before && (this.chN === 0 || chIds[this.chN - 1] !== c.assetId)) this.touched(c.assetId, e);
+      if (e.core.version !== before && (this.chN === 0 || chIds[this.chN - 1] !== e.h)) this.touched(e);
       const view = e.view;
       if ((c.bestBid !== null && c.bestBid !== (view.bestBid() ?? 0)) ||
           (c.bestAsk !== null && c.bestAsk !== (view.bestAsk() ?? PX_ONE))) {
@@ -288,28 +333,39 @@ export class BookRegistry {
   }
 
   /** Dedupes changed ids (pair token after the touched one) and runs the crossed-book check once per book. */
-  private finish(): string[] {
+  private finish(): number {
     this.nEvents++;
-    const chIds = this.chIds;
     const chEntries = this.chEntries;
     const m = this.chN;
-    if (m === 0) return [];
+    if (m === 0) return 0;
     this.chN = 0;
     // arrays, not Sets: an event touches one or two tokens (and books) almost always
-    const ids: string[] = [];
+    const ids = this.changedIds;
+    const hs = this.changedHandles;
+    let n = 0;
     const books = this.chBooks;
     let nb = 0;
     for (let i = 0; i < m; i++) {
-      const id = chIds[i]!;
       const e = chEntries[i]!;
-      if (!ids.includes(id)) ids.push(id);
-      const pair = e.binary?.pairOf(id);
-      if (pair !== undefined && !ids.includes(pair)) ids.push(pair);
+      if (!includes(hs, n, e.h)) {
+        ids[n] = e.view.assetId;
+        hs[n++] = e.h;
+      }
+      if (e.pairId !== null && !includes(hs, n, e.pairH)) {
+        ids[n] = e.pairId;
+        hs[n++] = e.pairH;
+      }
       let seen = false;
       for (let j = 0; j < nb; j++) if (books[j] === e.core) seen = true;
       if (!seen) books[nb++] = e.core;
     }
     for (let i = 0; i < nb; i++) if (books[i]!.valid && books[i]!.isCrossed()) this.nCrossed++;
-    return ids;
+    return n;
   }
+}
+
+/** h among the first n slots of xs. */
+function includes(xs: readonly TokenHandle[], n: number, h: TokenHandle): boolean {
+  for (let i = 0; i < n; i++) if (xs[i] === h) return true;
+  return false;
 }

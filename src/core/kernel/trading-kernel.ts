@@ -93,7 +93,8 @@ export interface StrategyLogLine {
 export interface DataQuality {
   records: number;
   events: number;
-  byType: Record<string, number>;
+  /** Events per type, keys in order of first sight (a fresh object per read). */
+  readonly byType: Record<string, number>;
   normalizationErrors: number;
   errorsByReason: Record<string, number>;
   /** Outages of data connections, one per connection that went down (src/core/outages.ts): error+close of one stale connection is 1, our own clean stop 0, a crashed recorder session 1 per connection it left open. */
@@ -131,10 +132,20 @@ export class TradingKernel {
   readonly portfolio: Portfolio;
   readonly risk: RiskEngine;
   readonly exchange: PaperExchange;
-  readonly quality: DataQuality = ((markets: MarketRegistry) => ({
+  /** Events per type (hot path: a counter per type, not a string-keyed property store per event): names in order of first sight. */
+  private readonly typeNames: string[] = [];
+  private readonly typeCounts: number[] = [];
+  private lastType = -1;
+
+  readonly quality: DataQuality = ((markets: MarketRegistry, names: string[], counts: number[]) => ({
     records: 0,
     events: 0,
-    byType: {},
+    // built when read, keys in order of first sight (as the per-event property writes made it)
+    get byType(): Record<string, number> {
+      const o: Record<string, number> = {};
+      for (let i = 0; i < names.length; i++) o[names[i]!] = counts[i]!;
+      return o;
+    },
     normalizationErrors: 0,
     errorsByReason: {},
     disconnects: 0,
@@ -152,7 +163,7 @@ export class TradingKernel {
     },
     firstRecvNs: null,
     lastRecvNs: null,
-  }))(this.markets);
+  }))(this.markets, this.typeNames, this.typeCounts);
 
   /** Bounded top-of-book series per token (price panel). */
   readonly tops = new TopOfBookRecorder();
@@ -184,7 +195,8 @@ export class TradingKernel {
     this.economics = new EconomicsTracker({ fees: config.fill.fees, market: (id) => this.market(id), ...(config.rewards !== undefined ? { rewards: config.rewards } : {}) });
     for (const m of config.markets) this.economics.addMarket(m);
     this.risk = new RiskEngine(config.risk, this.markets);
-    this.exchange = new PaperExchange({ ...config.fill, rng: master.fork() }, (assetId: string) => this.books.book(assetId), this.markets);
+    // the book registry itself (not a lookup function): the exchange then reads books by token handle per event
+    this.exchange = new PaperExchange({ ...config.fill, rng: master.fork() }, this.books, this.markets);
     this.hooks = config.strategy.create(this.makeContext());
   }
 
@@ -310,7 +322,9 @@ export class TradingKernel {
     q.lastRecvNs = raw.recvNs;
     this.lastSeq = raw.seq;
     // one outage = one disconnect (src/core/outages.ts); a crashed recorder session is a feed loss too
-    for (const o of this.outages.observe(raw)) {
+    const outages = this.outages.observe(raw); // usually the shared empty answer (indexed loop: no iterator per record)
+    for (let i = 0; i < outages.length; i++) {
+      const o = outages[i]!;
       q.disconnects += 1;
       this.timeline.disconnect(this.clockNs, o.source, `${o.cause}: ${o.detail}`);
       if (o.cause === 'crash') this.onEvent(crashFeedLoss(o, raw));
@@ -328,7 +342,7 @@ export class TradingKernel {
   private onEvent(ev: MarketEvent): void {
     const q = this.quality;
     q.events += 1;
-    q.byType[ev.type] = (q.byType[ev.type] ?? 0) + 1;
+    this.countType(ev.type);
     switch (ev.type) {
       case 'normalization_error':
         q.normalizationErrors += 1;
@@ -350,34 +364,41 @@ export class TradingKernel {
     // the marks before a resolution are what mark-to-market last said (the books may change with it)
     if (ev.type === 'market_resolved') this.economics.beforeSettle(ev, this.clockNs, this.portfolio.positions(), (id) => this.lastMid(id));
     const t = this.clockNs;
-    this.exchange.beforeMarketEvent(ev, t);
+    // the event's token legs as handles, resolved once (the only string-keyed lookups of the event) and
+    // read by the exchange, the books, the reports and the freshness (arrays by handle; hot path)
+    const legs = this.legs;
+    this.markets.legs(ev, legs);
+    this.exchange.beforeMarketEvent(ev, t, legs);
     const books = this.books;
-    const changed = books.apply(ev);
-    // the changed tokens' views, looked up once for the checks, the reports and the hooks below (a view is
-    // fixed once apply returned: only apply re-routes books)
-    const views = this.views; // slots [0, changed.length) are this event's (no length writes: hot path)
-    for (let i = 0; i < changed.length; i++) {
+    const nChanged = books.applyLegs(ev, legs);
+    // the changed tokens (the books' scratch, valid until the next apply, which no hook can reach) and their
+    // views, looked up once for the checks, the reports and the hooks below (a view is fixed once apply
+    // returned: only apply re-routes books)
+    const changed = books.changedIds;
+    const changedH = books.changedHandles;
+    const views = this.views; // slots [0, nChanged) are this event's (no length writes: hot path)
+    for (let i = 0; i < nChanged; i++) {
       const id = changed[i]!;
-      const v = books.book(id);
+      const v = books.bookAt(changedH[i]!);
       views[i] = v;
       if (v?.isCrossed() === true) {
         q.crossedBooks += 1;
         this.timeline.add(t, 'crossed_book', id, 'best bid >= best ask after an update');
       }
     }
-    const mismatches = observeBooks(ev, changed, views, books, t, this.tops, this.timeline);
+    const mismatches = observeBooks(ev, nChanged, changed, changedH, views, legs, books, t, this.tops, this.timeline);
     if (mismatches !== 0) this.markets.noteTopMismatch(mismatches);
     // book freshness, once, for risk and the paper exchange alike
-    this.markets.onBookEvent(ev, this.bookOf);
+    this.markets.onBookEvent(ev, this.bookOf, legs);
     this.economics.onMarketEvent(ev, t);
     if (ev.type === 'market_meta') this.armRewardsTimer(t);
-    const fills = this.exchange.onMarketEvent(ev, t);
+    const fills = this.exchange.onMarketEvent(ev, t, legs);
     if (fills.length !== 0) this.deliver(fills);
     if (ev.type === 'market_resolved') this.deliver(this.portfolio.settle(ev, t));
     if (this.strategyStopped) return;
     // hooks are called without a closure per call (hot path); `this` is the hooks object, as a method call
     const hooks = this.hooks;
-    for (let i = 0; i < changed.length; i++) {
+    for (let i = 0; i < nChanged; i++) {
       const view = views[i];
       if (view !== undefined) this.callHook('onBook', hooks.onBook, changed[i]!, brandBook(view));
     }
@@ -408,7 +429,23 @@ export class TradingKernel {
     }
   }
 
-  /** Scratch of onEvent: the views of the tokens the current event changed. */
+  private countType(type: string): void {
+    const names = this.typeNames;
+    let i = this.lastType;
+    if (i < 0 || names[i] !== type) {
+      i = names.indexOf(type);
+      if (i < 0) {
+        i = names.length;
+        names.push(type);
+        this.typeCounts.push(0);
+      }
+      this.lastType = i;
+    }
+    this.typeCounts[i]!++;
+  }
+
+  /** Scratch of onEvent: the current event's leg handles, and the views of the tokens it changed. */
+  private readonly legs: number[] = [];
   private readonly views: (BookReader | undefined)[] = [];
 
   /** The books' lookup as a function, made once (passed on every event). */

@@ -28,6 +28,12 @@
  *   (src/core/reports/observe.ts), `mirrorMismatches` = the two tokens of a pair disagreeing (twin
  *   snapshots of one venue instant, or the two legs of one price_change; src/core/book/registry.ts).
  *
+ * - Token handles (the per-event hot path): `handle(id)` interns a token id as a small integer (first seen
+ *   first, never reused, never forgotten), so the parts that handle one event resolve each leg's id ONCE
+ *   (`legs`) and then read arrays indexed by handle (`canonAt`, `waitingAt`, the books' `bookAt`) instead
+ *   of one string-keyed Map lookup per part and leg. Handles are this registry's: a part built on it may
+ *   index its own arrays by them. Queries by id never create a handle (an unknown id has no state).
+ *
  * Ordering: the kernel adds markets before their events are handled (`add` for market_meta, before the
  * books apply it) and calls `onBookEvent(ev, book)` right AFTER the books applied `ev` and before risk and
  * the paper exchange react to it, so they all read one state. Standalone users (tests, a BookRegistry or
@@ -77,6 +83,9 @@ interface BookState {
   snapEpoch: number;
 }
 
+/** A token id interned by a MarketRegistry (`handle`): an index, 0, 1, 2, ... in order of first sight. */
+export type TokenHandle = number;
+
 /** Something that says whether a token's book is usable (BookRegistry, a BookView lookup). */
 export type BookValidity = (assetId: string) => { readonly valid: boolean } | undefined;
 
@@ -84,8 +93,13 @@ export class MarketRegistry {
   private readonly byCondition = new Map<string, MarketMeta>();
   private readonly byToken = new Map<string, MarketMeta>();
   private readonly pairs = new Map<string, Pair>();
-  private readonly canon = new Map<string, Canonical>();
-  private readonly books = new Map<string, BookState>();
+  /** Token handles: id -> handle, and per handle its id, canonical terms and canonical token's handle. */
+  private readonly handles = new Map<string, TokenHandle>();
+  private readonly ids: string[] = [];
+  private readonly canonTerms: Canonical[] = [];
+  private readonly canonH: TokenHandle[] = [];
+  /** Freshness per canonical token, indexed by the canonical token's handle (undefined: never touched). */
+  private readonly states: (BookState | undefined)[] = [];
   /** Receive times of the market_ws feed losses, in order. */
   private readonly losses: bigint[] = [];
   private readonly alive = new Map<string, bigint>();
@@ -157,9 +171,13 @@ export class MarketRegistry {
     this.pairs.set(a, p);
     this.pairs.set(b, p);
     const [lo, hi] = a < b ? [a, b] : [b, a];
-    this.canon.set(lo, { canon: lo, mirrored: false });
-    this.canon.set(hi, { canon: lo, mirrored: true });
-    this.mergeStates(lo, hi);
+    const hl = this.handle(lo);
+    const hh = this.handle(hi);
+    this.canonTerms[hl] = { canon: lo, mirrored: false };
+    this.canonTerms[hh] = { canon: lo, mirrored: true };
+    this.canonH[hl] = hl;
+    this.canonH[hh] = hl;
+    this.mergeStates(hl, hh);
     return true;
   }
 
@@ -177,12 +195,110 @@ export class MarketRegistry {
 
   /** Canonical terms of a token (its own for an unpaired token). */
   canonicalOf(assetId: string): Canonical {
-    return this.canon.get(assetId) ?? { canon: assetId, mirrored: false };
+    const h = this.handles.get(assetId);
+    return h === undefined ? { canon: assetId, mirrored: false } : this.canonTerms[h]!;
   }
 
   /** canonicalOf(assetId).canon without allocating for an unpaired token. */
   canonOf(assetId: string): string {
-    return this.canon.get(assetId)?.canon ?? assetId;
+    const h = this.handles.get(assetId);
+    return h === undefined ? assetId : this.canonTerms[h]!.canon;
+  }
+
+  // ---------------------------------------------------------------- token handles
+
+  /** The token's handle, interned on first sight (see header). */
+  handle(assetId: string): TokenHandle {
+    // the last two tokens asked for (the two legs of a binary price_change, usually again in the next event):
+    // a string comparison, equal instances compare at once; handles never change, so the memo is exact
+    if (assetId === this.memoId0) return this.memoH0;
+    if (assetId === this.memoId1) {
+      const h1 = this.memoH1;
+      this.memoId1 = this.memoId0;
+      this.memoH1 = this.memoH0;
+      this.memoId0 = assetId;
+      this.memoH0 = h1;
+      return h1;
+    }
+    let h = this.handles.get(assetId);
+    this.memoId1 = this.memoId0;
+    this.memoH1 = this.memoH0;
+    this.memoId0 = assetId;
+    if (h === undefined) {
+      h = this.ids.length;
+      this.handles.set(assetId, h);
+      this.ids.push(assetId);
+      this.canonTerms.push({ canon: assetId, mirrored: false });
+      this.canonH.push(h);
+      this.states.push(undefined);
+    }
+    this.memoH0 = h;
+    return h;
+  }
+
+  private memoId0: string | null = null;
+  private memoH0 = -1;
+  private memoId1: string | null = null;
+  private memoH1 = -1;
+
+  /** The token's handle if it has one (never creates one). */
+  peekHandle(assetId: string): TokenHandle | undefined {
+    return this.handles.get(assetId);
+  }
+
+  /** The token id of a handle. */
+  idOf(h: TokenHandle): string {
+    const id = this.ids[h];
+    if (id === undefined) throw new RangeError(`token handle ${h} was never issued`);
+    return id;
+  }
+
+  /** Tokens with a handle. */
+  get handleCount(): number {
+    return this.ids.length;
+  }
+
+  /**
+   * The handles of an event's token legs into `out` (slot i = the i-th change of a book_delta; slot 0 = the
+   * token of an event of one token); returns how many. One Map lookup per leg, the only one of the event
+   * (consecutive changes of one token share it). Events without a token write nothing (0).
+   */
+  legs(ev: MarketEvent, out: TokenHandle[]): number {
+    switch (ev.type) {
+      case 'book_delta': {
+        const cs = ev.changes;
+        let last: string | null = null;
+        let h = 0;
+        for (let i = 0; i < cs.length; i++) {
+          const id = cs[i]!.assetId;
+          if (id !== last) {
+            h = this.handle(id);
+            last = id;
+          }
+          out[i] = h;
+        }
+        return cs.length;
+      }
+      case 'book_snapshot':
+      case 'tick_size_changed':
+      case 'trade':
+      case 'best_bid_ask':
+        out[0] = this.handle(ev.assetId);
+        return 1;
+      default:
+        return 0;
+    }
+  }
+
+  /** canonicalOf by handle (the hot path's form). */
+  canonAt(h: TokenHandle): Canonical {
+    return this.canonTerms[h]!;
+  }
+
+  /** isAwaitingSnapshot by handle (the hot path's form). */
+  waitingAt(h: TokenHandle): boolean {
+    const s = this.states[this.canonH[h]!];
+    return s === undefined ? this.losses.length > 0 : this.isWaiting(s);
   }
 
   // ---------------------------------------------------------------- book freshness
@@ -191,10 +307,10 @@ export class MarketRegistry {
    * Updates freshness after the books applied `ev` (see header). `book` says whether a token's book is
    * valid after a tick-size change; without it every tick change makes the book wait for a snapshot.
    */
-  onBookEvent(ev: MarketEvent, book?: BookValidity): void {
+  onBookEvent(ev: MarketEvent, book?: BookValidity, legs?: readonly TokenHandle[]): void {
     switch (ev.type) {
       case 'book_snapshot': {
-        const s = this.state(ev.assetId);
+        const s = this.stateAt(legs !== undefined ? legs[0]! : this.handle(ev.assetId));
         s.tickNs = null;
         s.snapEpoch = this.losses.length;
         s.fresh = { ns: ev.recvNs, snapNs: ev.recvNs, conn: ev.conn, viaWs: ev.source === 'market_ws' };
@@ -205,7 +321,7 @@ export class MarketRegistry {
         const cs = ev.changes;
         const viaWs = ev.source === 'market_ws';
         for (let i = 0; i < cs.length; i++) {
-          const s = this.state(cs[i]!.assetId);
+          const s = this.stateAt(legs !== undefined ? legs[i]! : this.handle(cs[i]!.assetId));
           if (this.isWaiting(s)) continue;
           const f = s.fresh;
           if (f === null) s.fresh = { ns: ev.recvNs, snapNs: null, conn: ev.conn, viaWs };
@@ -221,7 +337,7 @@ export class MarketRegistry {
         // a duplicate copy (the pair token's, or a resend) leaves the book valid: nothing to wait for
         const v = book?.(ev.assetId);
         const invalid = book === undefined || v === undefined || !v.valid;
-        const s = this.state(ev.assetId);
+        const s = this.stateAt(legs !== undefined ? legs[0]! : this.handle(ev.assetId));
         if (invalid && s.tickNs === null) s.tickNs = ev.recvNs;
         break;
       }
@@ -238,7 +354,7 @@ export class MarketRegistry {
 
   /** Why the token's book waits for a snapshot (a feed loss before a tick change), or null. */
   awaitingSnapshot(assetId: string): BookWait | null {
-    const s = this.books.get(this.canonOf(assetId));
+    const s = this.stateOf(assetId);
     if (s === undefined) return this.losses.length > 0 ? { why: 'feed', ns: this.losses[0]! } : null;
     return this.waitOf(s);
   }
@@ -246,13 +362,13 @@ export class MarketRegistry {
   /** The book waits for a snapshot (either reason). */
   isAwaitingSnapshot(assetId: string): boolean {
     // hot path (the paper exchange asks per book change): no BookWait built
-    const s = this.books.get(this.canonOf(assetId));
+    const s = this.stateOf(assetId);
     return s === undefined ? this.losses.length > 0 : this.isWaiting(s);
   }
 
   /** The tick-size change the book waits since (whatever else it waits for), or null. */
   tickWait(assetId: string): BookWait | null {
-    const ns = this.books.get(this.canonOf(assetId))?.tickNs ?? null;
+    const ns = this.stateOf(assetId)?.tickNs ?? null;
     return ns === null ? null : { why: 'tick', ns };
   }
 
@@ -261,7 +377,7 @@ export class MarketRegistry {
    * market_ws connection that delivered it; null when it never had data.
    */
   lastUpdateNs(assetId: string): bigint | null {
-    const f = this.books.get(this.canonOf(assetId))?.fresh ?? null;
+    const f = this.stateOf(assetId)?.fresh ?? null;
     if (f === null) return null;
     const aliveNs = f.viaWs ? this.alive.get(f.conn) : undefined;
     return aliveNs !== undefined && aliveNs > f.ns ? aliveNs : f.ns;
@@ -287,14 +403,21 @@ export class MarketRegistry {
 
   // ---------------------------------------------------------------- internals
 
-  private state(assetId: string): BookState {
-    const k = this.canonOf(assetId);
-    let s = this.books.get(k);
+  /** The freshness state of the token's canonical token, made on first use. */
+  private stateAt(h: TokenHandle): BookState {
+    const k = this.canonH[h]!;
+    let s = this.states[k];
     if (s === undefined) {
       s = { fresh: null, tickNs: null, snapEpoch: -1 };
-      this.books.set(k, s);
+      this.states[k] = s;
     }
     return s;
+  }
+
+  /** The state of a token's canonical token, if any (by id: never creates a handle). */
+  private stateOf(assetId: string): BookState | undefined {
+    const h = this.handles.get(assetId);
+    return h === undefined ? undefined : this.states[this.canonH[h]!];
   }
 
   /** waitOf(s) !== null, without building the answer. */
@@ -314,23 +437,23 @@ export class MarketRegistry {
   }
 
   /** A pair learned late: hi's state joins lo's (latest update wins; latest snapshot for both; later waits kept). */
-  private mergeStates(lo: string, hi: string): void {
-    const a = this.books.get(lo);
-    const b = this.books.get(hi);
+  private mergeStates(lo: TokenHandle, hi: TokenHandle): void {
+    const a = this.states[lo];
+    const b = this.states[hi];
     if (b === undefined) return;
-    this.books.delete(hi);
+    this.states[hi] = undefined;
     if (a === undefined) {
-      this.books.set(lo, b);
+      this.states[lo] = b;
       return;
     }
     const snaps = [a.fresh?.snapNs ?? null, b.fresh?.snapNs ?? null].filter((x): x is bigint => x !== null);
     const lastSnap = snaps.length === 0 ? null : snaps.reduce((x, y) => (x > y ? x : y));
     const newer = b.fresh !== null && (a.fresh === null || b.fresh.ns > a.fresh.ns) ? b.fresh : a.fresh;
     const ticks = [a.tickNs, b.tickNs].filter((x): x is bigint => x !== null && (lastSnap === null || x >= lastSnap));
-    this.books.set(lo, {
+    this.states[lo] = {
       fresh: newer === null ? null : { ...newer, snapNs: lastSnap },
       tickNs: ticks.length === 0 ? null : ticks.reduce((x, y) => (x < y ? x : y)),
       snapEpoch: Math.max(a.snapEpoch, b.snapEpoch),
-    });
+    };
   }
 }

@@ -118,7 +118,7 @@ import type { QueueModel } from './queue/model.ts';
 import type { TakerDelayModel } from './taker-delay.ts';
 import { InFlight } from './in-flight.ts';
 import { MatchingCore } from './matching-core.ts';
-import type { BookLookup, Canonical, MatchBookView, OpenOrderState, OrderRec } from './order-state.ts';
+import type { BookLookup, Canonical, HandleReads, MatchBookView, OpenOrderState, OrderRec } from './order-state.ts';
 import { leaves } from './order-state.ts';
 import { validateOrder, type ValidationContext } from './validation.ts';
 
@@ -179,6 +179,10 @@ export interface ExchangeStats {
 
 const DEFAULT_MIN_SIZE: Qty = 5_000_000;
 
+/** onMarketEvent's answer when the event made no order event (shared, frozen: most events). */
+const NO_EVENTS: OrderEvent[] = [];
+Object.freeze(NO_EVENTS);
+
 export class PaperExchange {
   private readonly lookup: (assetId: string) => MatchBookView | undefined;
   private readonly minSize: Qty;
@@ -198,6 +202,10 @@ export class PaperExchange {
   private prepared: MarketEvent | null = null;
   private counts = { rejected: 0, cancelsIgnored: 0 };
   private readonly validation: ValidationContext;
+  /** Reads by token handle, when the books take the shared registry's handles (else null: by id). */
+  private readonly byHandle: HandleReads | null;
+  /** Scratch of onMarketEvent's answer (empty between calls). */
+  private readonly marketOut: OrderEvent[] = [];
 
   /**
    * `markets`: the shared MarketRegistry (its owner, the kernel, feeds it before onMarketEvent), or a metadata
@@ -215,7 +223,10 @@ export class PaperExchange {
       this.ownsMarkets = false;
       this.metaOf = (id) => markets.marketOf(id);
       this.pairSource = null;
+      const bookAt = typeof books !== 'function' && books.markets === markets ? books.bookAt?.bind(books) : undefined;
+      this.byHandle = bookAt === undefined ? null : { canonAt: (h) => markets.canonAt(h), waitingAt: (h) => markets.waitingAt(h), bookAt };
     } else {
+      this.byHandle = null;
       this.reg = new MarketRegistry();
       this.ownsMarkets = true;
       this.metaOf = markets;
@@ -237,6 +248,7 @@ export class PaperExchange {
       { queue: config.queue, fees: config.fees, rng: config.rng, printWindowNs: config.printWindowNs ?? DEFAULT_PRINT_WINDOW_NS, idPrefix: config.idPrefix ?? 'pf' },
       {
         book: this.lookup,
+        byHandle: this.byHandle,
         canonicalOf: (id) => this.canonicalOf(id),
         isStale: (canon) => this.isStale(canon),
         onDone: (rec) => {
@@ -325,26 +337,33 @@ export class PaperExchange {
    * Sees a market event BEFORE the book registry applies it: records the level decreases it brings
    * (print attribution needs the sizes before the change). Call once per event, then onMarketEvent.
    */
-  beforeMarketEvent(ev: MarketEvent, nowNs: bigint): void {
+  beforeMarketEvent(ev: MarketEvent, nowNs: bigint, legs?: readonly number[]): void {
     this.prepared = ev;
-    this.core.beforeEvent(ev, nowNs);
+    this.core.beforeEvent(ev, nowNs, this.byHandle !== null ? legs : undefined);
   }
 
-  /** Reacts to a market event the book registry has already applied (after beforeMarketEvent(ev)). */
-  onMarketEvent(ev: MarketEvent, nowNs: bigint): OrderEvent[] {
+  /**
+   * Reacts to a market event the book registry has already applied (after beforeMarketEvent(ev)). `legs`:
+   * the event's token handles in the shared market registry (MarketRegistry.legs), as given to
+   * beforeMarketEvent. The answer is a fresh array, or a shared frozen empty one when nothing happened.
+   */
+  onMarketEvent(ev: MarketEvent, nowNs: bigint, legs?: readonly number[]): OrderEvent[] {
     if (this.prepared !== ev) throw new Error(`paper exchange: onMarketEvent(${ev.type}) without beforeMarketEvent first (see the driving contract)`);
     this.prepared = null;
     if (this.ownsMarkets) {
       if (ev.type === 'tick_size_changed') this.canonicalOf(ev.assetId); // learn its pair first
       this.reg.onBookEvent(ev, this.lookup);
     }
-    const out: OrderEvent[] = [];
+    // hot path: no array per event; the scratch is emptied here (a throw half-way may have left some in it)
+    const out = this.marketOut;
+    if (out.length !== 0) out.length = 0;
     switch (ev.type) {
       case 'book_snapshot':
         this.onBook([ev.assetId], nowNs, out);
         break;
       case 'book_delta':
-        this.onDeltaBooks(ev.changes, nowNs, out);
+        if (legs !== undefined && this.byHandle !== null) this.onDeltaLegs(this.byHandle, legs, ev.changes.length, nowNs, out);
+        else this.onDeltaBooks(ev.changes, nowNs, out);
         break;
       case 'trade':
         this.core.onTrade(ev, nowNs, out);
@@ -361,7 +380,37 @@ export class PaperExchange {
       default:
         break;
     }
-    return out;
+    if (out.length === 0) return NO_EVENTS;
+    const events = out.slice();
+    out.length = 0;
+    return events;
+  }
+
+  /** onDeltaBooks by token handle (hot path: every price_change of the kernel's replay). */
+  private onDeltaLegs(at: HandleReads, legs: readonly number[], n: number, t: bigint, out: VenueEvent[]): void {
+    if (n === 0) return;
+    const h0 = legs[0]!;
+    const c0 = at.canonAt(h0).canon;
+    let single = true;
+    for (let i = 1; i < n && single; i++) if (legs[i] !== h0 && at.canonAt(legs[i]!).canon !== c0) single = false;
+    if (single) {
+      if (!at.waitingAt(h0)) this.core.onBook(c0, t, out);
+      return;
+    }
+    const canons: string[] = [];
+    const first: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = at.canonAt(legs[i]!).canon;
+      if (!canons.includes(c)) {
+        canons.push(c);
+        first.push(legs[i]!);
+      }
+    }
+    for (let i = 0; i < canons.length; i++) {
+      // a snapshot ended any wait (market registry); a stale book drives nothing
+      if (at.waitingAt(first[i]!)) continue;
+      this.core.onBook(canons[i]!, t, out);
+    }
   }
 
   /** onBook for a delta's changes, without building the id list (hot path: every price_change). */

@@ -37,7 +37,7 @@ import type { LevelReader } from './overlay.ts';
 import { ConsumedOverlay, LevelKeys, type LevelKey } from './overlay.ts';
 import type { QueueModel } from './queue/model.ts';
 import { normalizeAheads } from './queue/model.ts';
-import type { Canonical, MatchBookView, OrderRec } from './order-state.ts';
+import type { Canonical, HandleReads, MatchBookView, OrderRec } from './order-state.ts';
 import { flipSide, flipTaker, leaves, toCanon } from './order-state.ts';
 
 interface LevelQueue {
@@ -60,6 +60,8 @@ interface PlannedFill {
 /** What the core reads from the orchestrator: books, canonical terms, staleness; and whom it tells that an order is done. */
 export interface MatchingHost {
   book(assetId: string): MatchBookView | undefined;
+  /** The same reads by token handle (the per-event path's legs), or null when the host has no handles. */
+  readonly byHandle: HandleReads | null;
   canonicalOf(assetId: string): Canonical;
   isStale(canon: string): boolean;
   /** The order left the venue (filled, killed, canceled): forget it. */
@@ -102,11 +104,12 @@ export class MatchingCore {
   // ---------------------------------------------------------------- before a market event
 
   /** Records the level decreases `ev` brings, before the books apply it (print attribution). */
-  beforeEvent(ev: MarketEvent, nowNs: bigint): void {
+  /** `legs`: the event's token handles (host.byHandle's), when the host has them. */
+  beforeEvent(ev: MarketEvent, nowNs: bigint, legs?: readonly number[]): void {
     this.mseq++;
     if (this.eventDrops.size !== 0) this.eventDrops.clear(); // clear() of an empty Map still reallocates its table
     if (ev.type === 'book_snapshot') this.snapshotDrops(ev, nowNs);
-    else if (ev.type === 'book_delta') this.deltaDrops(ev, nowNs);
+    else if (ev.type === 'book_delta') this.deltaDrops(ev, nowNs, legs !== undefined ? this.host.byHandle : null, legs);
   }
 
   /** The level's view before the change, or null when it cannot be trusted (no book, invalid, stale). */
@@ -119,8 +122,11 @@ export class MatchingCore {
 
   private noteDrop(canon: string, side: BookSide, px: Px, x: Qty, t: bigint): void {
     const key = this.keys.key(canon, side, px);
+    // the attribution history sees every decrease, orders or not (a later print and fill depend on it)
     const u = this.attribution.decrease(key, x, t, this.mseq);
-    if (u > 0) this.eventDrops.set(key, (this.eventDrops.get(key) ?? 0) + u);
+    // eventDrops is read only by updateQueues for this event's level queues, which no order can join before
+    // the event's onBook (arrivals are timers, before the data): with none, it would never be read
+    if (u > 0 && this.levelQueues.size !== 0) this.eventDrops.set(key, (this.eventDrops.get(key) ?? 0) + u);
   }
 
   private snapshotDrops(ev: BookSnapshot, t: bigint): void {
@@ -146,14 +152,16 @@ export class MatchingCore {
   private readonly dropBefore: Qty[] = [];
   private readonly dropAfter: Qty[] = [];
 
-  private deltaDrops(ev: BookDelta, t: bigint): void {
-    // Hot path (every price_change): no allocation (scratch arrays). Both legs of a binary price_change
-    // name the same canonical level: it is counted once (size before the first leg, after the last).
+  private deltaDrops(ev: BookDelta, t: bigint, at: HandleReads | null, legs: readonly number[] | undefined): void {
+    // Hot path (every price_change): no allocation (scratch arrays); with `at`, each leg's token is read by
+    // its handle (legs[i]), never by a string-keyed lookup. Both legs of a binary price_change name the same
+    // canonical level: it is counted once (size before the first leg, after the last).
     const changes = ev.changes;
     const host = this.host;
     const dCanon = this.dropCanon, dSide = this.dropSide, dPx = this.dropPx, dBefore = this.dropBefore, dAfter = this.dropAfter;
     let nDrops = 0;
     let lastAsset: string | null = null;
+    let lastH = -1;
     let view: MatchBookView | null = null;
     let canon = '';
     let mirrored = false;
@@ -161,19 +169,21 @@ export class MatchingCore {
     let stale = false;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
-      if (c.assetId !== lastAsset) {
+      if (at !== null ? legs![i] !== lastH : c.assetId !== lastAsset) {
         lastAsset = c.assetId;
-        const cn = host.canonicalOf(c.assetId);
+        const h = at !== null ? legs![i]! : -1;
+        lastH = h;
+        const cn = at !== null ? at.canonAt(h) : host.canonicalOf(c.assetId);
         canon = cn.canon;
         mirrored = cn.mirrored;
         view = null;
         // the two legs of a binary price_change share one canonical book: its staleness is asked once
         if (canon !== staleCanon) {
           staleCanon = canon;
-          stale = host.isStale(canon);
+          stale = at !== null ? at.waitingAt(h) : host.isStale(canon);
         }
         if (!stale) {
-          const v = host.book(c.assetId);
+          const v = at !== null ? at.bookAt(h) : host.book(c.assetId);
           if (v !== undefined && v.valid) view = v;
         }
       }
@@ -342,6 +352,8 @@ export class MatchingCore {
 
   /** After the books applied a snapshot or delta of these tokens (the orchestrator skips stale ones). */
   onBook(canon: string, t: bigint, out: VenueEvent[]): void {
+    // nothing consumed and no resting order anywhere: decay, queues and trade-through have nothing to do
+    if (this.overlay.size === 0 && this.levelQueues.size === 0) return;
     this.overlay.decay(canon, this.readLevel);
     this.updateQueues(canon, t);
     this.tradeThrough(canon, t, out);

@@ -23,10 +23,22 @@ export interface MatchBookView {
   isCrossed(): boolean;
 }
 
-/** assetId -> read view: a function, or anything with `book(assetId)` (e.g. BookRegistry). */
+/**
+ * assetId -> read view: a function, or anything with `book(assetId)` (e.g. BookRegistry). One that also has
+ * `bookAt(handle)` and the `markets` registry whose token handles it takes (a BookRegistry) lets the
+ * exchange read books by handle on the per-event path, when that registry is the exchange's too.
+ */
 export type BookLookup =
   | ((assetId: string) => MatchBookView | undefined)
-  | { book(assetId: string): MatchBookView | undefined };
+  | { book(assetId: string): MatchBookView | undefined; bookAt?(h: number): MatchBookView | undefined; readonly markets?: unknown };
+
+/** The per-event reads by token handle (the market registry's handles, MarketRegistry.legs). */
+export interface HandleReads {
+  canonAt(h: number): Canonical;
+  /** The book waits for a snapshot (MarketRegistry.waitingAt). */
+  waitingAt(h: number): boolean;
+  bookAt(h: number): MatchBookView | undefined;
+}
 
 export type OpenOrderState = 'in_flight' | 'held' | 'resting';
 export type Status = OpenOrderState | 'done';

@@ -57,12 +57,21 @@ const PX_SPAN = 1 << 20;
 /** Interns canonical token ids to indices (first seen first) and builds LevelKeys from them. */
 export class LevelKeys {
   private readonly ids = new Map<string, number>();
+  /** The last canonical token asked for and its index (both legs of a price_change ask for one token). */
+  private lastCanon: string | null = null;
+  private lastIdx = 0;
 
   key(canon: string, side: BookSide, px: Px): LevelKey {
-    let i = this.ids.get(canon);
-    if (i === undefined) {
-      i = this.ids.size;
-      this.ids.set(canon, i);
+    let i: number | undefined;
+    if (canon === this.lastCanon) i = this.lastIdx;
+    else {
+      i = this.ids.get(canon);
+      if (i === undefined) {
+        i = this.ids.size;
+        this.ids.set(canon, i);
+      }
+      this.lastCanon = canon;
+      this.lastIdx = i;
     }
     if (!(px >= 0 && px < PX_SPAN)) throw new RangeError(`level key: price ${px} outside [0, ${PX_SPAN})`);
     return (i * 2 + (side === 'bid' ? 0 : 1)) * PX_SPAN + px;

@@ -9,8 +9,9 @@
  * message is applied atomically). A best_bid_ask event is compared with our book when it arrives. Only the
  * sides the venue states (non-null) are compared: a missing field is not read as an empty side. Books not
  * valid (awaiting a snapshot) are not compared.
- * Hot path (every market event): `views[i]` is `changed[i]`'s book, looked up once by the kernel; no closures,
- * no temporary maps.
+ * Hot path (every market event): `views[i]` is `changed[i]`'s book and `handles[i]` its token handle, looked
+ * up once by the kernel (slots [0, n)); `legs[i]` is the handle of the event's i-th leg (MarketRegistry.legs)
+ * and `bookAt` the books by handle; no closures, no temporary maps, no string-keyed lookups.
  */
 import type { BookReader } from '../book/reader.ts';
 import type { MarketEvent } from '../types/events.ts';
@@ -20,19 +21,21 @@ import type { TopOfBookRecorder } from './series.ts';
 
 export function observeBooks(
   ev: MarketEvent,
+  n: number,
   changed: readonly string[],
+  handles: readonly number[],
   views: readonly (BookReader | undefined)[],
+  legs: readonly number[],
   book: BookLookup,
   tsNs: bigint,
   tops: TopOfBookRecorder,
   timeline: QualityTimeline,
 ): number {
   // hot path (every market event): no closures, no temporary maps
-  for (let i = 0; i < changed.length; i++) {
-    const id = changed[i]!;
+  for (let i = 0; i < n; i++) {
     const v = views[i];
     if (v === undefined) continue;
-    tops.offer(id, tsNs, v.bestBid(), v.bestAsk(), v.bestBidQty(), v.bestAskQty());
+    tops.offerAt(handles[i]!, changed[i]!, tsNs, v.bestBid(), v.bestAsk(), v.bestBidQty(), v.bestAskQty());
   }
   if (ev.type === 'book_delta') {
     let mismatches = 0;
@@ -55,21 +58,20 @@ export function observeBooks(
         const d = cs[j]!;
         if (d.assetId === c.assetId && (d.bestBid !== null || d.bestAsk !== null)) last = d;
       }
-      mismatches += check(book, timeline, tsNs, c.assetId, 'price_change', last.bestBid, last.bestAsk);
+      mismatches += check(book.bookAt(legs[i]!), timeline, tsNs, c.assetId, 'price_change', last.bestBid, last.bestAsk);
     }
     return mismatches;
   }
-  if (ev.type === 'best_bid_ask') return check(book, timeline, tsNs, ev.assetId, 'best_bid_ask', ev.bestBid, ev.bestAsk);
+  if (ev.type === 'best_bid_ask') return check(book.bookAt(legs[0]!), timeline, tsNs, ev.assetId, 'best_bid_ask', ev.bestBid, ev.bestAsk);
   return 0;
 }
 
-/** Something that returns a token's book (the BookRegistry). */
+/** Something that returns a token's book by its handle (the BookRegistry). */
 export interface BookLookup {
-  book(assetId: string): BookReader | undefined;
+  bookAt(h: number): BookReader | undefined;
 }
 
-function check(book: BookLookup, timeline: QualityTimeline, tsNs: bigint, assetId: string, via: string, bid: Px | null, ask: Px | null): number {
-  const v = book.book(assetId);
+function check(v: BookReader | undefined, timeline: QualityTimeline, tsNs: bigint, assetId: string, via: string, bid: Px | null, ask: Px | null): number {
   if (v === undefined || !v.valid) return 0;
   const ob = v.bestBid();
   const oa = v.bestAsk();

@@ -174,9 +174,14 @@ export class TopOfBookSeries {
   }
 }
 
-/** Every token's series, in order of first change. */
+/**
+ * Every token's series, in order of first change. `offerAt` is offer() for the hot path: the series is also
+ * held in an array by the caller's token handle (one handle per token id, from one table: the kernel's
+ * market registry), so an offer costs no string-keyed lookup.
+ */
 export class TopOfBookRecorder {
   private readonly series = new Map<string, TopOfBookSeries>();
+  private readonly byH: (TopOfBookSeries | undefined)[] = [];
 
   add(assetId: string, p: TopPoint): void {
     let s = this.series.get(assetId);
@@ -193,6 +198,20 @@ export class TopOfBookRecorder {
     if (s === undefined) {
       s = new TopOfBookSeries();
       this.series.set(assetId, s);
+    }
+    s.offer(tsNs, bid, ask, bidQty, askQty);
+  }
+
+  /** offer() of the token with handle h (its id `assetId`); a handle must always name the same id. */
+  offerAt(h: number, assetId: string, tsNs: bigint, bid: Px | null, ask: Px | null, bidQty: Qty, askQty: Qty): void {
+    let s = this.byH[h];
+    if (s === undefined) {
+      s = this.series.get(assetId);
+      if (s === undefined) {
+        s = new TopOfBookSeries();
+        this.series.set(assetId, s);
+      }
+      this.byH[h] = s;
     }
     s.offer(tsNs, bid, ask, bidQty, askQty);
   }
