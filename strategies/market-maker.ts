@@ -35,7 +35,7 @@
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext } from 'poly';
 import { p } from 'poly';
-import { D, PX_SCALE, QTY_SCALE, qty, type Px } from 'poly';
+import { D, PX_SCALE, QTY_SCALE, px, qty, type Px } from 'poly';
 import type { FeedState, MarketResolved } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
@@ -103,14 +103,41 @@ export function makerPricesDecimal(book: BookView, tick: Px, net: number, P: Pic
   return inside(floorToTick(dollarsToPx(mid.sub(half).sub(skew), 'down'), tick), ceilToTick(dollarsToPx(mid.add(half).sub(skew), 'up'), tick), bestBid, bestAsk, tick);
 }
 
+/** What quote() keeps per market, made once (hot path: no key strings or closures built per book change). */
+interface MarketSlots {
+  readonly bidKey: string;
+  readonly askKey: string;
+  /** Keys of this market's slots (the pull filter). */
+  readonly mine: (key: string) => boolean;
+  /** The requote rule at this market's tick of the current quote() call. */
+  readonly moved: (cur: LiveQuote, spec: QuoteSpec) => boolean;
+  tick: Px;
+}
+
 function create(ctx: StrategyContext<Params>) {
   const P = ctx.params;
   const quotes = new QuoteSlots(ctx);
   const stopped = new Set<string>();
   const timed = new Set<string>();
+  const perMarket = new Map<string, MarketSlots>();
 
   const binary = (m: MarketMeta | undefined): m is MarketMeta => m !== undefined && m.tokens.length === 2;
-  const ofMarket = (cid: string) => (key: string) => key.startsWith(`${cid}:`);
+  function slotsOf(cid: string): MarketSlots {
+    let s = perMarket.get(cid);
+    if (s === undefined) {
+      const prefix = `${cid}:`;
+      const made: MarketSlots = {
+        bidKey: `${cid}:bid`,
+        askKey: `${cid}:ask`,
+        mine: (key) => key.startsWith(prefix),
+        moved: (cur, spec) => Math.abs(cur.px - spec.px) >= P.requoteThreshold * made.tick,
+        tick: px.ticks(1),
+      };
+      perMarket.set(cid, made);
+      s = made;
+    }
+    return s;
+  }
 
   function armStop(m: MarketMeta): void {
     if (timed.has(m.conditionId)) return;
@@ -121,16 +148,17 @@ function create(ctx: StrategyContext<Params>) {
 
   function stop(cid: string): void {
     stopped.add(cid);
-    quotes.pull(ofMarket(cid));
+    quotes.pull(slotsOf(cid).mine);
   }
 
   function quote(m: MarketMeta): void {
     const cid = m.conditionId;
     if (stopped.has(cid)) return;
+    const slots = slotsOf(cid);
     const yes = m.tokens[0]!.tokenId, no = m.tokens[1]!.tokenId;
     const book = ctx.book(yes);
     if (book === undefined || !book.valid || book.isCrossed() || !ctx.canTrade(yes)) {
-      quotes.pull(ofMarket(cid));
+      quotes.pull(slots.mine);
       return;
     }
     const tick = tickOf(book, m);
@@ -139,9 +167,9 @@ function create(ctx: StrategyContext<Params>) {
     const min = minSizeOf(m);
     const bidQty = Math.min(P.size, P.maxPosition - net);
     const askQty = Math.min(P.size, P.maxPosition + net);
-    const moved = (cur: LiveQuote, spec: QuoteSpec) => Math.abs(cur.px - spec.px) >= P.requoteThreshold * tick;
-    quotes.want(`${cid}:bid`, bid !== null && bidQty >= min ? { assetId: yes, side: 'BUY', px: bid, qty: qty.micro(bidQty) } : null, moved);
-    quotes.want(`${cid}:ask`, ask !== null && askQty >= min ? { assetId: no, side: 'BUY', px: complementPx(ask), qty: qty.micro(askQty) } : null, moved);
+    slots.tick = tick;
+    quotes.want(slots.bidKey, bid !== null && bidQty >= min ? { assetId: yes, side: 'BUY', px: bid, qty: qty.micro(bidQty) } : null, slots.moved);
+    quotes.want(slots.askKey, ask !== null && askQty >= min ? { assetId: no, side: 'BUY', px: complementPx(ask), qty: qty.micro(askQty) } : null, slots.moved);
   }
 
   function mergePairs(m: MarketMeta): void {
@@ -172,7 +200,7 @@ function create(ctx: StrategyContext<Params>) {
       if (t.name === 'check') {
         for (const q of quotes.live()) {
           const m = ctx.market(q.assetId);
-          if (binary(m) && !ctx.canTrade(m.tokens[0]!.tokenId)) quotes.pull(ofMarket(m.conditionId));
+          if (binary(m) && !ctx.canTrade(m.tokens[0]!.tokenId)) quotes.pull(slotsOf(m.conditionId).mine);
         }
         ctx.setTimeout('check', P.checkEvery);
       }
