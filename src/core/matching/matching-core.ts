@@ -456,45 +456,50 @@ export class MatchingCore {
     const { attributed, run } = this.attribution.print(this.keys.key(canon, hit, P), ev.qty, t);
     const set = this.levelsByCanon.get(canon);
     if (set === undefined) return;
-    // an order that came to rest after that decrease joined after the trade: the shown part is not its to fill
-    const joinedAfter = (rec: OrderRec): boolean => attributed > 0 && rec.restSeq >= run;
-    const better: LevelQueue[] = [];
+    // hot path (every print on a canonical token we rest on): no closure or array unless a level is hit
+    let better: LevelQueue[] | null = null;
     let atLevel: LevelQueue | undefined;
     for (const key of set) {
       const lq = this.levelQueues.get(key);
       if (lq === undefined || lq.canonSide !== hit) continue;
       if (lq.canonPx === P) atLevel = lq;
-      else if (hit === 'bid' ? lq.canonPx > P : lq.canonPx < P) better.push(lq);
+      else if (hit === 'bid' ? lq.canonPx > P : lq.canonPx < P) (better ??= []).push(lq);
     }
-    better.sort((a, b) => (hit === 'bid' ? b.canonPx - a.canonPx : a.canonPx - b.canonPx));
     let budget = ev.qty;
-    let fresh = ev.qty - attributed;
-    for (const lq of better) {
-      for (const rec of [...lq.orders]) {
-        const late = joinedAfter(rec);
-        if (!late || fresh > 0) rec.ahead = 0; // the taker went through this price after the order was there
-        const f = Math.min(late ? fresh : budget, leaves(rec));
-        budget -= f;
-        fresh = Math.max(0, fresh - f);
-        this.makerPrintFill(rec, f, t, out);
+    if (better !== null) {
+      better.sort(hit === 'bid' ? byPxDesc : byPxAsc);
+      let fresh = ev.qty - attributed;
+      for (const lq of better) {
+        for (const rec of [...lq.orders]) {
+          const late = joinedAfter(rec, attributed, run);
+          if (!late || fresh > 0) rec.ahead = 0; // the taker went through this price after the order was there
+          const f = Math.min(late ? fresh : budget, leaves(rec));
+          budget -= f;
+          fresh = Math.max(0, fresh - f);
+          this.makerPrintFill(rec, f, t, out);
+        }
       }
     }
     if (atLevel === undefined) return;
     // the print walks the queue as it was before the decrease it explains
     const orders = [...atLevel.orders];
-    const pre = (o: OrderRec): Qty =>
-      attributed === 0 ? o.ahead : o.ahead + (joinedAfter(o) ? attributed : o.ghostRun === run ? Math.min(o.ghost, attributed) : 0);
-    const slots = orders.map((o) => ({ ahead: pre(o), leaves: leaves(o) }));
+    const slots: { ahead: Qty; leaves: Qty }[] = [];
+    for (let i = 0; i < orders.length; i++) {
+      const o = orders[i]!;
+      const ahead = attributed === 0 ? o.ahead : o.ahead + (joinedAfter(o, attributed, run) ? attributed : o.ghostRun === run ? Math.min(o.ghost, attributed) : 0);
+      slots.push({ ahead, leaves: leaves(o) });
+    }
     const fills = this.config.queue.filled(slots, budget);
     const walked = this.config.queue.trade(slots, budget);
     const shown = this.readLevel(atLevel.reader);
     const cap = shown === null ? Infinity : shown - this.overlay.consumed(atLevel.key);
     const aheads = normalizeAheads(walked, cap);
-    orders.forEach((rec, i) => {
+    for (let i = 0; i < orders.length; i++) {
+      const rec = orders[i]!;
       rec.ahead = aheads[i] ?? rec.ahead;
       if (attributed > 0 && rec.ghostRun === run) rec.ghost -= Math.min(rec.ghost, attributed);
       this.makerPrintFill(rec, fills[i] ?? 0, t, out);
-    });
+    }
   }
 
   private makerPrintFill(rec: OrderRec, qty: Qty, t: bigint, out: VenueEvent[]): void {
@@ -552,6 +557,18 @@ export class MatchingCore {
     out.push({ type: 'order_canceled', tsNs: t, clientId: rec.cmd.clientId, reason, leavesQty });
   }
 }
+
+/**
+ * An order that came to rest after the decrease a print explains (`attributed` of it, decrease run `run`)
+ * joined after the trade: the shown part is not its to fill.
+ */
+function joinedAfter(rec: OrderRec, attributed: Qty, run: number): boolean {
+  return attributed > 0 && rec.restSeq >= run;
+}
+
+/** Level queues best first: bids by price descending, asks ascending. */
+const byPxDesc = (a: LevelQueue, b: LevelQueue): number => b.canonPx - a.canonPx;
+const byPxAsc = (a: LevelQueue, b: LevelQueue): number => a.canonPx - b.canonPx;
 
 /** True when normalizeAheads(orders' aheads, cap) would return them unchanged (non-decreasing, each <= max(0, cap)). */
 function aheadsNormal(orders: readonly OrderRec[], cap: Qty): boolean {
