@@ -38,7 +38,7 @@ if (flag === '--kernel') {
       recs.push(b.records[i]!);
       evs.push(b.events[i]!);
     }
-    if (recs.length >= limit) break;
+    // no early break: leaving the reader mid-read-ahead closes its file under a pending read (EBADF)
   }
   // HOT_INTERN=1: one string instance per token id / connection (what a dictionary-encoded tape hands out),
   // to measure what the fresh strings of today's JSON decoder cost the kernel's maps

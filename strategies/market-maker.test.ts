@@ -104,6 +104,33 @@ describe('market-maker', () => {
     expect(run.openOrders()).toHaveLength(0);
   });
 
+  it('keeps each market to itself: its own stop, its own tick in the requote threshold', () => {
+    // per-market state (slot keys, pull filter, tick, stop flag) made once per market must not leak across markets
+    const m1 = binaryMarket({ n: 1, endDate: isoOf(T0 + 10n * MIN) });
+    const m2 = binaryMarket({ n: 2, tick: '0.001' });
+    const s = new WireScript([m1, m2])
+      .at(SEC).book(m1, [['0.48', '100']], [['0.52', '100']])
+      .at(SEC).book(m2, [['0.480', '100']], [['0.520', '100']])
+      .keepAlive(6n * MIN)
+      // after m1's stop (5m): m2's desired quotes move 3 of its 0.001 ticks (>= requoteThreshold 2): requote m2 only
+      .at(6n * MIN).set(yesId(2), 'BUY', '0.486', '100')
+      .at(6n * MIN).book(m1, [['0.45', '100']], [['0.55', '100']]);
+    const run = runScript({ strategy, markets: [m1, m2], params: { ...base, stopBefore: '5m', requoteThreshold: '2' } }, s);
+    const at = (o: { assetId: string; px: number; createdNs: bigint }) => [o.assetId, o.px, o.createdNs - s.startNs];
+    expect(run.orders().map(at)).toEqual([
+      [YES, px('0.48'), SEC],
+      [NO, px('0.48'), SEC],
+      [yesId(2), px('0.48'), SEC],
+      [noId(2), px('0.48'), SEC],
+      [yesId(2), px('0.483'), 6n * MIN],
+      [noId(2), px('0.477'), 6n * MIN],
+    ]);
+    const ids = run.orders().map((o) => o.clientId);
+    // the stop cancels exactly m1's two quotes
+    expect(run.events('order_canceled').filter((c) => c.tsNs === T0 + 5n * MIN).map((c) => c.clientId).sort()).toEqual([ids[0], ids[1]].sort());
+    expect(run.openOrders().map((o) => o.assetId).sort()).toEqual([yesId(2), noId(2)].sort());
+  });
+
   it('pulls quotes on feed loss and when the book goes stale, and resumes on a fresh snapshot', () => {
     const m = binaryMarket({ n: 1 });
     const s = new WireScript([m])

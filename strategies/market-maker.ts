@@ -35,7 +35,7 @@
 import { z } from 'zod';
 import { defineStrategy, type BookView, type StrategyContext } from 'poly';
 import { p } from 'poly';
-import { D, PX_SCALE, QTY_SCALE, qty, type Px } from 'poly';
+import { D, PX_SCALE, QTY_SCALE, px, qty, type Px } from 'poly';
 import type { FeedState, MarketResolved } from 'poly';
 import type { MarketMeta } from 'poly';
 import type { OrderEvent } from 'poly';
@@ -103,34 +103,65 @@ export function makerPricesDecimal(book: BookView, tick: Px, net: number, P: Pic
   return inside(floorToTick(dollarsToPx(mid.sub(half).sub(skew), 'down'), tick), ceilToTick(dollarsToPx(mid.add(half).sub(skew), 'up'), tick), bestBid, bestAsk, tick);
 }
 
+/** What the strategy keeps per market, made once (hot path: one lookup, no key strings or closures per book change). */
+interface MarketState {
+  /** The stop timer was considered (armStop). */
+  armed: boolean;
+  /** Stopped before the end or resolved: never quoted again. */
+  stopped: boolean;
+  readonly bidKey: string;
+  readonly askKey: string;
+  /** Keys of this market's slots (the pull filter). */
+  readonly mine: (key: string) => boolean;
+  /** The requote rule at this market's tick of the current quote() call. */
+  readonly moved: (cur: LiveQuote, spec: QuoteSpec) => boolean;
+  tick: Px;
+}
+
 function create(ctx: StrategyContext<Params>) {
   const P = ctx.params;
   const quotes = new QuoteSlots(ctx);
-  const stopped = new Set<string>();
-  const timed = new Set<string>();
+  const perMarket = new Map<string, MarketState>();
 
   const binary = (m: MarketMeta | undefined): m is MarketMeta => m !== undefined && m.tokens.length === 2;
-  const ofMarket = (cid: string) => (key: string) => key.startsWith(`${cid}:`);
+  function stateOf(cid: string): MarketState {
+    let s = perMarket.get(cid);
+    if (s === undefined) {
+      const prefix = `${cid}:`;
+      const made: MarketState = {
+        armed: false,
+        stopped: false,
+        bidKey: `${cid}:bid`,
+        askKey: `${cid}:ask`,
+        mine: (key) => key.startsWith(prefix),
+        moved: (cur, spec) => Math.abs(cur.px - spec.px) >= P.requoteThreshold * made.tick,
+        tick: px.ticks(1),
+      };
+      perMarket.set(cid, made);
+      s = made;
+    }
+    return s;
+  }
 
-  function armStop(m: MarketMeta): void {
-    if (timed.has(m.conditionId)) return;
-    timed.add(m.conditionId);
+  function armStop(m: MarketMeta, s: MarketState): void {
+    if (s.armed) return;
+    s.armed = true;
     const end = endDateNs(m);
     if (end !== null) ctx.setTimer(`stop:${m.conditionId}`, end - P.stopBefore);
   }
 
   function stop(cid: string): void {
-    stopped.add(cid);
-    quotes.pull(ofMarket(cid));
+    const s = stateOf(cid);
+    s.stopped = true;
+    quotes.pull(s.mine);
   }
 
-  function quote(m: MarketMeta): void {
-    const cid = m.conditionId;
-    if (stopped.has(cid)) return;
+  function quote(m: MarketMeta, s: MarketState): void {
+    if (s.stopped) return;
     const yes = m.tokens[0]!.tokenId, no = m.tokens[1]!.tokenId;
     const book = ctx.book(yes);
     if (book === undefined || !book.valid || book.isCrossed() || !ctx.canTrade(yes)) {
-      quotes.pull(ofMarket(cid));
+      quotes.pull(s.mine);
       return;
     }
     const tick = tickOf(book, m);
@@ -139,9 +170,9 @@ function create(ctx: StrategyContext<Params>) {
     const min = minSizeOf(m);
     const bidQty = Math.min(P.size, P.maxPosition - net);
     const askQty = Math.min(P.size, P.maxPosition + net);
-    const moved = (cur: LiveQuote, spec: QuoteSpec) => Math.abs(cur.px - spec.px) >= P.requoteThreshold * tick;
-    quotes.want(`${cid}:bid`, bid !== null && bidQty >= min ? { assetId: yes, side: 'BUY', px: bid, qty: qty.micro(bidQty) } : null, moved);
-    quotes.want(`${cid}:ask`, ask !== null && askQty >= min ? { assetId: no, side: 'BUY', px: complementPx(ask), qty: qty.micro(askQty) } : null, moved);
+    s.tick = tick;
+    quotes.want(s.bidKey, bid !== null && bidQty >= min ? { assetId: yes, side: 'BUY', px: bid, qty: qty.micro(bidQty) } : null, s.moved);
+    quotes.want(s.askKey, ask !== null && askQty >= min ? { assetId: no, side: 'BUY', px: complementPx(ask), qty: qty.micro(askQty) } : null, s.moved);
   }
 
   function mergePairs(m: MarketMeta): void {
@@ -151,28 +182,29 @@ function create(ctx: StrategyContext<Params>) {
 
   return {
     onStart() {
-      for (const m of ctx.markets()) if (binary(m)) armStop(m);
+      for (const m of ctx.markets()) if (binary(m)) armStop(m, stateOf(m.conditionId));
       ctx.setTimeout('check', P.checkEvery);
     },
     onBook(assetId: string) {
       const m = ctx.market(assetId);
       if (!binary(m) || m.tokens[0]!.tokenId !== assetId) return; // both views change together: act once
-      armStop(m);
-      quote(m);
+      const s = stateOf(m.conditionId);
+      armStop(m, s);
+      quote(m, s);
     },
     onOrder(ev: OrderEvent) {
       const freed = quotes.onOrder(ev);
       const m = ev.type === 'order_filled' ? ctx.market(ev.assetId) : freed !== null ? ctx.market(freed.slice(0, freed.indexOf(':'))) : undefined;
       if (!binary(m)) return;
       if (ev.type === 'order_filled') mergePairs(m);
-      quote(m);
+      quote(m, stateOf(m.conditionId));
     },
     onTimer(t: { name: string }) {
       if (t.name.startsWith('stop:')) return stop(t.name.slice(5));
       if (t.name === 'check') {
         for (const q of quotes.live()) {
           const m = ctx.market(q.assetId);
-          if (binary(m) && !ctx.canTrade(m.tokens[0]!.tokenId)) quotes.pull(ofMarket(m.conditionId));
+          if (binary(m) && !ctx.canTrade(m.tokens[0]!.tokenId)) quotes.pull(stateOf(m.conditionId).mine);
         }
         ctx.setTimeout('check', P.checkEvery);
       }

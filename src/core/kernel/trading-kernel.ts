@@ -51,16 +51,16 @@ import { RunJournal } from '../reports/journal.ts';
 import { observeBooks } from '../reports/observe.ts';
 import { QualityTimeline } from '../reports/quality-timeline.ts';
 import { TopOfBookRecorder } from '../reports/series.ts';
-import { RiskEngine, type RiskLimits } from '../risk/risk.ts';
+import { RiskEngine, type RiskContext, type RiskLimits, type RiskOpenOrder } from '../risk/risk.ts';
 import { seededRng, type Rng } from '../rng.ts';
 import { checkCancel, checkCancelAll, checkLimitSpec, checkMarketSpec, checkMerge, checkPx, checkQty, readablePlace, shown } from './command-check.ts';
-import { brandBook, brandCash, brandLevels, brandMeta, brandMetas, brandPx, brandQty, type KernelHooks } from '../strategy/surface.ts';
+import { brandBook, brandCash, brandLevels, brandMeta, brandMetas, brandPosition, brandPx, brandQty, type KernelHooks } from '../strategy/surface.ts';
 import type { BookView, LimitOrderSpec, MarketBuySpec, MarketSellSpec, OpenOrderInfo, PositionInfo, StrategyContext, StrategyDefinition, TimerInfo } from '../strategy/api.ts';
 import type { BookReader } from '../book/reader.ts';
 import { D, PX_ONE, type Cash, type Px, type Qty } from '../types/fixed.ts';
 import type { FeedState, MarketEvent } from '../types/events.ts';
 import type { MarketMeta } from '../types/market.ts';
-import type { CancelAll, MergeArrived, OrderCommand, OrderEvent, PlaceOrder, VenueEvent } from '../types/orders.ts';
+import type { CancelAll, MergeArrived, MergePositions, OrderCommand, OrderEvent, PlaceOrder, VenueEvent } from '../types/orders.ts';
 import type { RawRecord } from '../types/raw.ts';
 
 export interface KernelConfig {
@@ -569,7 +569,7 @@ export class TradingKernel {
   /** A merge at the venue: checked against the positions and the SELL orders already there, then applied. */
   private mergeArrived(ev: MergeArrived): OrderEvent {
     const cmd = ev.cmd;
-    const ctx = { ...this.riskContext(), openOrders: this.exchange.openOrders().filter((o) => o.state !== 'in_flight') };
+    const ctx = this.riskContext(this.exchange.openOrders().filter((o) => o.state !== 'in_flight'));
     const denied = this.risk.check(cmd, ctx, ev.tsNs);
     if (denied !== null) return denied;
     const r = this.portfolio.merge(cmd.market, cmd.qty, ev.tsNs);
@@ -660,15 +660,8 @@ export class TradingKernel {
     this.deliver(this.exchange.submit(cmd, t));
   }
 
-  private riskContext() {
-    return {
-      portfolio: this.portfolio,
-      openOrders: this.exchange.openOrders(),
-      marketOf: (assetId: string) => this.markets.marketOf(assetId)?.conditionId,
-      pairOf: (assetId: string) => this.markets.pairOf(assetId),
-      book: (assetId: string) => this.books.book(assetId),
-      pendingMerges: this.exchange.pendingMerges(),
-    };
+  private riskContext(openOrders: readonly RiskOpenOrder[] | null = null): RiskView {
+    return new RiskView(this.portfolio, this.exchange, this.markets, this.books, openOrders);
   }
 
   private liveBus(what: string): Kernel<BusItem, TimerPayload> {
@@ -756,10 +749,8 @@ export class TradingKernel {
 
   private makeContext(): StrategyContext {
     const k = this;
-    const position = (assetId: string): PositionInfo => {
-      const p = k.portfolio.positionInfo(assetId);
-      return { assetId, qty: brandQty(p.qty), avgCost: p.avgCost, realized: brandCash(p.realized) };
-    };
+    // the portfolio's fresh answer object is the PositionInfo (strategies ask on every book change: one object, not two)
+    const position = (assetId: string): PositionInfo => brandPosition(k.portfolio.positionInfo(assetId));
     const log = (level: 'info' | 'warn') => (msg: string, fields?: Record<string, unknown>) => {
       k.config.logSink?.(fields === undefined ? { tsNs: k.now(), seq: k.lastSeq, level, msg } : { tsNs: k.now(), seq: k.lastSeq, level, msg, fields });
     };
@@ -820,6 +811,37 @@ export class TradingKernel {
       },
       cancelTimer: (id) => void k.liveBus('cancelTimer').cancel(id),
     };
+  }
+}
+
+/**
+ * The risk check's view of the kernel for one command. Made per command without a closure (hot path), and
+ * the open orders and pending merges are listed on first use only, once: a cancel reads neither. Nothing
+ * changes during one check, so these are the lists an eager context would hold.
+ */
+class RiskView implements RiskContext {
+  private merges: readonly MergePositions[] | null = null;
+  constructor(
+    readonly portfolio: Portfolio,
+    private readonly exchange: PaperExchange,
+    private readonly markets: MarketRegistry,
+    private readonly books: BookRegistry,
+    private open: readonly RiskOpenOrder[] | null,
+  ) {}
+  get openOrders(): readonly RiskOpenOrder[] {
+    return (this.open ??= this.exchange.openOrders());
+  }
+  get pendingMerges(): readonly MergePositions[] {
+    return (this.merges ??= this.exchange.pendingMerges());
+  }
+  marketOf(assetId: string): string | undefined {
+    return this.markets.marketOf(assetId)?.conditionId;
+  }
+  pairOf(assetId: string): string | undefined {
+    return this.markets.pairOf(assetId);
+  }
+  book(assetId: string): BookReader | undefined {
+    return this.books.book(assetId);
   }
 }
 

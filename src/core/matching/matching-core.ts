@@ -79,7 +79,8 @@ export interface MatchingCoreConfig {
 export class MatchingCore {
   private readonly overlay = new ConsumedOverlay();
   private readonly levelQueues = new Map<LevelKey, LevelQueue>();
-  private readonly levelsByCanon = new Map<string, Set<LevelKey>>();
+  /** The level queues of each canonical token, in order of creation (hot path: iterated on every book change, no key lookups). */
+  private readonly levelsByCanon = new Map<string, LevelQueue[]>();
   private readonly attribution: PrintAttribution;
   /** Unexplained decreases of the current market event per level key (set by beforeEvent). */
   private readonly eventDrops = new Map<LevelKey, Qty>();
@@ -339,9 +340,9 @@ export class MatchingCore {
     if (lq === undefined) {
       lq = { key, canon: rec.canon, canonSide: cs, canonPx: cp, reader: { assetId: c.assetId, side, px: c.px }, orders: [], lastQty: shown };
       this.levelQueues.set(key, lq);
-      let set = this.levelsByCanon.get(rec.canon);
-      if (set === undefined) this.levelsByCanon.set(rec.canon, (set = new Set()));
-      set.add(key);
+      let list = this.levelsByCanon.get(rec.canon);
+      if (list === undefined) this.levelsByCanon.set(rec.canon, (list = []));
+      list.push(lq);
     }
     const last = lq.orders[lq.orders.length - 1];
     rec.ahead = this.config.queue.join(shown - this.overlay.consumed(key), last === undefined ? null : last.ahead);
@@ -360,11 +361,11 @@ export class MatchingCore {
   }
 
   private updateQueues(canon: string, t: bigint): void {
-    const set = this.levelsByCanon.get(canon);
-    if (set === undefined) return;
-    for (const key of set) {
-      const lq = this.levelQueues.get(key);
-      if (lq === undefined) continue;
+    const list = this.levelsByCanon.get(canon);
+    if (list === undefined) return;
+    for (let q = 0; q < list.length; q++) {
+      const lq = list[q]!;
+      const key = lq.key;
       const shown = this.readLevel(lq.reader);
       if (shown === null) continue;
       const cap = shown - this.overlay.consumed(key);
@@ -401,9 +402,9 @@ export class MatchingCore {
 
   /** Resting orders of a canonical token in price-time priority (bids best first, then asks). */
   private restingByPriority(canon: string): OrderRec[] {
-    const set = this.levelsByCanon.get(canon);
-    if (set === undefined) return [];
-    const qs = [...set].map((k) => this.levelQueues.get(k)).filter((q): q is LevelQueue => q !== undefined);
+    const list = this.levelsByCanon.get(canon);
+    if (list === undefined) return [];
+    const qs = [...list];
     qs.sort((a, b) =>
       a.canonSide !== b.canonSide ? (a.canonSide === 'bid' ? -1 : 1) : a.canonSide === 'bid' ? b.canonPx - a.canonPx : a.canonPx - b.canonPx,
     );
@@ -412,12 +413,10 @@ export class MatchingCore {
 
   /** Could any resting order of `canon` trade through now (opposite best at or through its limit)? No allocation. */
   private anyThrough(canon: string): boolean {
-    const set = this.levelsByCanon.get(canon);
-    if (set === undefined) return false;
-    for (const k of set) {
-      const lq = this.levelQueues.get(k);
-      if (lq === undefined) continue;
-      const orders = lq.orders;
+    const list = this.levelsByCanon.get(canon);
+    if (list === undefined) return false;
+    for (let q = 0; q < list.length; q++) {
+      const orders = list[q]!.orders;
       for (let i = 0; i < orders.length; i++) {
         const rec = orders[i]!;
         if (rec.status !== 'resting') continue;
@@ -466,47 +465,52 @@ export class MatchingCore {
     const hit: BookSide = taker === 'SELL' ? 'bid' : 'ask';
     // the part of this print the book already showed as a decrease at P (one event, attribution.ts)
     const { attributed, run } = this.attribution.print(this.keys.key(canon, hit, P), ev.qty, t);
-    const set = this.levelsByCanon.get(canon);
-    if (set === undefined) return;
-    // an order that came to rest after that decrease joined after the trade: the shown part is not its to fill
-    const joinedAfter = (rec: OrderRec): boolean => attributed > 0 && rec.restSeq >= run;
-    const better: LevelQueue[] = [];
+    const list = this.levelsByCanon.get(canon);
+    if (list === undefined) return;
+    // hot path (every print on a canonical token we rest on): no closure or array unless a level is hit
+    let better: LevelQueue[] | null = null;
     let atLevel: LevelQueue | undefined;
-    for (const key of set) {
-      const lq = this.levelQueues.get(key);
-      if (lq === undefined || lq.canonSide !== hit) continue;
+    for (let q = 0; q < list.length; q++) {
+      const lq = list[q]!;
+      if (lq.canonSide !== hit) continue;
       if (lq.canonPx === P) atLevel = lq;
-      else if (hit === 'bid' ? lq.canonPx > P : lq.canonPx < P) better.push(lq);
+      else if (hit === 'bid' ? lq.canonPx > P : lq.canonPx < P) (better ??= []).push(lq);
     }
-    better.sort((a, b) => (hit === 'bid' ? b.canonPx - a.canonPx : a.canonPx - b.canonPx));
     let budget = ev.qty;
-    let fresh = ev.qty - attributed;
-    for (const lq of better) {
-      for (const rec of [...lq.orders]) {
-        const late = joinedAfter(rec);
-        if (!late || fresh > 0) rec.ahead = 0; // the taker went through this price after the order was there
-        const f = Math.min(late ? fresh : budget, leaves(rec));
-        budget -= f;
-        fresh = Math.max(0, fresh - f);
-        this.makerPrintFill(rec, f, t, out);
+    if (better !== null) {
+      better.sort(hit === 'bid' ? byPxDesc : byPxAsc);
+      let fresh = ev.qty - attributed;
+      for (const lq of better) {
+        for (const rec of [...lq.orders]) {
+          const late = joinedAfter(rec, attributed, run);
+          if (!late || fresh > 0) rec.ahead = 0; // the taker went through this price after the order was there
+          const f = Math.min(late ? fresh : budget, leaves(rec));
+          budget -= f;
+          fresh = Math.max(0, fresh - f);
+          this.makerPrintFill(rec, f, t, out);
+        }
       }
     }
     if (atLevel === undefined) return;
     // the print walks the queue as it was before the decrease it explains
     const orders = [...atLevel.orders];
-    const pre = (o: OrderRec): Qty =>
-      attributed === 0 ? o.ahead : o.ahead + (joinedAfter(o) ? attributed : o.ghostRun === run ? Math.min(o.ghost, attributed) : 0);
-    const slots = orders.map((o) => ({ ahead: pre(o), leaves: leaves(o) }));
+    const slots: { ahead: Qty; leaves: Qty }[] = [];
+    for (let i = 0; i < orders.length; i++) {
+      const o = orders[i]!;
+      const ahead = attributed === 0 ? o.ahead : o.ahead + (joinedAfter(o, attributed, run) ? attributed : o.ghostRun === run ? Math.min(o.ghost, attributed) : 0);
+      slots.push({ ahead, leaves: leaves(o) });
+    }
     const fills = this.config.queue.filled(slots, budget);
     const walked = this.config.queue.trade(slots, budget);
     const shown = this.readLevel(atLevel.reader);
     const cap = shown === null ? Infinity : shown - this.overlay.consumed(atLevel.key);
     const aheads = normalizeAheads(walked, cap);
-    orders.forEach((rec, i) => {
+    for (let i = 0; i < orders.length; i++) {
+      const rec = orders[i]!;
       rec.ahead = aheads[i] ?? rec.ahead;
       if (attributed > 0 && rec.ghostRun === run) rec.ghost -= Math.min(rec.ghost, attributed);
       this.makerPrintFill(rec, fills[i] ?? 0, t, out);
-    });
+    }
   }
 
   private makerPrintFill(rec: OrderRec, qty: Qty, t: bigint, out: VenueEvent[]): void {
@@ -548,9 +552,12 @@ export class MatchingCore {
         lq.orders = lq.orders.filter((o) => o !== rec);
         if (lq.orders.length === 0) {
           this.levelQueues.delete(lq.key);
-          const set = this.levelsByCanon.get(lq.canon);
-          set?.delete(lq.key);
-          if (set !== undefined && set.size === 0) this.levelsByCanon.delete(lq.canon);
+          const list = this.levelsByCanon.get(lq.canon);
+          if (list !== undefined) {
+            const i = list.indexOf(lq);
+            if (i >= 0) list.splice(i, 1);
+            if (list.length === 0) this.levelsByCanon.delete(lq.canon);
+          }
         }
       }
     }
@@ -564,6 +571,18 @@ export class MatchingCore {
     out.push({ type: 'order_canceled', tsNs: t, clientId: rec.cmd.clientId, reason, leavesQty });
   }
 }
+
+/**
+ * An order that came to rest after the decrease a print explains (`attributed` of it, decrease run `run`)
+ * joined after the trade: the shown part is not its to fill.
+ */
+function joinedAfter(rec: OrderRec, attributed: Qty, run: number): boolean {
+  return attributed > 0 && rec.restSeq >= run;
+}
+
+/** Level queues best first: bids by price descending, asks ascending. */
+const byPxDesc = (a: LevelQueue, b: LevelQueue): number => b.canonPx - a.canonPx;
+const byPxAsc = (a: LevelQueue, b: LevelQueue): number => a.canonPx - b.canonPx;
 
 /** True when normalizeAheads(orders' aheads, cap) would return them unchanged (non-decreasing, each <= max(0, cap)). */
 function aheadsNormal(orders: readonly OrderRec[], cap: Qty): boolean {

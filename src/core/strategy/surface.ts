@@ -9,16 +9,18 @@
  */
 import type { BookReader } from '../book/reader.ts';
 import type { BestBidAsk, FeedState, Level as CoreLevel, MarketListed, MarketResolved, ReferencePrice, TickSizeChanged, TradePrinted } from '../types/events.ts';
-import type { Cash as CoreCash, Px as CorePx, Qty as CoreQty } from '../types/fixed.ts';
+import type { Cash as CoreCash, D, Px as CorePx, Qty as CoreQty } from '../types/fixed.ts';
 import type { MarketMeta as CoreMarketMeta } from '../types/market.ts';
 import type { OrderEvent, OrderFilled } from '../types/orders.ts';
-import type { BookView, Level, MarketMeta, StrategyHooks, TimerInfo } from './api.ts';
+import type { BookView, Level, MarketMeta, PositionInfo, StrategyHooks, TimerInfo } from './api.ts';
 import type { Cash, Px, Qty } from './units.ts';
 
 export const brandPx = (v: CorePx): Px => v as Px;
 export const brandQty = (v: CoreQty): Qty => v as Qty;
 export const brandCash = (v: CoreCash): Cash => v as Cash;
 export const brandLevels = (levels: CoreLevel[]): Level[] => levels as Level[];
+/** A portfolio position answer as the strategy's PositionInfo (same object: the same four fields, branded). */
+export const brandPosition = (p: { readonly assetId: string; readonly qty: CoreQty; readonly avgCost: D | null; readonly realized: CoreCash }): PositionInfo => p as PositionInfo;
 /** A core book reader as the strategy's BookView (same object; BookReader has every BookView method). */
 export function brandBook(book: BookReader): BookView;
 export function brandBook(book: BookReader | undefined): BookView | undefined;
