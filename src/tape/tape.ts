@@ -42,27 +42,24 @@
  *   being promoted; recordAt re-fills one RawRecord per reader (the kernel keeps no reference to a record
  *   after onNormalized), record(k) makes a fresh one. A batch throws once the next is read (buffer reused).
  * Memory: flat with length (build: at most `threads` chunks in flight; read: two batch buffers).
- * Measured with `npm run bench -- replay` on the 10M-row generated recording, quiet 2-core machine
- * (2026-12-02, this tape format with the kernel hot-path work; JSON.parse floor 152,613 payloads/s):
- * - no-op replay from the tape 454,596 events/s (2.98x the floor) = 4.40x `--raw` (103,345); the same at
- *   1M rows 456,526; market maker 230,521 ev/s = 2.66x `--raw` (86,603). The JSON-column tape of 1defa56
- *   measured 101k (no-op) and 56.5k (market maker) at 1M rows on a quiet machine.
- * - the tape read alone (records and events built, no kernel) 1,595,581 events/s (10.5x the floor).
- * - the read path above (per-batch reads, shared record, literal arrays, chunked text), same machine loaded
- *   2-6 by other work, 1M rows, base 548efc1 and this code alternated in the same window (fresh child each):
- *   tape read alone 1.40-1.88M -> 2.19-4.19M events/s (median 2.07x; the bench's read keeps every event list
- *   alive now, so the JIT cannot drop the allocations); a no-op replay median 1.06x (kernel-bound), one
- *   `npm run bench -- replay` pair 417,557 -> 565,495 ev/s (market maker 197,549 -> 274,431).
- * - build 96,950 records/s on 1 thread (RSS 488 MB), 113,428 on 2 worker threads (RSS 733 MB; 1.17x for
- *   35% more CPU); 2 worker threads are the bench's choice, the default is serial below 4 cores.
- * - peak RSS flat with length: no-op replay 282 MB at 1M rows, 270 MB at 10M; build 729 / 733 MB.
- * Earlier, on the machine loaded 8-12 by other work: no-op 1.8-1.95x the JSON-column tape in the same window.
+ * Measured with `npm run bench -- replay` on the 10M-row generated recording, quiet 2-core machine,
+ * 2026-12-02 18:36 UTC, this read path + token handles + the market maker's per-market state (JSON.parse
+ * floor 121,007 payloads/s in that run):
+ * - no-op replay from the tape 751,758 events/s (6.21x the floor) = 7.68x `--raw` (97,889); market maker
+ *   410,790 ev/s = 4.71x `--raw` (87,230). Before this work (548efc1, same machine): 454,596 and 230,521.
+ * - the tape read alone (records and events built and kept alive, no kernel) 3,773,704 events/s (31.2x).
+ * - build 78,813 records/s on 1 thread (RSS 502 MB), 87,274 on 2 worker threads (RSS 749 MB; 1.11x for
+ *   43% more CPU); 2 worker threads are the bench's choice, the default is serial below 4 cores.
+ * - peak RSS: no-op replay 183 MB at 1M rows, 256 MB at 10M; build 743 / 749 MB; all under 1 GiB.
  * Known limits: replay from the tape is bounded by the kernel (the tape side, decodeEvent + the replay loop,
- * is ~8% of a no-op replay profile; the kernel alone runs ~550k ev/s here); the build is bounded by JSON.parse + the JS normalizer (~55% of its
+ * is ~8% of a no-op replay profile). The build is bounded by JSON.parse + the JS normalizer (~55% of its
  * profile) and DuckDB -> JS string conversion: on 2 cores, worker threads can at best double it, far from
- * 500k records/s. What would reach it: DuckDB's JSON functions extracting the dominant families
- * (price_change, book, last_trade_price) straight into typed columns with an exact decimal -> integer cast,
- * the JS normalizer only for the rest (not done).
+ * 500k records/s. A DuckDB-side extraction of price_change / last_trade_price (exact: a row qualified
+ * only when its payload equals the canonical text rebuilt in SQL) was built and tested byte-identical, and
+ * measured 0.77x the JS build at 1.5x its CPU: per row, DuckDB's split/concat/cast work cost 5-9 us, as
+ * much as JSON.parse + the normalizer (branch duckbuild, not merged). What would reach 500k: the same
+ * canonical-shape check as a byte-level scan over the payload bytes (no JS strings), or compiled into
+ * DuckDB as an extension.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
