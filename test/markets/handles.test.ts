@@ -17,18 +17,9 @@ import { TopOfBookRecorder } from '../../src/core/reports/series.ts';
 import { seededRng } from '../../src/core/rng.ts';
 import type { BookSide, Level, MarketEvent } from '../../src/core/types/events.ts';
 import type { Px } from '../../src/core/types/fixed.ts';
-import type { MarketMeta } from '../../src/core/types/market.ts';
+import { C1, C2, meta } from '../helpers/markets.ts';
 import type { OrderEvent, PlaceOrder } from '../../src/core/types/orders.ts';
 
-function meta(cond: string, tokens: readonly string[]): MarketMeta {
-  return {
-    conditionId: cond, id: null, slug: null, question: null, tokens: tokens.map((t, i) => ({ tokenId: t, outcome: i === 0 ? 'Yes' : 'No' })),
-    tickSize: 100, minOrderSize: null, negRisk: false, feesEnabled: false, feeSchedule: null,
-    endDate: null, active: true, closed: false, acceptingOrders: true, eventSlug: null, tags: [],
-  };
-}
-const C1 = '0x' + '11'.repeat(32);
-const C2 = '0x' + '22'.repeat(32);
 
 describe('the handle table', () => {
   it('interns ids first seen first, never twice; id queries create none; legs resolve each change', () => {

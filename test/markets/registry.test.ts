@@ -20,21 +20,12 @@ import { seededRng } from '../../src/core/rng.ts';
 import { defineStrategy } from '../../src/core/strategy/api.ts';
 import type { FeedState, MarketEvent } from '../../src/core/types/events.ts';
 import { parsePx, parseQty } from '../../src/core/types/fixed.ts';
-import type { MarketMeta } from '../../src/core/types/market.ts';
+import { C1, C2, meta } from '../helpers/markets.ts';
 import type { OrderEvent, PlaceOrder, VenueEvent } from '../../src/core/types/orders.ts';
 import { rawRecord } from '../../src/core/types/raw.ts';
 import { L, px, snapshotEv, tickEv } from '../book/helpers.ts';
 
 const S = 1_000_000_000n;
-function meta(cond: string, tokens: readonly string[]): MarketMeta {
-  return {
-    conditionId: cond, id: null, slug: null, question: null, tokens: tokens.map((t, i) => ({ tokenId: t, outcome: i === 0 ? 'Yes' : 'No' })),
-    tickSize: 100, minOrderSize: null, negRisk: false, feesEnabled: false, feeSchedule: null,
-    endDate: null, active: true, closed: false, acceptingOrders: true, eventSlug: null, tags: [],
-  };
-}
-const C1 = '0x' + '11'.repeat(32);
-const C2 = '0x' + '22'.repeat(32);
 
 describe('pairs and canonical tokens', () => {
   it('first pairing wins; a contradicting market is one conflict; the same pair again is nothing', () => {
