@@ -424,6 +424,8 @@ function columnsOf(cols: readonly Data[], dict: readonly string[]): EventColumns
 
 /** A RawRecord whose fields TapeBatch.recordAt overwrites (one per readTape call). */
 type SharedRecord = { -readonly [K in keyof RawRecord]: RawRecord[K] };
+/** A record for TapeBatch.fill to write into (one shape for record and recordAt). */
+const blankRecord = (): SharedRecord => ({ v: RAW_FORMAT_VERSION, seq: 0, recvNs: 0n, source: SOURCES[0]!, conn: '', kind: RECORD_KINDS[0]!, meta: EMPTY_META, payload: '' });
 
 /** The row columns of one batch (typed arrays over the batch's buffer; text decoded once per batch). */
 interface RowColumns {
@@ -465,19 +467,7 @@ export class TapeBatch {
 
   /** The k-th kept row's RawRecord (a new object each call). */
   record(k: number): RawRecord {
-    this.alive();
-    const i = this.rows[k]!;
-    const r = this.r;
-    return {
-      v: RAW_FORMAT_VERSION,
-      seq: r.seq[i]!,
-      recvNs: r.ns[i]!,
-      source: SOURCES[r.src[i]!]!,
-      conn: this.cols.dict[r.conn[i]!]!,
-      kind: RECORD_KINDS[r.kind[i]!]!,
-      meta: this.metaOf(i),
-      payload: this.payloadOf(i),
-    };
+    return this.fill(blankRecord(), k);
   }
 
   /**
@@ -487,10 +477,14 @@ export class TapeBatch {
    * bus item already requires). Same fields as record(k); one allocation less per row (hot path).
    */
   recordAt(k: number): RawRecord {
+    return this.fill(this.shared, k);
+  }
+
+  /** Writes the k-th kept row's fields into `s` (record and recordAt). */
+  private fill(s: SharedRecord, k: number): RawRecord {
     this.alive();
     const i = this.rows[k]!;
     const r = this.r;
-    const s = this.shared;
     s.seq = r.seq[i]!;
     s.recvNs = r.ns[i]!;
     s.source = SOURCES[r.src[i]!]!;
@@ -666,7 +660,7 @@ export async function* readTape(path: string, dir: string, opts: Pick<ReadOption
   // every dictionary string (token ids, condition ids, conns) is one JS string for the whole tape
   const canon = new Map<string, string>();
   const metaCache = new Map<string, RawMeta>();
-  const shared: SharedRecord = { v: RAW_FORMAT_VERSION, seq: 0, recvNs: 0n, source: SOURCES[0]!, conn: '', kind: RECORD_KINDS[0]!, meta: EMPTY_META, payload: '' };
+  const shared = blankRecord();
   let pending: Promise<LoadedBatch> | null = null;
   try {
     const file = await TapeFile.open(fh);
