@@ -198,7 +198,9 @@ function script(ops: readonly Op[]): { events: (MarketEvent | PlaceOrder)[]; tim
 
 describe('the handle path and the id path are the same machine', () => {
   it('random scripts: same changed tokens, order events, books, freshness, series and stats', () => {
-    // the scripts must reach what could differ: fills of resting orders, books waiting, the late pairing
+    // the scripts must reach what could differ: fills of resting orders, books waiting, the late pairing.
+    // The seed is fixed (as in every property test here) so these coverage counts are the same on every run:
+    // unseeded, 300 scripts reach 18 to 30 fills and the floor of 20 failed one CI run in a few.
     const seen = { fills: 0, waits: 0, late: 0 };
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
@@ -227,7 +229,7 @@ describe('the handle path and the id path are the same machine', () => {
         expect(b.agree()).not.toContain(false);
         expect(a.stats()).toEqual(b.stats());
       }),
-      { numRuns: 300 },
+      { seed: 20261202, numRuns: 300 },
     );
     expect(seen.fills).toBeGreaterThan(20);
     expect(seen.waits).toBeGreaterThan(20);
